@@ -233,7 +233,7 @@ export function fitBkt(data: SequenceSet | ReadonlyArray<ArrayLike<number | bool
   const buf = buffersFor(set);
   let best: FitResult | undefined;
   for (let r = 0; r <= restarts; r++) {
-    let p = toArray(defaults);
+    let p: Float64Array = toArray(defaults);
     if (r > 0) {
       p[0] = uniform(rng, 0.05, 0.7);
       p[1] = uniform(rng, 0.02, 0.4);
@@ -241,7 +241,7 @@ export function fitBkt(data: SequenceSet | ReadonlyArray<ArrayLike<number | bool
       p[3] = uniform(rng, 0.05, 0.4);
       if (fitForget) p[4] = uniform(rng, 0, 0.1);
     }
-    let next = new Float64Array(5);
+    let next: Float64Array = new Float64Array(5);
     let prev = -Infinity;
     let ll = -Infinity;
     let it = 0;
