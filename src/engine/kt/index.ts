@@ -1,0 +1,51 @@
+/**
+ * Learner models for knowledge tracing, pure (no I/O): fit on an answer log, then predict each student's next
+ * answer online. See model.ts for the common interface and evaluate.ts for the evaluation protocol.
+ */
+import { BktModel, bktForgetTrainer, bktTrainer, ktIdemTrainer } from './bkt.js';
+import type { KtDataset } from './dataset.js';
+import type { FitOptions, KtModel, KtTrainer, SavedModel } from './model.js';
+
+export * from './bkt.js';
+export * from './dataset.js';
+export * from './evaluate.js';
+export * from './metrics.js';
+export * from './model.js';
+export { seededRng } from './rng.js';
+
+/** Every learner model, by name. */
+export const trainers = {
+  bkt: bktTrainer,
+  'bkt-forget': bktForgetTrainer,
+  'kt-idem': ktIdemTrainer,
+} as const satisfies Record<string, KtTrainer>;
+
+/** Name of a learner model. */
+export type ModelName = keyof typeof trainers;
+
+/** The product's default predictor, chosen by 5-fold cross-validation on ASSISTments 2009 (see bench:kt). */
+export const defaultModel: ModelName = 'bkt-forget';
+
+/** The trainer of a model by name; throws on an unknown name. */
+export function trainer(name: string): KtTrainer {
+  const t = (trainers as Record<string, KtTrainer>)[name];
+  if (!t) throw new Error(`unknown model ${name}; known: ${Object.keys(trainers).join(', ')}`);
+  return t;
+}
+
+/** Fits the default predictor on an answer log. */
+export function fitDefaultModel(ds: KtDataset, opts?: FitOptions): KtModel {
+  return trainer(defaultModel).fit(ds, opts);
+}
+
+/** Rebuilds a fitted model from its `toJSON()` output. */
+export function loadModel(saved: SavedModel): KtModel {
+  switch (saved.name) {
+    case 'bkt':
+    case 'bkt-forget':
+    case 'kt-idem':
+      return BktModel.fromJSON(saved);
+    default:
+      throw new Error(`cannot load model ${saved.name}`);
+  }
+}
