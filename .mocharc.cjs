@@ -4,6 +4,7 @@ module.exports = {
   spec: ['test/**/*.test.ts'],
   ignore: ['test/browser/**'],
   extension: ['ts'],
+  require: ['test/helpers/root-hooks.ts'],
   timeout: 20000,
   forbidOnly: Boolean(process.env.CI),
   exit: true,

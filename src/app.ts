@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type Router } from 'express';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { adminRoutes } from './admin/admin.routes.js';
+import { homeRoutes } from './home.routes.js';
+import { notFound } from './http/errors.js';
+import { cspNonce, errorHandler, requestLog, securityHeaders } from './http/middleware.js';
+import type { ToolKeys } from './lti/keys.js';
+import type { PlatformKeySets } from './lti/launch.js';
+import { ltiRoutes } from './lti/lti.routes.js';
+import type { PlatformRegistry } from './lti/registry.js';
+import type { SessionTokens } from './lti/session.js';
+import type { Actor } from './lti/actor.js';
+import { sandboxRoutes } from './sandbox/sandbox.routes.js';
+import type { SandboxPlatform } from './sandbox/platform.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Everything the web app needs, built by main.ts (or by a test). */
+export interface AppDeps {
+  pool: pg.Pool;
+  log: Logger;
+  publicUrl: string;
+  registry: PlatformRegistry;
+  keySets: PlatformKeySets;
+  toolKeys: ToolKeys;
+  sessions: SessionTokens;
+  adminToken: string;
+  sandbox?: SandboxPlatform;
+  /** Routers of later features (practice, dashboard, grades), mounted before the error handler. */
+  routers?: Router[];
+  adminExtra?: (r: Router) => void;
+}
+
+/** Builds the express app without listening, so tests can drive it. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(root, 'views'));
+  app.use(cspNonce);
+  app.use(
+    securityHeaders((res) => {
+      const actor = res.locals.actor as Actor | undefined;
+      if (actor) return ["'self'", ...actor.frameOrigins].join(' ');
+      return '*';
+    }),
+  );
+  app.use(requestLog(deps.log));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'up' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.pool.query('SELECT 1');
+      res.json({ status: 'ready', database: 'reachable' });
+    } catch {
+      res.status(503).json({ status: 'not ready', database: 'unreachable' });
+    }
+  });
+  app.use('/static', express.static(path.join(root, 'static'), { maxAge: '1h', index: false }));
+
+  app.use(ltiRoutes(deps));
+  app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, adminToken: deps.adminToken, extra: deps.adminExtra }));
+  if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
+  app.use(homeRoutes({ sessions: deps.sessions }));
+  for (const r of deps.routers ?? []) app.use(r);
+
+  app.get('/', (_req, res) => {
+    res.render('index', { title: 'Mastery', publicUrl: deps.publicUrl, sandbox: Boolean(deps.sandbox) });
+  });
+  app.use((_req, _res, next) => {
+    next(notFound('This page'));
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,108 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import type pg from 'pg';
+import { LaunchValidator, type PlatformKeySets } from './launch.js';
+import { startLogin, stateCookieName, storageKey, LOGIN_TTL_MINUTES } from './login.js';
+import type { PlatformRegistry } from './registry.js';
+import type { SessionTokens } from './session.js';
+import type { ToolKeys } from './keys.js';
+import { AppError } from '../http/errors.js';
+
+export interface LtiRouteDeps {
+  pool: pg.Pool;
+  registry: PlatformRegistry;
+  keySets: PlatformKeySets;
+  toolKeys: ToolKeys;
+  sessions: SessionTokens;
+  publicUrl: string;
+  log: Logger;
+}
+
+function readCookie(req: Request, name: string): string | undefined {
+  const raw = req.headers.cookie;
+  if (!raw) return undefined;
+  for (const part of raw.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+/**
+ * The LTI 1.3 endpoints at stable URLs: /lti/login (OIDC initiation, GET and POST), /lti/launch (redirect
+ * URI and default target link URI), /lti/keys (our public JWKS). Launch handling is convert-validate-redirect
+ * only: no business logic here.
+ */
+export function ltiRoutes(deps: LtiRouteDeps): Router {
+  const r = express.Router();
+  const secure = deps.publicUrl.startsWith('https://');
+  const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 50 });
+  const validator = new LaunchValidator({ pool: deps.pool, registry: deps.registry, keySets: deps.keySets });
+
+  const login = async (req: Request, res: Response) => {
+    const params = { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
+    const result = await startLogin(params, { db: deps.pool, registry: deps.registry, publicUrl: deps.publicUrl });
+    res.cookie(stateCookieName(result.state), result.browserSecret, {
+      httpOnly: true,
+      secure,
+      sameSite: secure ? 'none' : 'lax',
+      maxAge: LOGIN_TTL_MINUTES * 60_000,
+      path: '/lti',
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    if (result.storageTarget) {
+      res.render('lti/storage-login', {
+        authUrl: result.authUrl,
+        storageTarget: result.storageTarget,
+        platformOrigin: new URL(result.platform.authLoginUrl).origin,
+        key: storageKey(result.state),
+        value: result.browserSecret,
+      });
+      return;
+    }
+    res.redirect(302, result.authUrl);
+  };
+  r.get('/lti/login', login);
+  r.post('/lti/login', form, login);
+
+  r.post('/lti/launch', form, async (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body.error === 'string') {
+      throw new AppError('launch_refused.platform_error', 400, `The LMS refused the launch: ${String(body.error_description ?? body.error).slice(0, 300)}`);
+    }
+    const state = typeof body.state === 'string' ? body.state : undefined;
+    const outcome = await validator.launch({
+      idToken: body.id_token,
+      state,
+      cookieSecret: state ? readCookie(req, stateCookieName(state)) : undefined,
+      storageSecret: body.lti_storage_secret,
+      requestOrigin: req.get('origin'),
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    if (outcome.kind === 'needs_storage') {
+      res.render('lti/storage-launch', {
+        idToken: outcome.idToken,
+        state: outcome.state,
+        storageTarget: outcome.storageTarget,
+        platformOrigin: outcome.platformOrigin,
+        key: storageKey(outcome.state),
+      });
+      return;
+    }
+    if (state) res.clearCookie(stateCookieName(state), { path: '/lti', secure, sameSite: secure ? 'none' : 'lax', httpOnly: true });
+    const ltik = await deps.sessions.issue(outcome.actor);
+    deps.log.info({ tenant: outcome.actor.tenantId, role: outcome.actor.role, type: outcome.messageType }, 'launch accepted');
+    const dest = outcome.actor.role === 'student' ? '/practice' : '/dashboard';
+    res.redirect(303, `${dest}?ltik=${encodeURIComponent(ltik)}`);
+  });
+
+  r.get('/lti/launch', (_req, _res) => {
+    throw new AppError('launch_refused.method', 405, 'Launches arrive as a form POST from the LMS. Open the activity from your course.');
+  });
+
+  r.get('/lti/keys', async (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(await deps.toolKeys.publicJwks());
+  });
+  return r;
+}

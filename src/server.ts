@@ -1,0 +1,82 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import { createApp, type AppDeps } from './app.js';
+import { migrate, openDatabase, type Database } from './db/index.js';
+import { appSecret, ToolKeys } from './lti/keys.js';
+import { PlatformKeySets } from './lti/launch.js';
+import { PlatformRegistry } from './lti/registry.js';
+import { SessionTokens } from './lti/session.js';
+import { SandboxPlatform } from './sandbox/platform.js';
+import type { Settings } from './settings.js';
+
+export interface RunningServer {
+  url: string;
+  db: Database;
+  deps: AppDeps;
+  server: http.Server;
+  /** Stops accepting requests, then closes the database (and the embedded server). */
+  close(): Promise<void>;
+}
+
+/** In development an admin token is generated once and kept in DATA_DIR, so the admin API is never open. */
+async function resolveAdminToken(settings: Settings, log: Logger): Promise<string> {
+  if (settings.adminToken) return settings.adminToken;
+  const file = path.join(settings.dataDir, 'admin-token');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const token = crypto.randomBytes(24).toString('base64url');
+    await fs.mkdir(settings.dataDir, { recursive: true });
+    await fs.writeFile(file, token, { mode: 0o600 });
+    log.info({ file }, 'generated a development admin token (ADMIN_TOKEN was not set)');
+    return token;
+  }
+}
+
+/**
+ * Opens the database, applies migrations, builds every dependency and listens. PUBLIC_URL defaults to
+ * the address actually bound (tests pass port 0).
+ */
+export async function startServer(settings: Settings, log: Logger, opts: { db?: Database; printAdminToken?: boolean } = {}): Promise<RunningServer> {
+  const db = opts.db ?? (await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log }));
+  await migrate(db.pool, log);
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = settings.port === 0 ? `http://127.0.0.1:${port}` : settings.publicUrl;
+
+  const registry = new PlatformRegistry(db.pool);
+  const toolKeys = new ToolKeys(db.pool);
+  await toolKeys.ensure();
+  const sessions = new SessionTokens(await appSecret(db.pool, 'session_key'), settings.sessionMinutes, publicUrl);
+  const adminToken = await resolveAdminToken(settings, log);
+  if (opts.printAdminToken && !settings.adminToken) {
+    process.stdout.write(`\nAdmin API token (development, kept in ${path.join(settings.dataDir, 'admin-token')}): ${adminToken}\n`);
+  }
+  let sandbox: SandboxPlatform | undefined;
+  if (settings.sandbox) {
+    sandbox = new SandboxPlatform(db.pool, registry, publicUrl);
+    await sandbox.init();
+  }
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox };
+  const app = createApp(deps);
+  server.on('request', app);
+  return {
+    url: publicUrl,
+    db,
+    deps,
+    server,
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * Typed settings read from the environment once, at start. Every bad value is reported with the
+ * variable's name and what is expected, and start-up stops: a tool that half-works in an LMS iframe
+ * is worse than one that refuses to start.
+ */
+export interface Settings {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  /** The public origin the LMS and browsers reach us at, without a trailing slash. */
+  publicUrl: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Port of the embedded PostgreSQL when no DATABASE_URL is given. */
+  embeddedPgPort: number;
+  adminToken: string | undefined;
+  sandbox: boolean;
+  logLevel: string;
+  /** Minutes a session token (ltik) stays valid after its last refresh. */
+  sessionMinutes: number;
+  /** Run the grade-delivery worker inside the web process. */
+  inProcessWorker: boolean;
+}
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''].includes(v), 'expected 1/0, true/false, yes/no or on/off')
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z
+    .string()
+    .url('expected an absolute URL such as https://mastery.example.edu')
+    .refine((u) => /^https?:\/\//.test(u), 'expected an http or https URL')
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\//.test(u), 'expected a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SANDBOX: bool.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
+  WORKER: z.enum(['in-process', 'off']).default('in-process'),
+});
+
+export class SettingsError extends Error {}
+
+/** Reads and validates settings; throws SettingsError listing every bad variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') cleaned[key] = v;
+  }
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new SettingsError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  const s = parsed.data;
+  if (s.NODE_ENV === 'production' && !s.ADMIN_TOKEN) {
+    throw new SettingsError('Invalid settings:\n  ADMIN_TOKEN: required when NODE_ENV=production (at least 16 characters)');
+  }
+  if (s.NODE_ENV === 'production' && !s.PUBLIC_URL) {
+    throw new SettingsError('Invalid settings:\n  PUBLIC_URL: required when NODE_ENV=production (the https URL the LMS reaches the tool at)');
+  }
+  return {
+    nodeEnv: s.NODE_ENV,
+    port: s.PORT,
+    publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: s.DATABASE_URL,
+    dataDir: path.resolve(s.DATA_DIR),
+    embeddedPgPort: s.EMBEDDED_PG_PORT,
+    adminToken: s.ADMIN_TOKEN,
+    sandbox: s.SANDBOX ?? s.NODE_ENV !== 'production',
+    logLevel: s.LOG_LEVEL,
+    sessionMinutes: s.SESSION_MINUTES,
+    inProcessWorker: s.WORKER === 'in-process',
+  };
+}
