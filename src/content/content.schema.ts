@@ -1,0 +1,222 @@
+/**
+ * The course-pack model: zod schemas for skills, items and item templates, and the types inferred
+ * from them. The schema checks the shape of one document; cross-references (skill ids, prerequisite
+ * cycles, duplicate ids, templates that cannot be instantiated) are checked by `validatePack` in
+ * pack.ts, which needs the whole pack. See docs/content-format.md for the authoring guide.
+ */
+import { z } from 'zod';
+
+/** Identifiers of skills, items, choices and media: short, URL-safe, stable across versions. */
+export const idSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'use letters, digits, ".", "_" or "-" (at most 100, starting with a letter or digit)');
+
+/** Markdown with LaTeX math (`$...$`, `$$...$$`); raw HTML is not rendered. */
+const markdown = z.string().max(20_000);
+const nonEmptyMarkdown = markdown.min(1, 'must not be empty');
+
+/** A skill of the pack: a node of the prerequisite graph. */
+export const skillSchema = z.strictObject({
+  /** Stable id, referenced by items and prerequisites. */
+  id: idSchema,
+  /** Short name shown to students and instructors. */
+  name: z.string().min(1).max(200),
+  /** Longer Markdown description for instructors. */
+  description: markdown.optional(),
+  /** Standards codes such as `CCSS.MATH.CONTENT.4.NF.A.1`. */
+  standards: z.array(z.string().min(1).max(100)).default([]),
+  /** Skills that should be mastered first; together they must form a DAG. */
+  prerequisites: z.array(idSchema).default([]),
+});
+
+/** A media reference: an image, audio or video an item can show, and its text alternative. */
+export const mediaSchema = z.strictObject({
+  /** Referenced from Markdown as `![alt](media:ID)`. */
+  id: idSchema,
+  kind: z.enum(['image', 'audio', 'video']).default('image'),
+  /** An https URL or a path on our own origin (starting with `/`). */
+  url: z.string().regex(/^(https:\/\/|\/(?!\/))[^\s"'<>]+$/, 'must be an https URL or a path starting with "/"'),
+  /** Text alternative, required for accessibility. */
+  alt: z.string().min(1).max(500),
+});
+
+/** A template variable: an integer (or stepped) range, a list of choices, or a computed expression. */
+export const variableSchema = z.union([
+  z.strictObject({
+    /** Lower bound: a number or an expression over earlier variables. */
+    min: z.union([z.number(), z.string().min(1)]),
+    /** Upper bound (inclusive): a number or an expression over earlier variables. */
+    max: z.union([z.number(), z.string().min(1)]),
+    /** Spacing of values from `min`; 1 (integers) unless given. */
+    step: z.number().positive().optional(),
+  }),
+  z.strictObject({
+    /** Values to pick from uniformly. */
+    choices: z.array(z.union([z.number(), z.string()])).min(1),
+  }),
+  z.strictObject({
+    /** A mathjs expression over earlier variables, e.g. `a * d / gcd(a, d)`. */
+    expr: z.string().min(1),
+  }),
+]);
+
+/** Makes an item a template: variables drawn from a seed, and constraints every instance satisfies. */
+export const templateSchema = z.strictObject({
+  /** Variables in dependency order (each may use the ones declared before it). */
+  variables: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'variable names are letters, digits and "_"'), variableSchema),
+  /** Boolean mathjs expressions, e.g. `b != 0`, `isInteger(a / b)`, `gcd(n, d) == 1`. */
+  constraints: z.array(z.string().min(1)).default([]),
+});
+
+/** Fields shared by every item type. */
+const itemBase = {
+  /** Stable id, unique in the pack. */
+  id: idSchema,
+  /** The question, Markdown with math. In templates `{{expr}}` inserts a computed value. */
+  stem: nonEmptyMarkdown,
+  /** Skills this item practises (at least one). */
+  skills: z.array(idSchema).min(1, 'an item needs at least one skill'),
+  /** Prior difficulty on the logit scale (IRT b): 0 is average, +2 hard, -2 easy. */
+  difficulty: z.number().min(-6).max(6).optional(),
+  /** Hints shown one at a time, in this order. */
+  hints: z.array(nonEmptyMarkdown).default([]),
+  /** A worked solution shown after the attempt. */
+  solution: markdown.optional(),
+  /** Feedback shown when no more specific feedback applies. */
+  feedback: z
+    .strictObject({ correct: markdown.optional(), incorrect: markdown.optional() })
+    .default({}),
+  /** Images, audio or video the Markdown refers to as `media:ID`. */
+  media: z.array(mediaSchema).default([]),
+  /** Present when the item is a parameterised template. */
+  template: templateSchema.optional(),
+};
+
+/** A choice of a single- or multiple-choice item. */
+export const choiceSchema = z.strictObject({
+  id: idSchema,
+  text: nonEmptyMarkdown,
+  /** True for the right choice(s). */
+  correct: z.boolean().default(false),
+  /** Feedback when this choice is selected (e.g. the misconception behind a distractor). */
+  feedback: markdown.optional(),
+});
+
+/** Feedback for a common wrong answer to a free-response item. */
+export const wrongAnswerSchema = z.strictObject({
+  /** The wrong answer, in the same form as the correct one (compared the same way). */
+  answer: z.union([z.string().min(1), z.number()]),
+  feedback: nonEmptyMarkdown,
+});
+
+const singleChoice = z.strictObject({
+  ...itemBase,
+  type: z.literal('single_choice'),
+  choices: z.array(choiceSchema).min(2, 'needs at least two choices'),
+  /** Show choices in a per-student order (seeded), rather than as written. */
+  shuffle: z.boolean().default(false),
+});
+
+const multipleChoice = z.strictObject({
+  ...itemBase,
+  type: z.literal('multiple_choice'),
+  choices: z.array(choiceSchema).min(2, 'needs at least two choices'),
+  /** `all_or_nothing`: exactly the right set; `partial`: (right picked - wrong picked) / right, floored at 0. */
+  scoring: z.enum(['all_or_nothing', 'partial']).default('all_or_nothing'),
+  shuffle: z.boolean().default(false),
+});
+
+const numeric = z.strictObject({
+  ...itemBase,
+  type: z.literal('numeric'),
+  /** The answer: a number, or text such as `3/4`, `1 1/2`, `0.75` (templates: `{{n}}/{{d}}`). */
+  answer: z.union([z.number(), z.string().min(1)]),
+  /** Accepted distance from the answer; exact (1e-9) unless given. */
+  tolerance: z
+    .strictObject({ absolute: z.number().nonnegative().optional(), relative: z.number().nonnegative().optional() })
+    .optional(),
+  /** Accepted units, e.g. `[cm, centimeters]`. An answer may then carry one of them. */
+  units: z.array(z.string().min(1)).default([]),
+  /** The answer must carry one of `units`. */
+  unitRequired: z.boolean().default(false),
+  /** A fraction answer must be in lowest terms (an equivalent unsimplified one is marked incorrect). */
+  requireSimplified: z.boolean().default(false),
+  wrongAnswers: z.array(wrongAnswerSchema).default([]),
+});
+
+const shortText = z.strictObject({
+  ...itemBase,
+  type: z.literal('short_text'),
+  /** Accepted answers (compared after the case and whitespace rules). */
+  answers: z.array(z.string().min(1)).default([]),
+  caseSensitive: z.boolean().default(false),
+  /** `collapse`: trim and collapse runs of spaces; `ignore`: remove all whitespace; `exact`. */
+  whitespace: z.enum(['collapse', 'ignore', 'exact']).default('collapse'),
+  /** A JavaScript regular expression the whole (normalised) answer must match, as an alternative. */
+  regex: z.string().min(1).optional(),
+  wrongAnswers: z.array(wrongAnswerSchema).default([]),
+});
+
+const mathExpression = z.strictObject({
+  ...itemBase,
+  type: z.literal('math_expression'),
+  /** The expected expression, e.g. `2x + 2`; any equivalent expression is accepted. */
+  answer: z.string().min(1),
+  /** Variables the answer may use; inferred from `answer` unless given. */
+  variables: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/)).optional(),
+  wrongAnswers: z.array(wrongAnswerSchema).default([]),
+});
+
+const ordering = z.strictObject({
+  ...itemBase,
+  type: z.literal('ordering'),
+  /** The entries in their correct order; students see them shuffled. */
+  entries: z.array(z.strictObject({ id: idSchema, text: nonEmptyMarkdown })).min(2, 'needs at least two entries'),
+  /** `all_or_nothing`, or `partial`: the share of pairs in the right relative order. */
+  scoring: z.enum(['all_or_nothing', 'partial']).default('all_or_nothing'),
+});
+
+/** Any item (or item template), discriminated by `type`. */
+export const itemSchema = z.discriminatedUnion('type', [singleChoice, multipleChoice, numeric, shortText, mathExpression, ordering]);
+
+/** Pack metadata: exactly one file of a pack carries it. */
+export const packMetaSchema = z.strictObject({
+  id: idSchema,
+  title: z.string().min(1).max(200),
+  description: markdown.optional(),
+  /** Semantic or date version chosen by the author; import replaces the stored pack with the same id. */
+  version: z.string().min(1).max(50).default('1'),
+  /** BCP 47 language of the text, e.g. `en`. */
+  locale: z.string().min(2).max(35).default('en'),
+  /** Grade levels, e.g. `[4, 5]`. */
+  grades: z.array(z.union([z.number().int(), z.string()])).default([]),
+});
+
+/** One file of a pack: any of `pack` (metadata), `skills` and `items`. */
+export const packFileSchema = z.strictObject({
+  pack: packMetaSchema.optional(),
+  skills: z.array(skillSchema).default([]),
+  items: z.array(itemSchema).default([]),
+});
+
+/** A whole pack (what `parsePack` returns, and what JSON export writes as a single file). */
+export const packSchema = z.strictObject({
+  pack: packMetaSchema,
+  skills: z.array(skillSchema),
+  items: z.array(itemSchema),
+});
+
+export type Skill = z.infer<typeof skillSchema>;
+export type Media = z.infer<typeof mediaSchema>;
+export type Variable = z.infer<typeof variableSchema>;
+export type Template = z.infer<typeof templateSchema>;
+export type Choice = z.infer<typeof choiceSchema>;
+export type WrongAnswer = z.infer<typeof wrongAnswerSchema>;
+export type Item = z.infer<typeof itemSchema>;
+export type ItemType = Item['type'];
+export type PackMeta = z.infer<typeof packMetaSchema>;
+export type Pack = z.infer<typeof packSchema>;
+/** The item of the given type. */
+export type ItemOf<T extends ItemType> = Extract<Item, { type: T }>;
+/** Item types in a stable order (for docs, UIs and tests). */
+export const ITEM_TYPES: readonly ItemType[] = ['single_choice', 'multiple_choice', 'numeric', 'short_text', 'math_expression', 'ordering'];

@@ -1,0 +1,310 @@
+/**
+ * Reading and writing course packs in the native format (YAML or JSON; see docs/content-format.md).
+ * Pure: takes file names and texts, returns a validated `Pack` or throws one `PackError` listing every
+ * problem, each naming the file, the item (or skill) id and the path inside it.
+ */
+import YAML from 'yaml';
+import type { ZodError } from 'zod';
+import { packFileSchema, type Item, type Pack, type PackMeta, type Skill } from './content.schema.js';
+import { expressionVariables, mathItemVariables } from './grading.js';
+import { mathErrors } from './markdown.js';
+import { parseExpression } from './math.js';
+import { parseNumber } from './numbers.js';
+import { findCycle } from './skills.js';
+import { instantiate, TemplateError } from './templates.js';
+
+/** One input file of a pack. */
+export interface PackFile {
+  /** Name used in error messages (and to pick JSON for `.json`; anything else is read as YAML). */
+  name: string;
+  text: string;
+}
+
+/** One problem found in a pack. */
+export interface PackIssue {
+  file: string;
+  /** The item or skill the problem is in, when it is in one. */
+  itemId?: string;
+  skillId?: string;
+  /** Path inside the item/skill (or the file), e.g. `choices[2].text`. */
+  path: string;
+  message: string;
+}
+
+/** Formats an issue as one line: `file: item "id" at path: message`. */
+export function formatIssue(i: PackIssue): string {
+  const where = i.itemId !== undefined ? ` item "${i.itemId}"` : i.skillId !== undefined ? ` skill "${i.skillId}"` : '';
+  const at = i.path ? ` at ${i.path}` : '';
+  return `${i.file}:${where}${at}: ${i.message}`.replace(/^([^:]+):: /, '$1: ');
+}
+
+/** A pack that does not parse or validate; `issues` lists every problem found. */
+export class PackError extends Error {
+  readonly code = 'pack_invalid';
+  readonly status = 422;
+  constructor(readonly issues: PackIssue[]) {
+    const shown = issues.slice(0, 50).map(formatIssue);
+    if (issues.length > 50) shown.push(`... and ${issues.length - 50} more`);
+    super(`invalid course pack (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
+  }
+}
+
+/** `['choices', 2, 'text']` -> `choices[2].text`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+/** Reads one file into a plain value, or issues. */
+function readFile(file: PackFile): { value: unknown } | { issues: PackIssue[] } {
+  if (/\.json$/i.test(file.name)) {
+    try {
+      return { value: JSON.parse(file.text) };
+    } catch (err) {
+      return { issues: [{ file: file.name, path: '', message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` }] };
+    }
+  }
+  const doc = YAML.parseDocument(file.text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    return {
+      issues: doc.errors.map((e) => ({
+        file: e.linePos ? `${file.name}:${e.linePos[0].line}:${e.linePos[0].col}` : file.name,
+        path: '',
+        message: `not valid YAML: ${e.message.split('\n')[0]}`,
+      })),
+    };
+  }
+  return { value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+}
+
+/** Maps zod issues of one file to pack issues naming the item or skill. */
+function schemaIssues(file: string, raw: unknown, error: ZodError): PackIssue[] {
+  return error.issues.map((issue) => {
+    const [section, index, ...rest] = issue.path;
+    if ((section === 'items' || section === 'skills') && typeof index === 'number') {
+      const entry = (raw as Record<string, unknown[]>)[section]?.[index] as { id?: unknown } | undefined;
+      const id = typeof entry?.id === 'string' ? entry.id : `#${index + 1}`;
+      const who = section === 'items' ? { itemId: id } : { skillId: id };
+      return { file, ...who, path: formatPath(rest), message: issue.message };
+    }
+    return { file, path: formatPath(issue.path), message: issue.message };
+  });
+}
+
+/** Where each skill and item of a merged pack came from (for error messages). */
+export interface PackOrigins {
+  skills: Map<string, string>;
+  items: Map<string, string>;
+  meta?: string;
+}
+
+/**
+ * Parses and validates a pack made of one or more files (any of them may hold `skills` and `items`;
+ * exactly one holds `pack`). Throws `PackError` listing every problem; returns the merged pack.
+ */
+export function parsePack(files: readonly PackFile[]): Pack {
+  const issues: PackIssue[] = [];
+  let meta: PackMeta | undefined;
+  const origins: PackOrigins = { skills: new Map(), items: new Map() };
+  const skills: Skill[] = [];
+  const items: Item[] = [];
+  const skillFiles: string[] = [];
+  const itemFiles: string[] = [];
+  for (const file of files) {
+    const read = readFile(file);
+    if ('issues' in read) {
+      issues.push(...read.issues);
+      continue;
+    }
+    if (!read.value || typeof read.value !== 'object' || Array.isArray(read.value)) {
+      issues.push({ file: file.name, path: '', message: 'expected a mapping with `pack`, `skills` and/or `items`' });
+      continue;
+    }
+    const raw = Object.fromEntries(Object.entries(read.value).filter(([k, v]) => !((k === 'skills' || k === 'items') && v === null)));
+    const parsed = packFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      issues.push(...schemaIssues(file.name, raw, parsed.error));
+      continue;
+    }
+    if (parsed.data.pack) {
+      if (meta) issues.push({ file: file.name, path: 'pack', message: `pack metadata is already given in ${origins.meta}` });
+      else {
+        meta = parsed.data.pack;
+        origins.meta = file.name;
+      }
+    }
+    for (const s of parsed.data.skills) (skills.push(s), skillFiles.push(file.name));
+    for (const i of parsed.data.items) (items.push(i), itemFiles.push(file.name));
+  }
+  if (files.length === 0) issues.push({ file: '(none)', path: '', message: 'no files given' });
+  if (issues.length) throw new PackError(issues);
+  if (!meta) throw new PackError([{ file: files.map((f) => f.name).join(', '), path: 'pack', message: 'no file has `pack` metadata (id, title)' }]);
+
+  skills.forEach((s, i) => {
+    const file = skillFiles[i]!;
+    if (origins.skills.has(s.id)) issues.push({ file, skillId: s.id, path: 'id', message: `duplicate skill id (also in ${origins.skills.get(s.id)})` });
+    else origins.skills.set(s.id, file);
+  });
+  items.forEach((it, i) => {
+    const file = itemFiles[i]!;
+    if (origins.items.has(it.id)) issues.push({ file, itemId: it.id, path: 'id', message: `duplicate item id (also in ${origins.items.get(it.id)})` });
+    else origins.items.set(it.id, file);
+  });
+  const pack: Pack = { pack: meta, skills, items };
+  issues.push(...validatePack(pack, origins));
+  if (issues.length) throw new PackError(issues);
+  return pack;
+}
+
+/** Seeds tried when validating a template: each must produce a well-formed instance. */
+const VALIDATION_SEEDS = [1, 2, 3];
+
+/**
+ * Checks what the schema cannot: references between skills and items, the prerequisite DAG, the
+ * answers of each item type, LaTeX, media references, and that templates instantiate. Returns the
+ * problems (empty when the pack is sound).
+ */
+export function validatePack(pack: Pack, origins?: PackOrigins): PackIssue[] {
+  const issues: PackIssue[] = [];
+  const skillFile = (id: string) => origins?.skills.get(id) ?? pack.pack.id;
+  const itemFile = (id: string) => origins?.items.get(id) ?? pack.pack.id;
+  const skillIds = new Set(pack.skills.map((s) => s.id));
+
+  for (const s of pack.skills) {
+    s.prerequisites.forEach((p, i) => {
+      if (!skillIds.has(p)) issues.push({ file: skillFile(s.id), skillId: s.id, path: `prerequisites[${i}]`, message: `unknown skill "${p}"` });
+      if (p === s.id) issues.push({ file: skillFile(s.id), skillId: s.id, path: `prerequisites[${i}]`, message: 'a skill cannot be its own prerequisite' });
+    });
+  }
+  const cycle = findCycle(pack.skills);
+  if (cycle && cycle.length > 2) {
+    issues.push({ file: skillFile(cycle[0]!), skillId: cycle[0]!, path: 'prerequisites', message: `prerequisite cycle: ${cycle.join(' -> ')}` });
+  }
+
+  for (const item of pack.items) {
+    const add = (path: string, message: string) => issues.push({ file: itemFile(item.id), itemId: item.id, path, message });
+    item.skills.forEach((s, i) => {
+      if (!skillIds.has(s)) add(`skills[${i}]`, `unknown skill "${s}"`);
+    });
+    checkItem(item, add);
+  }
+  return issues;
+}
+
+/** Every Markdown field of an item, with its path. */
+function textFields(item: Item): [string, string][] {
+  const out: [string, string][] = [['stem', item.stem]];
+  item.hints.forEach((h, i) => out.push([`hints[${i}]`, h]));
+  if (item.solution) out.push(['solution', item.solution]);
+  if (item.feedback.correct) out.push(['feedback.correct', item.feedback.correct]);
+  if (item.feedback.incorrect) out.push(['feedback.incorrect', item.feedback.incorrect]);
+  if (item.type === 'single_choice' || item.type === 'multiple_choice') {
+    item.choices.forEach((c, i) => {
+      out.push([`choices[${i}].text`, c.text]);
+      if (c.feedback) out.push([`choices[${i}].feedback`, c.feedback]);
+    });
+  }
+  if (item.type === 'ordering') item.entries.forEach((e, i) => out.push([`entries[${i}].text`, e.text]));
+  if (item.type === 'numeric' || item.type === 'short_text' || item.type === 'math_expression') {
+    item.wrongAnswers.forEach((w, i) => out.push([`wrongAnswers[${i}].feedback`, w.feedback]));
+  }
+  return out;
+}
+
+function checkUnique(ids: string[], path: string, add: (path: string, message: string) => void): void {
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (seen.has(id)) add(`${path}[${i}].id`, `duplicate id "${id}"`);
+    seen.add(id);
+  });
+}
+
+/** Type-specific checks of one item (or template) and, for templates, of a few instances. */
+function checkItem(item: Item, add: (path: string, message: string) => void): void {
+  const media = new Set(item.media.map((m) => m.id));
+  checkUnique(item.media.map((m) => m.id), 'media', add);
+  for (const [path, text] of textFields(item)) {
+    for (const m of text.matchAll(/\]\(media:([A-Za-z0-9._-]+)/g)) {
+      if (!media.has(m[1]!)) add(path, `unknown media "${m[1]}" (declare it under media)`);
+    }
+    if (!item.template) for (const e of mathErrors(text)) add(path, `LaTeX error: ${e}`);
+  }
+  switch (item.type) {
+    case 'single_choice':
+    case 'multiple_choice': {
+      checkUnique(item.choices.map((c) => c.id), 'choices', add);
+      const right = item.choices.filter((c) => c.correct).length;
+      if (item.type === 'single_choice' && right !== 1) add('choices', `exactly one choice must be correct (found ${right})`);
+      if (item.type === 'multiple_choice' && right < 1) add('choices', 'at least one choice must be correct');
+      break;
+    }
+    case 'ordering':
+      checkUnique(item.entries.map((e) => e.id), 'entries', add);
+      break;
+    case 'numeric':
+      if (!item.template) {
+        if (typeof item.answer === 'string' && !parseNumber(item.answer).ok) add('answer', `not a number: "${item.answer}"`);
+        item.wrongAnswers.forEach((w, i) => {
+          if (typeof w.answer === 'string' && !parseNumber(w.answer).ok) add(`wrongAnswers[${i}].answer`, `not a number: "${w.answer}"`);
+        });
+      }
+      if (item.unitRequired && item.units.length === 0) add('unitRequired', 'unitRequired needs at least one entry in units');
+      break;
+    case 'short_text':
+      if (item.answers.length === 0 && !item.regex) add('answers', 'give at least one accepted answer or a regex');
+      if (item.regex) {
+        try {
+          new RegExp(item.regex, 'u');
+        } catch (err) {
+          add('regex', `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      break;
+    case 'math_expression':
+      if (!item.template) {
+        try {
+          const vars = mathItemVariables(item);
+          const used = expressionVariables(parseExpression(item.answer));
+          const extra = used.filter((v) => !vars.includes(v));
+          if (extra.length) add('answer', `uses ${extra.join(', ')}, not listed in variables`);
+        } catch (err) {
+          add('answer', `not a valid expression: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      break;
+  }
+  if (item.template) {
+    for (const seed of VALIDATION_SEEDS) {
+      try {
+        const { item: inst } = instantiate(item, seed);
+        for (const [path, text] of textFields(inst)) for (const e of mathErrors(text)) add(path, `LaTeX error (seed ${seed}): ${e}`);
+      } catch (err) {
+        add('template', err instanceof TemplateError ? err.message.replace(/^template [^:]+: /, '') : `seed ${seed}: ${err instanceof Error ? err.message : String(err)}`);
+        break;
+      }
+    }
+  }
+}
+
+/** Drops empty lists and objects (schema defaults), so exported files stay as short as hand-written ones. */
+function compact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compact);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (Array.isArray(v) && v.length === 0 && k !== 'constraints') continue;
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 && k !== 'variables') continue;
+      if (v === undefined) continue;
+      out[k] = compact(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Writes a pack as one YAML or JSON file that `parsePack` reads back to the same pack. */
+export function serializePack(pack: Pack, format: 'yaml' | 'json' = 'yaml'): string {
+  const doc = compact({ pack: pack.pack, skills: pack.skills, items: pack.items });
+  return format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : YAML.stringify(doc, { lineWidth: 0 });
+}
