@@ -6,7 +6,7 @@
  *
  * Cards are stored as plain JSON (times in ms since the epoch) so the learner state stays serialisable.
  */
-import { type Card, type FSRS, Rating, State, createEmptyCard, fsrs } from 'ts-fsrs';
+import { type Card, type FSRS, Rating, State, computeDecayFactor, createEmptyCard, fsrs } from 'ts-fsrs';
 
 /** An FSRS card as plain JSON. Field meanings are ts-fsrs's. */
 export interface ReviewCard {
@@ -26,6 +26,7 @@ export interface ReviewCard {
 export type ReviewGrade = 'again' | 'hard' | 'good';
 
 const schedulers = new Map<number, FSRS>();
+const curves = new Map<number, { decay: number; factor: number }>();
 
 /**
  * The scheduler for a target retention. Fuzz is off (reproducible dates) and short-term steps are off: the
@@ -68,9 +69,14 @@ export function startReview(at: number, requestRetention = 0.9): ReviewCard {
   return fromCard(f.next(createEmptyCard(new Date(at)), new Date(at), Rating.Good).card);
 }
 
-/** Record a review at `at` with its grade; returns the rescheduled card. */
+/**
+ * Record a review at `at` with its grade; returns the rescheduled card. A time before the card's last
+ * review (clock skew, a log merged out of order) is taken as the last review time, since FSRS refuses
+ * negative elapsed time.
+ */
 export function recordReview(card: ReviewCard, at: number, grade: ReviewGrade, requestRetention = 0.9): ReviewCard {
-  return fromCard(scheduler(requestRetention).next(toCard(card), new Date(at), RATING[grade]).card);
+  const when = Math.max(at, card.last_review ?? at);
+  return fromCard(scheduler(requestRetention).next(toCard(card), new Date(when), RATING[grade]).card);
 }
 
 /** Grade rule: unaided correct = good, correct with hints (or partial credit) = hard, wrong = again. */
@@ -84,8 +90,15 @@ export function isReviewDue(card: ReviewCard, now: number): boolean {
   return card.due <= now;
 }
 
-/** FSRS retrievability R(now) in (0, 1]: the modelled chance the skill is still remembered. */
+/**
+ * FSRS retrievability R(now) in (0, 1]: the modelled chance the skill is still remembered, from the FSRS
+ * forgetting curve R = (1 + factor · t / S)^decay with fractional elapsed days t (ts-fsrs's curve, without its
+ * rounding; called per candidate item, so it builds no Dates).
+ */
 export function retrievability(card: ReviewCard, now: number, requestRetention = 0.9): number {
-  if (now <= (card.last_review ?? now)) return 1;
-  return scheduler(requestRetention).get_retrievability(toCard(card), new Date(now), false);
+  const last = card.last_review ?? now;
+  if (now <= last || !(card.stability > 0)) return 1;
+  let c = curves.get(requestRetention);
+  if (!c) curves.set(requestRetention, (c = computeDecayFactor(scheduler(requestRetention).parameters.w)));
+  return Math.pow(1 + (c.factor * (now - last)) / 86_400_000 / card.stability, c.decay);
 }

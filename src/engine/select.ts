@@ -145,6 +145,9 @@ interface View {
   now: number;
   scope: ReadonlySet<string> | null;
   unlocked: ReadonlySet<string>;
+  /** Per-call memos: each skill's openness and P(known) at `now` are computed once per decision. */
+  open: Map<string, boolean>;
+  known: Map<string, number>;
 }
 
 const inScope = (v: View, skill: string): boolean => v.scope === null || v.scope.has(skill);
@@ -152,10 +155,20 @@ const isMastered = (v: View, skill: string): boolean => v.state.skills[skill]?.m
 
 /** Open: in scope, not mastered, and every in-scope prerequisite mastered (or the skill unlocked). */
 function isOpen(v: View, skill: string): boolean {
-  if (!inScope(v, skill) || isMastered(v, skill)) return false;
-  if (v.unlocked.has(skill)) return true;
-  const node = v.bank.byId.get(skill);
-  return !node || node.prerequisites.every((p) => !inScope(v, p) || isMastered(v, p));
+  let open = v.open.get(skill);
+  if (open === undefined) {
+    const node = v.bank.byId.get(skill);
+    open = inScope(v, skill) && !isMastered(v, skill)
+      && (v.unlocked.has(skill) || !node || node.prerequisites.every((p) => !inScope(v, p) || isMastered(v, p)));
+    v.open.set(skill, open);
+  }
+  return open;
+}
+
+function knownNow(v: View, skill: string): number {
+  let p = v.known.get(skill);
+  if (p === undefined) v.known.set(skill, (p = knownAt(skillState(v.state, skill, v.cfg), v.now, v.cfg)));
+  return p;
 }
 
 /** An item is usable if none of its skills is locked (in scope, not mastered, not open). */
@@ -168,7 +181,7 @@ function predict(v: View, item: BankItem): number {
   const pk: number[] = [];
   const ps = [];
   for (const s of item.skills) {
-    pk.push(knownAt(skillState(v.state, s, v.cfg), v.now, v.cfg));
+    pk.push(knownNow(v, s));
     ps.push(paramsFor(v.cfg, s));
   }
   return pCorrectItem(pk, ps, item.difficulty ?? 0);
@@ -227,6 +240,8 @@ export function nextStep(
     state, bank: prepareBank(bank), cfg, now,
     scope: cfg.skills ? new Set(cfg.skills) : null,
     unlocked: new Set(cfg.unlockedSkills),
+    open: new Map(),
+    known: new Map(),
   };
   const skills = v.bank.skills.filter((n) => inScope(v, n.id));
 
@@ -252,7 +267,7 @@ export function nextStep(
       let weakest: string | null = null;
       let weakestP = Infinity;
       for (const p of prereqs) {
-        const pk = knownAt(skillState(state, p, cfg), now, cfg);
+        const pk = knownNow(v, p);
         if (pk < weakestP) { weakest = p; weakestP = pk; }
       }
       if (weakest) {

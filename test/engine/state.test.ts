@@ -69,6 +69,15 @@ describe('engine/state', () => {
     expect(s.skills.add!.review!.due - first.due).to.be.above(first.due - T0);
   });
 
+  it('survives an attempt dated before the last review (clock skew)', () => {
+    let s = createState();
+    let i = 0;
+    while (!s.skills.add?.mastered) s = applyAttempt(s, answer(true, i++), config);
+    const skewed = applyAttempt(s, answer(true, 0, { at: T0 - DAY }), config);
+    expect(skewed.skills.add!.mastered).to.equal(true);
+    expect(skewed.skills.add!.review!.reps).to.equal(s.skills.add!.review!.reps + 1);
+  });
+
   it('counts wrong streaks and resets them on a right answer, a worked example or a remediation answer', () => {
     let s = createState();
     for (let i = 0; i < 3; i++) s = applyAttempt(s, answer(false, i), config);
