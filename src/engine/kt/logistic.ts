@@ -1,0 +1,79 @@
+/** L2-regularised logistic regression by Newton's method (IRLS), on a dense row-major feature matrix. */
+
+/**
+ * Fits weights w (the first feature is usually a constant 1) minimising the mean log loss plus
+ * `l2`/2·|w|² (the intercept included; tiny `l2` only stabilises). X has n rows of d features, row-major.
+ */
+export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2 = 1e-6, iters = 25): Float64Array {
+  const n = y.length;
+  const w = new Float64Array(d);
+  const grad = new Float64Array(d);
+  const hess = new Float64Array(d * d);
+  for (let it = 0; it < iters; it++) {
+    grad.fill(0);
+    hess.fill(0);
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let z = 0;
+      for (let j = 0; j < d; j++) z += w[j]! * X[o + j]!;
+      const p = 1 / (1 + Math.exp(-z));
+      const r = p - y[i]!;
+      const v = p * (1 - p);
+      for (let j = 0; j < d; j++) {
+        const xj = X[o + j]!;
+        grad[j]! += r * xj;
+        const vx = v * xj;
+        for (let k = 0; k <= j; k++) hess[j * d + k]! += vx * X[o + k]!;
+      }
+    }
+    for (let j = 0; j < d; j++) {
+      grad[j] = grad[j]! / n + l2 * w[j]!;
+      for (let k = 0; k <= j; k++) {
+        const h = hess[j * d + k]! / n + (j === k ? l2 : 0);
+        hess[j * d + k] = h;
+        hess[k * d + j] = h;
+      }
+    }
+    const step = solve(hess, grad, d);
+    let maxStep = 0;
+    for (let j = 0; j < d; j++) {
+      w[j]! -= step[j]!;
+      maxStep = Math.max(maxStep, Math.abs(step[j]!));
+    }
+    if (maxStep < 1e-8) break;
+  }
+  return w;
+}
+
+/** Solves A x = b for a small symmetric positive-definite A (Gaussian elimination with partial pivoting). */
+function solve(A: Float64Array, b: Float64Array, d: number): Float64Array {
+  const M = A.slice();
+  const x = b.slice();
+  for (let c = 0; c < d; c++) {
+    let piv = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(M[r * d + c]!) > Math.abs(M[piv * d + c]!)) piv = r;
+    if (piv !== c) {
+      for (let k = 0; k < d; k++) {
+        const t = M[c * d + k]!;
+        M[c * d + k] = M[piv * d + k]!;
+        M[piv * d + k] = t;
+      }
+      const t = x[c]!;
+      x[c] = x[piv]!;
+      x[piv] = t;
+    }
+    const p = M[c * d + c]! || 1e-12;
+    for (let r = c + 1; r < d; r++) {
+      const f = M[r * d + c]! / p;
+      if (f === 0) continue;
+      for (let k = c; k < d; k++) M[r * d + k]! -= f * M[c * d + k]!;
+      x[r]! -= f * x[c]!;
+    }
+  }
+  for (let c = d - 1; c >= 0; c--) {
+    let s = x[c]!;
+    for (let k = c + 1; k < d; k++) s -= M[c * d + k]! * x[k]!;
+    x[c] = s / (M[c * d + c]! || 1e-12);
+  }
+  return x;
+}
