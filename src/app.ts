@@ -15,6 +15,7 @@ import type { SessionTokens } from './lti/session.js';
 import type { Actor } from './lti/actor.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import type { SandboxPlatform } from './sandbox/platform.js';
+import type { GradeServices } from './grades/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,6 +30,8 @@ export interface AppDeps {
   sessions: SessionTokens;
   adminToken: string;
   sandbox?: SandboxPlatform;
+  /** Grade delivery and the NRPS roster (`grades.fetchRoster(tenantId, contextId)` for the dashboard). */
+  grades?: GradeServices;
   /** Routers of later features (practice, dashboard, grades), mounted before the error handler. */
   routers?: Router[];
   adminExtra?: (r: Router) => void;

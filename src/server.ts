@@ -11,6 +11,7 @@ import { PlatformKeySets } from './lti/launch.js';
 import { PlatformRegistry } from './lti/registry.js';
 import { SessionTokens } from './lti/session.js';
 import { SandboxPlatform } from './sandbox/platform.js';
+import { createGradeServices, type GradeWorker } from './grades/index.js';
 import type { Settings } from './settings.js';
 
 export interface RunningServer {
@@ -65,9 +66,15 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     sandbox = new SandboxPlatform(db.pool, registry, publicUrl);
     await sandbox.init();
   }
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox };
+  const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes };
   const app = createApp(deps);
   server.on('request', app);
+  let worker: GradeWorker | undefined;
+  if (settings.inProcessWorker) {
+    worker = grades.createWorker();
+    await worker.start();
+  }
   return {
     url: publicUrl,
     db,
@@ -76,6 +83,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     async close() {
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker?.stop();
       await db.close();
     },
   };

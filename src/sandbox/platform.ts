@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import type pg from 'pg';
 import type { Queryable } from '../db/index.js';
 import { CLAIM } from '../lti/claims.js';
 import type { Platform, PlatformRegistry } from '../lti/registry.js';
 import { DEMO_COURSE, DEMO_LINKS, DEMO_USERS, ROLE_URIS, type SandboxUser } from './demo.js';
+import { SandboxLms } from './lms.js';
 
 export const SANDBOX_CLIENT_ID = 'mastery-sandbox';
 export const SANDBOX_DEPLOYMENT_ID = 'sandbox-deployment-1';
@@ -28,6 +30,8 @@ export class SandboxPlatform {
   private key!: { kid: string; privateKey: CryptoKey | Uint8Array; publicJwk: JWK };
   private hintKey!: Uint8Array;
   platform!: Platform;
+  /** The LMS side of AGS and NRPS (token endpoint, gradebook, roster, fault knobs). */
+  lms!: SandboxLms;
 
   constructor(private readonly db: Queryable, private readonly registry: PlatformRegistry, readonly publicUrl: string) {}
 
@@ -51,6 +55,7 @@ export class SandboxPlatform {
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = priv;
     this.key = { kid: priv.kid!, privateKey: await importJWK(priv, 'RS256'), publicJwk: { ...pub, use: 'sig' } };
     this.hintKey = crypto.createHash('sha256').update(JSON.stringify(priv)).update('hint').digest();
+    this.lms = new SandboxLms(this.db as pg.Pool, { issuer: this.issuer, publicUrl: this.publicUrl, clientId: SANDBOX_CLIENT_ID });
 
     const existing = (await this.registry.byIssuer(this.issuer)).find((p) => p.clientId === SANDBOX_CLIENT_ID);
     this.platform =

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { DEMO_COURSE, DEMO_LINKS, DEMO_USERS } from './demo.js';
 import type { Flavor, SandboxPlatform } from './platform.js';
 import { AppError } from '../http/errors.js';
+import { agsRoutes } from './ags.routes.js';
 
 const FLAVORS: Flavor[] = ['canvas', 'moodle', 'schoology'];
 
@@ -47,5 +48,6 @@ export function sandboxRoutes(sandbox: SandboxPlatform): Router {
   r.get('/sandbox/jwks', (_req, res) => {
     res.json(sandbox.jwks());
   });
+  r.use(agsRoutes(sandbox.lms));
   return r;
 }

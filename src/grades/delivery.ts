@@ -1,0 +1,328 @@
+import crypto from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { withTransaction } from '../db/index.js';
+import { AgsClient, type AgsScore } from '../lti/ags.js';
+import type { Platform, PlatformRegistry } from '../lti/registry.js';
+import { SCOPE, ServiceError, type ServiceTokens } from '../lti/service-token.js';
+import { MAIN_COLUMN, NOTIFY_CHANNEL, type LineItemSpec, type StoredScore } from './outbox.js';
+import type { GradeSettings } from './settings.js';
+
+/** A claimed outbox row. */
+interface Row {
+  tenant_id: string;
+  resource_link_id: string;
+  column_key: string;
+  user_id: string;
+  line_item_spec: LineItemSpec;
+  score: StoredScore;
+  score_ts: Date;
+  version: string;
+  attempts: number;
+  sent_count: number;
+  lease_id: string;
+}
+
+/** Where a resource link's scores go: its platform, granted scopes and AGS URLs (recorded at launch). */
+interface Target {
+  platform: Platform;
+  title: string | null;
+  lineitemUrl: string | null;
+  lineitemsUrl: string | null;
+  scopes: string[];
+  at: number;
+}
+
+/** Why a row was not sent and will not be retried by itself (the platform offers nothing to send to). */
+class Skip extends Error {}
+
+const CANVAS_SUBMISSION = 'https://canvas.instructure.com/lti/submission';
+
+/**
+ * The delivery worker: claims due outbox rows (FOR UPDATE SKIP LOCKED, with a lease so a crashed worker's
+ * rows are picked up again), finds or creates the column's line item, posts the newest score (AGS 2.0
+ * §3.4), and records the outcome. Network errors, 5xx, 429 and malformed answers are retried with
+ * exponential backoff and jitter (Retry-After honoured, and a 429 pauses the whole platform); after
+ * GRADE_MAX_ATTEMPTS a row is dead-lettered (state `failed`) for the admin API. It wakes on NOTIFY from
+ * committing answers and polls as a fallback. Many workers (processes) may run at once.
+ *
+ * The claim scans every tenant (the worker serves them all); every later statement is keyed by the
+ * row's full key, tenant first.
+ */
+export class GradeWorker {
+  private running = false;
+  private loopDone: Promise<void> | undefined;
+  private inflight = new Set<Promise<void>>();
+  private wake: (() => void) | undefined;
+  private listener: pg.Client | undefined;
+  private targets = new Map<string, Target>();
+  private lineItems = new Map<string, string>();
+  private resolving = new Map<string, Promise<string>>();
+  /** Scores this worker delivered (tests and the benchmark read it). */
+  delivered = 0;
+
+  constructor(
+    private readonly deps: { pool: pg.Pool; registry: PlatformRegistry; tokens: ServiceTokens; log: Logger; settings: GradeSettings; random?: () => number },
+  ) {}
+
+  /** Starts claiming and sending in the background. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.listen();
+    this.loopDone = this.loop().catch((err) => this.deps.log.error({ err: (err as Error).message }, 'grade worker stopped unexpectedly'));
+  }
+
+  /** Stops claiming, waits for the sends in flight, closes the LISTEN connection. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loopDone;
+    await Promise.allSettled([...this.inflight]);
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /** LISTEN on a connection of its own (not taken from the pool), so a commit wakes the worker at once. */
+  private async listen(): Promise<void> {
+    const opts = (this.deps.pool as unknown as { options: pg.ClientConfig }).options;
+    try {
+      const client = new pg.Client(opts);
+      client.on('error', () => undefined);
+      client.on('notification', () => this.wake?.());
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      this.listener = client;
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'grade worker cannot LISTEN; polling only');
+    }
+  }
+
+  private async loop(): Promise<void> {
+    const { concurrency, pollMs } = this.deps.settings;
+    while (this.running) {
+      const free = concurrency - this.inflight.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const rows = await this.claim(free);
+          claimed = rows.length;
+          for (const row of rows) {
+            const p: Promise<void> = this.process(row).finally(() => {
+              this.inflight.delete(p);
+              this.wake?.();
+            });
+            this.inflight.add(p);
+          }
+        } catch (err) {
+          this.deps.log.error({ err: (err as Error).message }, 'grade worker could not claim scores');
+        }
+      }
+      if (claimed > 0 && claimed === free) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, pollMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wake = done;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async claim(limit: number): Promise<Row[]> {
+    const leaseId = crypto.randomUUID();
+    const { rows } = await this.deps.pool.query<Row>(
+      `WITH due AS (
+         SELECT tenant_id, resource_link_id, column_key, user_id FROM grade_outbox
+         WHERE state = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       UPDATE grade_outbox o SET lease_until = now() + make_interval(secs => $2::double precision / 1000), lease_id = $3
+       FROM due WHERE o.tenant_id = due.tenant_id AND o.resource_link_id = due.resource_link_id AND o.column_key = due.column_key AND o.user_id = due.user_id
+       RETURNING o.tenant_id, o.resource_link_id, o.column_key, o.user_id, o.line_item_spec, o.score, o.score_ts, o.version, o.attempts, o.sent_count, o.lease_id`,
+      [limit, this.deps.settings.leaseMs, leaseId],
+    );
+    return rows;
+  }
+
+  private async process(row: Row): Promise<void> {
+    try {
+      const target = await this.target(row.tenant_id, row.resource_link_id);
+      const scopes = this.scopesFor(target, row.column_key);
+      const client = new AgsClient(this.deps.tokens, target.platform, scopes, this.deps.settings.requestTimeoutMs);
+      const { url, fromLaunch } = await this.lineItemUrl(row, target, client);
+      const score: AgsScore = {
+        userId: row.user_id,
+        ...row.score,
+        timestamp: new Date(row.score_ts).toISOString(),
+        // Canvas: without new_submission false every update becomes a new attempt (PRODUCT.md).
+        [CANVAS_SUBMISSION]: { new_submission: row.sent_count === 0 },
+      };
+      try {
+        const status = await client.postScore(url, score);
+        await this.markSent(row, status);
+      } catch (err) {
+        // A line item we created and the instructor deleted: forget it so the next try recreates it.
+        if (err instanceof ServiceError && err.status === 404 && !fromLaunch) await this.forgetLineItem(row);
+        throw err;
+      }
+    } catch (err) {
+      if (err instanceof Skip) await this.markSkipped(row, err.message);
+      else await this.markFailed(row, err).catch((e) => this.deps.log.error({ err: (e as Error).message }, 'grade worker could not record a failure'));
+    }
+  }
+
+  /** Scopes asked for this link: the score scope and the line item scope the platform granted (AGS 2.0 §3.1). */
+  private scopesFor(t: Target, column: string): string[] {
+    if (!t.scopes.includes(SCOPE.score)) throw new Skip('the platform did not grant the AGS score scope for this resource link');
+    const out: string[] = [SCOPE.score];
+    if (t.scopes.includes(SCOPE.lineItem)) out.push(SCOPE.lineItem);
+    else if (t.scopes.includes(SCOPE.lineItemReadonly)) out.push(SCOPE.lineItemReadonly);
+    if (column !== MAIN_COLUMN && !out.includes(SCOPE.lineItem)) throw new Skip('per-skill columns need the AGS lineitem scope, which the platform did not grant');
+    return out;
+  }
+
+  private async target(tenantId: string, resourceLinkId: string): Promise<Target> {
+    const key = `${tenantId} ${resourceLinkId}`;
+    const hit = this.targets.get(key);
+    if (hit && Date.now() - hit.at < 10_000) return hit;
+    const { rows } = await this.deps.pool.query<{ platform_id: string; title: string | null; lineitem_url: string | null; lineitems_url: string | null; ags_scopes: string[] }>(
+      `SELECT t.platform_id, rl.title, rl.lineitem_url, c.lineitems_url, rl.ags_scopes
+       FROM resource_links rl JOIN tenants t ON t.id = rl.tenant_id
+       LEFT JOIN contexts c ON c.tenant_id = rl.tenant_id AND c.id = rl.context_id
+       WHERE rl.tenant_id = $1 AND rl.id = $2`,
+      [tenantId, resourceLinkId],
+    );
+    const r = rows[0];
+    if (!r) throw new ServiceError('http', 'the resource link was never launched (no AGS endpoints known)', undefined, false);
+    const platform = await this.deps.registry.get(r.platform_id);
+    const t: Target = { platform, title: r.title, lineitemUrl: r.lineitem_url, lineitemsUrl: r.lineitems_url, scopes: Array.isArray(r.ags_scopes) ? r.ags_scopes : [], at: Date.now() };
+    this.targets.set(key, t);
+    return t;
+  }
+
+  /**
+   * The column's line item URL: the launch's `lineitem` for the main column when given (AGS 2.0 §3.1),
+   * else one found (resource_link_id + tag + resource_id) or created through the context's `lineitems`.
+   * Creation is serialised per column across processes by an advisory lock, and within this process
+   * by sharing one promise.
+   */
+  private async lineItemUrl(row: Row, t: Target, client: AgsClient): Promise<{ url: string; fromLaunch: boolean }> {
+    if (row.column_key === MAIN_COLUMN && t.lineitemUrl) return { url: t.lineitemUrl, fromLaunch: true };
+    const key = `${row.tenant_id} ${row.resource_link_id} ${row.column_key}`;
+    const known = this.lineItems.get(key);
+    if (known) return { url: known, fromLaunch: false };
+    let p = this.resolving.get(key);
+    if (!p) {
+      p = this.findOrCreate(row, t, client).finally(() => this.resolving.delete(key));
+      this.resolving.set(key, p);
+    }
+    const url = await p;
+    this.lineItems.set(key, url);
+    return { url, fromLaunch: false };
+  }
+
+  private async findOrCreate(row: Row, t: Target, client: AgsClient): Promise<string> {
+    const keyArgs = [row.tenant_id, row.resource_link_id, row.column_key];
+    const stored = await this.deps.pool.query<{ lineitem_url: string }>(
+      'SELECT lineitem_url FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3',
+      keyArgs,
+    );
+    if (stored.rows[0]) return stored.rows[0].lineitem_url;
+    if (!t.lineitemsUrl) throw new Skip('the platform gave neither a line item nor a line items service for this resource link');
+    return withTransaction(this.deps.pool, async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`grade_line_item ${keyArgs.join(' ')}`]);
+      const again = await tx.query<{ lineitem_url: string }>(
+        'SELECT lineitem_url FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3',
+        keyArgs,
+      );
+      if (again.rows[0]) return again.rows[0].lineitem_url;
+      const spec = row.line_item_spec;
+      const found = await client.findLineItems(t.lineitemsUrl!, { resourceLinkId: row.resource_link_id, resourceId: spec.resourceId, tag: spec.tag });
+      let url = found[0]?.id;
+      if (!url) {
+        const created = await client.createLineItem(t.lineitemsUrl!, {
+          label: spec.label ?? t.title ?? 'Mastery practice',
+          scoreMaximum: spec.scoreMaximum,
+          resourceId: spec.resourceId,
+          resourceLinkId: row.resource_link_id,
+          tag: spec.tag,
+        });
+        url = created.id;
+        this.deps.log.info({ tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score' }, 'line item created');
+      }
+      await tx.query('INSERT INTO grade_line_items(tenant_id, resource_link_id, column_key, lineitem_url) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING', [...keyArgs, url]);
+      return url!;
+    });
+  }
+
+  private async forgetLineItem(row: Row): Promise<void> {
+    this.lineItems.delete(`${row.tenant_id} ${row.resource_link_id} ${row.column_key}`);
+    await this.deps.pool.query('DELETE FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3', [row.tenant_id, row.resource_link_id, row.column_key]);
+  }
+
+  private keyParams(row: Row): unknown[] {
+    return [row.tenant_id, row.resource_link_id, row.column_key, row.user_id, row.lease_id];
+  }
+
+  /** Delivered: `sent` unless a newer score arrived meanwhile (then it is due at once). Only the lease holder may write. */
+  private async markSent(row: Row, status: number): Promise<void> {
+    await this.deps.pool.query(
+      `UPDATE grade_outbox SET sent_count = sent_count + 1, sent_at = now(), sent_ts = $6, last_status = $7, last_error = NULL,
+         lease_until = NULL, lease_id = NULL, attempts = 0, next_attempt_at = now(),
+         state = CASE WHEN version = $8 THEN 'sent' ELSE 'pending' END, updated_at = now()
+       WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
+      [...this.keyParams(row), row.score_ts, status, row.version],
+    );
+    this.delivered++;
+  }
+
+  private async markSkipped(row: Row, why: string): Promise<void> {
+    this.deps.log.info({ tenant: row.tenant_id, resourceLink: row.resource_link_id, why }, 'score not sent');
+    await this.deps.pool.query(
+      `UPDATE grade_outbox SET state = CASE WHEN version = $7 THEN 'skipped' ELSE 'pending' END, last_error = $6, lease_until = NULL, lease_id = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
+      [...this.keyParams(row), why, row.version],
+    );
+  }
+
+  /** Exponential backoff with jitter: base x 2^(n-1), capped, scaled by a random factor in [0.5, 1). */
+  backoffMs(attempts: number): number {
+    const { backoffBaseMs, backoffMaxMs } = this.deps.settings;
+    const raw = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(30, attempts - 1));
+    return Math.round(raw * (0.5 + (this.deps.random ?? Math.random)() * 0.5));
+  }
+
+  private async markFailed(row: Row, err: unknown): Promise<void> {
+    const e = err instanceof ServiceError ? err : undefined;
+    const retryable = e ? e.retryable : true;
+    const attempts = row.attempts + 1;
+    const dead = !retryable || attempts >= this.deps.settings.maxAttempts;
+    let delay = this.backoffMs(attempts);
+    if (e?.retryAfterMs !== undefined) delay = Math.max(e.retryAfterMs, 1) + Math.round(e.retryAfterMs * 0.1 * (this.deps.random ?? Math.random)());
+    const message = (err as Error).message?.slice(0, 500) ?? String(err);
+    const level = dead ? 'warn' : 'info';
+    this.deps.log[level]({ tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: e?.status, code: e?.code ?? 'error', err: message, retryInMs: dead ? undefined : delay }, dead ? 'score dead-lettered' : 'score delivery failed; will retry');
+    await this.deps.pool.query(
+      `UPDATE grade_outbox SET attempts = $6, last_error = $7, last_status = $8, lease_until = NULL, lease_id = NULL,
+         state = CASE WHEN $9::boolean AND version = $11 THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = now() + make_interval(secs => $10::double precision / 1000),
+         updated_at = now()
+       WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
+      [...this.keyParams(row), attempts, message, e?.status ?? null, dead, delay, row.version],
+    );
+    // 429: the platform throttles this install, so hold every pending score of that platform until Retry-After.
+    if (e?.status === 429) {
+      const t = this.targets.get(`${row.tenant_id} ${row.resource_link_id}`);
+      if (t) {
+        await this.deps.pool.query(
+          `UPDATE grade_outbox SET next_attempt_at = GREATEST(next_attempt_at, now() + make_interval(secs => $2::double precision / 1000))
+           WHERE state = 'pending' AND tenant_id IN (SELECT id FROM tenants WHERE platform_id = $1)`,
+          [t.platform.id, delay],
+        );
+      }
+    }
+  }
+}

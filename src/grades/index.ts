@@ -1,0 +1,57 @@
+/**
+ * Grades and mastery back to the LMS (AGS 2.0), with durable delivery; the roster through NRPS 2.0.
+ *
+ * The practice service calls `enqueueScore(tx, …)` inside its answer transaction (the outbox row commits
+ * with the attempt or not at all); a `GradeWorker` (in the web process or `npm run worker`) delivers it.
+ * See docs/grades.md.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { ToolKeys } from '../lti/keys.js';
+import type { PlatformRegistry } from '../lti/registry.js';
+import { ServiceTokens } from '../lti/service-token.js';
+import { gradeAdminRoutes } from './admin.routes.js';
+import { GradeWorker } from './delivery.js';
+import { RosterService, type Roster } from './roster.js';
+import { loadGradeSettings, type GradeSettings } from './settings.js';
+
+export { enqueueScore, MAIN_COLUMN, MASTERY_COLUMN_MAXIMUM, skillColumn } from './outbox.js';
+export type { ScoreInput, SkillMastery, ActivityProgress, GradingProgress } from './outbox.js';
+export { defaultGrade } from './rule.js';
+export type { GradeRuleInput, GradeRuleOutput } from './rule.js';
+export { GradeWorker } from './delivery.js';
+export { RosterService } from './roster.js';
+export type { Roster, Member } from './roster.js';
+export { loadGradeSettings } from './settings.js';
+export type { GradeSettings } from './settings.js';
+export { gradeAdminRoutes } from './admin.routes.js';
+
+/** The grade and roster services of one process, built once by startServer or src/worker.ts. */
+export interface GradeServices {
+  settings: GradeSettings;
+  /** The AGS/NRPS token cache shared by the worker and the roster. */
+  tokens: ServiceTokens;
+  roster: RosterService;
+  /** The course roster (NRPS), cached briefly; never throws for a denied scope or an unreachable LMS. */
+  fetchRoster(tenantId: string, contextId: string): Promise<Roster>;
+  /** Mounts GET /admin/api/grades/failed, GET …/stats and POST …/resync on the admin router. */
+  adminRoutes: ReturnType<typeof gradeAdminRoutes>;
+  /** A delivery worker sharing this token cache (not started); a test may give its own logger. */
+  createWorker(overrides?: Partial<GradeSettings>, log?: Logger): GradeWorker;
+}
+
+/** Builds the grade services; settings default to the environment (GRADE_* variables). */
+export function createGradeServices(deps: { pool: pg.Pool; toolKeys: ToolKeys; registry: PlatformRegistry; log: Logger; settings?: GradeSettings }): GradeServices {
+  const settings = deps.settings ?? loadGradeSettings();
+  const tokens = new ServiceTokens(deps.toolKeys);
+  const roster = new RosterService({ db: deps.pool, registry: deps.registry, tokens, log: deps.log, ttlMs: settings.rosterTtlMs });
+  return {
+    settings,
+    tokens,
+    roster,
+    fetchRoster: (tenantId, contextId) => roster.fetchRoster(tenantId, contextId),
+    adminRoutes: gradeAdminRoutes(deps.pool),
+    createWorker: (overrides = {}, log = deps.log.child({ component: 'grades' })) =>
+      new GradeWorker({ pool: deps.pool, registry: deps.registry, tokens, log, settings: { ...settings, ...overrides } }),
+  };
+}

@@ -1,0 +1,63 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { createGradeServices } from './grades/index.js';
+import { loadGradeSettings } from './grades/settings.js';
+import { migrate } from './db/index.js';
+import { ToolKeys } from './lti/keys.js';
+import { PlatformRegistry } from './lti/registry.js';
+import { createLogger } from './log.js';
+import { loadSettings, SettingsError } from './settings.js';
+
+/**
+ * `npm run worker`: the grade-delivery worker as a process of its own (run as many as needed; they share
+ * the outbox through SKIP LOCKED claims). Uses DATABASE_URL, or the embedded PostgreSQL a web process
+ * started in DATA_DIR (it never starts one itself: two servers on one data directory would corrupt it).
+ */
+async function main(): Promise<void> {
+  let settings;
+  let gradeSettings;
+  try {
+    settings = loadSettings();
+    gradeSettings = loadGradeSettings();
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(settings.logLevel);
+  let url = settings.databaseUrl;
+  if (!url) {
+    const password = (await fs.readFile(path.join(settings.dataDir, 'pg-password'), 'utf8').catch(() => '')).trim();
+    if (!password) throw new Error(`no DATABASE_URL and no embedded database in ${settings.dataDir}: start the web process first or set DATABASE_URL`);
+    url = `postgres://mastery:${encodeURIComponent(password)}@127.0.0.1:${settings.embeddedPgPort}/mastery`;
+  }
+  const pool = new pg.Pool({ connectionString: url, max: Math.min(50, gradeSettings.concurrency + 4) });
+  pool.on('error', (err) => log.error({ err: err.message }, 'idle database client error'));
+  await migrate(pool, log);
+  const services = createGradeServices({ pool, toolKeys: new ToolKeys(pool), registry: new PlatformRegistry(pool), log, settings: gradeSettings });
+  const worker = services.createWorker();
+  await worker.start();
+  log.info({ concurrency: gradeSettings.concurrency, maxAttempts: gradeSettings.maxAttempts }, 'grade worker started');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'grade worker stopping');
+    const timer = setTimeout(() => process.exit(1), 15_000);
+    timer.unref();
+    await worker.stop();
+    await pool.end().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`grade worker failed to start: ${(err as Error).message}\n`);
+  process.exit(1);
+});
