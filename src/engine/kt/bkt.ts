@@ -381,7 +381,7 @@ export function fitBkt(ds: KtDataset, name: string, opts: BktFitOptions = {}): B
   const itemLevel = opts.itemLevel ?? false;
   const restarts = opts.restarts ?? 5;
   const minAnswers = opts.minAnswers ?? 10;
-  const warmIter = opts.warmIter ?? 10;
+  const warmIter = opts.warmIter ?? 6;
   const o = {
     maxIter: opts.maxIter ?? 100,
     tol: opts.tol ?? 1e-7,
