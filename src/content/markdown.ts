@@ -106,6 +106,22 @@ function findInlineClose(text: string, from: number): number {
 
 const KATEX_OPTIONS = { throwOnError: false, trust: false, strict: 'ignore', maxSize: 20, maxExpand: 500, output: 'htmlAndMathml' } as const;
 
+/** KaTeX output by formula: the same fractions recur across items, and rendering dominates the cost. */
+const mathCache = new Map<string, string>();
+const MATH_CACHE_SIZE = 20_000;
+
+/** Renders one formula with KaTeX (errors shown as KaTeX's red source text), memoised. */
+function renderMath(tex: string, display: boolean): string {
+  const key = (display ? 'D' : 'I') + tex;
+  let html = mathCache.get(key);
+  if (html === undefined) {
+    html = katex.renderToString(tex, { ...KATEX_OPTIONS, displayMode: display });
+    if (mathCache.size >= MATH_CACHE_SIZE) mathCache.delete(mathCache.keys().next().value!);
+    mathCache.set(key, html);
+  }
+  return html;
+}
+
 /** Options of `renderMarkdown`. */
 export interface RenderOptions {
   /** Media of the item; `media:ID` in a link or image resolves to its URL. */
@@ -131,7 +147,7 @@ export function renderMarkdown(source: string, options: RenderOptions = {}): str
   return safe
     .replace(new RegExp(`${OPEN}(\\d+)${CLOSE}`, 'g'), (_, n: string) => {
       const m = math[Number(n)]!;
-      return katex.renderToString(m.tex, { ...KATEX_OPTIONS, displayMode: m.display });
+      return renderMath(m.tex, m.display);
     })
     .trim();
 }
@@ -143,8 +159,12 @@ export function renderMarkdown(source: string, options: RenderOptions = {}): str
 export function mathErrors(source: string): string[] {
   const errors: string[] = [];
   for (const m of extractMath(source).math) {
+    const key = (m.display ? 'D' : 'I') + m.tex;
+    const cached = mathCache.get(key);
+    if (cached !== undefined && !cached.includes('katex-error')) continue;
     try {
-      katex.renderToString(m.tex, { ...KATEX_OPTIONS, throwOnError: true, displayMode: m.display });
+      const html = katex.renderToString(m.tex, { ...KATEX_OPTIONS, throwOnError: true, displayMode: m.display });
+      if (mathCache.size < MATH_CACHE_SIZE) mathCache.set(key, html);
     } catch (err) {
       errors.push(`${err instanceof Error ? err.message : String(err)} in "${m.tex}"`);
     }

@@ -1,0 +1,36 @@
+/**
+ * The file side of packs (I/O kept out of the pure parser): reading pack files from paths or
+ * folders, and locating the demo pack shipped in `content/fractions`.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Pack } from './content.schema.js';
+import { parsePack, type PackFile } from './pack.js';
+
+const PACK_FILE = /\.(ya?ml|json)$/i;
+
+/** Reads pack files: each path is a file, or a folder whose YAML/JSON files are read in name order. */
+export async function readPackFiles(paths: readonly string[]): Promise<PackFile[]> {
+  const files: PackFile[] = [];
+  for (const p of paths) {
+    const stat = await fs.stat(p);
+    const names = stat.isDirectory()
+      ? (await fs.readdir(p)).filter((n) => PACK_FILE.test(n)).sort().map((n) => path.join(p, n))
+      : [p];
+    for (const name of names) files.push({ name, text: await fs.readFile(name, 'utf8') });
+  }
+  return files;
+}
+
+/** Folder of the demo "Fractions" pack in the repository. */
+export function demoPackDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../content/fractions');
+}
+
+/** Reads and validates the demo pack (throws `PackError` if it is broken, which a test prevents). */
+export async function loadDemoPack(): Promise<Pack> {
+  const dir = demoPackDir();
+  const files = await readPackFiles([dir]);
+  return parsePack(files.map((f) => ({ name: path.relative(path.dirname(path.dirname(dir)), f.name), text: f.text })));
+}
