@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot as root } from './paths.js';
 import express, { type Express, type Router } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -17,7 +17,6 @@ import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import type { SandboxPlatform } from './sandbox/platform.js';
 import type { GradeServices } from './grades/index.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Everything the web app needs, built by main.ts (or by a test). */
 export interface AppDeps {
