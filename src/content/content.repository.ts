@@ -1,10 +1,11 @@
 /**
  * Storage of course packs: SQL only, every query filtered by tenant. Packs are validated before they
- * get here (`parsePack`); rows keep the validated JSON so reading needs no re-validation.
+ * get here (`parsePack`); rows keep the validated JSON. Rows read back go through the schema again,
+ * which restores the field order jsonb does not keep (so exports read like the authored files).
  */
 import type pg from 'pg';
 import { withTransaction, type Queryable, type Tx } from '../db/index.js';
-import type { Item, Pack, PackMeta, Skill } from './content.schema.js';
+import { itemSchema, packMetaSchema, skillSchema, type Item, type Pack, type Skill } from './content.schema.js';
 
 /** A stored pack, without its skills and items. */
 export interface PackSummary {
@@ -127,7 +128,7 @@ export async function loadPack(db: Queryable, tenantId: string, packId: string):
   if (meta.rowCount === 0) return null;
   const skills = await db.query('SELECT body FROM content_skills WHERE tenant_id = $1 AND pack_id = $2 ORDER BY position', [tenantId, packId]);
   const items = await db.query('SELECT body FROM content_items WHERE tenant_id = $1 AND pack_id = $2 ORDER BY position', [tenantId, packId]);
-  return { pack: meta.rows[0].meta as PackMeta, skills: skills.rows.map((r) => r.body as Skill), items: items.rows.map((r) => r.body as Item) };
+  return { pack: packMetaSchema.parse(meta.rows[0].meta), skills: skills.rows.map((r) => skillSchema.parse(r.body)), items: items.rows.map((r) => itemSchema.parse(r.body)) };
 }
 
 /** The skills of one pack, or of all the tenant's packs, in pack order. */
@@ -136,7 +137,7 @@ export async function listSkills(db: Queryable, tenantId: string, packId?: strin
     `SELECT pack_id, body FROM content_skills WHERE tenant_id = $1 AND ($2::text IS NULL OR pack_id = $2) ORDER BY pack_id, position`,
     [tenantId, packId ?? null],
   );
-  return rows.map((r) => ({ packId: r.pack_id, skill: r.body as Skill }));
+  return rows.map((r) => ({ packId: r.pack_id, skill: skillSchema.parse(r.body) }));
 }
 
 /** Items of the tenant, optionally of one pack and/or one skill, in pack order. */
@@ -149,13 +150,13 @@ export async function listItems(db: Queryable, tenantId: string, filter: { packI
      ORDER BY i.pack_id, i.position`,
     [tenantId, filter.packId ?? null, filter.skillId ?? null],
   );
-  return rows.map((r) => ({ packId: r.pack_id, item: r.body as Item }));
+  return rows.map((r) => ({ packId: r.pack_id, item: itemSchema.parse(r.body) }));
 }
 
 /** One item (or template) of a tenant's pack, or null. */
 export async function getItem(db: Queryable, tenantId: string, packId: string, itemId: string): Promise<Item | null> {
   const { rows } = await db.query('SELECT body FROM content_items WHERE tenant_id = $1 AND pack_id = $2 AND id = $3', [tenantId, packId, itemId]);
-  return rows.length ? (rows[0].body as Item) : null;
+  return rows.length ? itemSchema.parse(rows[0].body) : null;
 }
 
 /** Removes a pack (its skills and items cascade). Returns true if it existed. */

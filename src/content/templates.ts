@@ -7,7 +7,7 @@
  */
 import type { Item, Template } from './content.schema.js';
 import { correctResponse, distractorResponses, grade } from './grading.js';
-import { evaluateExpression, formatNumber, hashString, mulberry32 } from './math.js';
+import { evaluateExpression, formatNumber, hashString, mulberry32, parseExpression } from './math.js';
 
 /** A concrete question drawn from a template. */
 export interface ItemInstance {
@@ -64,10 +64,84 @@ function evaluate(itemId: string, expr: string, scope: Record<string, unknown>, 
   }
 }
 
-/** One draw of all variables, or null when a range is empty or a value is not finite. */
-function drawValues(itemId: string, template: Template, rng: () => number): Record<string, number | string> | null {
-  const values: Record<string, number | string> = {};
+/** Names an expression may use besides the template's variables (and functions it calls). */
+const CONSTANTS = new Set(['pi', 'e', 'true', 'false', 'Infinity', 'NaN']);
+
+/** The names an expression reads (not the functions it calls); throws TemplateError if it does not parse. */
+function namesIn(itemId: string, expr: string, what: string): string[] {
+  let node;
+  try {
+    node = parseExpression(expr);
+  } catch (err) {
+    throw new TemplateError(itemId, `${what} "${expr}": ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const names: string[] = [];
+  node.traverse((n, path, parent) => {
+    if (n.type === 'SymbolNode' && !(parent?.type === 'FunctionNode' && path === 'fn')) names.push((n as unknown as { name: string }).name);
+  });
+  return names;
+}
+
+/** Every text field of an item (or template) that may hold `{{...}}` placeholders. */
+function placeholders(node: unknown, key?: string, out: string[] = []): string[] {
+  if (typeof node === 'string') {
+    if (key !== 'id') for (const m of node.matchAll(PLACEHOLDER)) out.push(m[1]!.trim());
+  } else if (Array.isArray(node)) {
+    for (const n of node) placeholders(n, key === 'skills' ? 'id' : undefined, out);
+  } else if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) if (k !== 'template') placeholders(v, k, out);
+  }
+  return out;
+}
+
+/** Checked template: the order to draw variables in. */
+const analysed = new WeakMap<Item, string[]>();
+
+/**
+ * The order to draw a template's variables: each after the variables its bounds or expression use,
+ * ties by name, so the result does not depend on how keys were ordered in the file or in storage
+ * (PostgreSQL jsonb, for one, reorders them). Also refuses unknown names anywhere in the template
+ * (mathjs would otherwise read an undefined `b` as the unit "bit") and dependency cycles.
+ */
+function drawOrder(item: Item): string[] {
+  const cached = analysed.get(item);
+  if (cached) return cached;
+  const template = item.template!;
+  const vars = Object.keys(template.variables);
+  const known = (name: string) => vars.includes(name) || CONSTANTS.has(name);
+  const deps = new Map<string, Set<string>>();
   for (const [name, spec] of Object.entries(template.variables)) {
+    const exprs: [string, string][] = 'expr' in spec ? [[spec.expr, `variable ${name}`]] : 'choices' in spec ? [] : [spec.min, spec.max].filter((b): b is string => typeof b === 'string').map((b) => [b, `bound of ${name}`]);
+    const used = new Set<string>();
+    for (const [expr, what] of exprs) {
+      for (const n of namesIn(item.id, expr, what)) {
+        if (!known(n)) throw new TemplateError(item.id, `${what} "${expr}": unknown name ${n}`);
+        if (n === name) throw new TemplateError(item.id, `${what} "${expr}" uses itself`);
+        if (vars.includes(n)) used.add(n);
+      }
+    }
+    deps.set(name, used);
+  }
+  for (const c of template.constraints) for (const n of namesIn(item.id, c, 'constraint')) if (!known(n)) throw new TemplateError(item.id, `constraint "${c}": unknown name ${n}`);
+  for (const p of placeholders(item)) for (const n of namesIn(item.id, p, 'placeholder')) if (!known(n)) throw new TemplateError(item.id, `placeholder "{{${p}}}": unknown name ${n}`);
+
+  const order: string[] = [];
+  const pending = new Set(vars);
+  while (pending.size) {
+    const ready = [...pending].filter((v) => [...deps.get(v)!].every((d) => !pending.has(d))).sort();
+    if (!ready.length) throw new TemplateError(item.id, `variables depend on each other in a cycle: ${[...pending].sort().join(', ')}`);
+    order.push(ready[0]!);
+    pending.delete(ready[0]!);
+  }
+  analysed.set(item, order);
+  return order;
+}
+
+/** One draw of all variables, or null when a range is empty or a value is not finite. */
+function drawValues(itemId: string, template: Template, order: readonly string[], rng: () => number): Record<string, number | string> | null {
+  const values: Record<string, number | string> = {};
+  for (const name of order) {
+    const spec = template.variables[name]!;
     if ('choices' in spec) {
       values[name] = spec.choices[Math.floor(rng() * spec.choices.length)]!;
     } else if ('expr' in spec) {
@@ -141,10 +215,11 @@ export function instantiate(template: Item, seed: number): ItemInstance {
   const seed32 = seed >>> 0;
   if (!template.template) return { templateId: template.id, seed: seed32, values: {}, item: template };
   const spec = template.template;
+  const order = drawOrder(template);
   const rng = mulberry32(seed32 ^ hashString(template.id));
   let lastProblem = 'no draw satisfied the constraints';
   for (let draw = 0; draw < MAX_DRAWS; draw++) {
-    const values = drawValues(template.id, spec, rng);
+    const values = drawValues(template.id, spec, order, rng);
     if (!values) continue;
     const ok = spec.constraints.every((c) => {
       const v = evaluate(template.id, c, values, 'constraint');

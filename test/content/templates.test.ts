@@ -93,6 +93,21 @@ describe('content templates', () => {
     expect(() => instantiate(badExpr, 1)).to.throw(TemplateError, /template bad: placeholder "nope\(a\)"/);
   });
 
+  it('does not depend on the order variables are listed in (storage may reorder keys)', () => {
+    const vars = addLike.template!.variables;
+    const reordered = { ...addLike, template: { ...addLike.template!, variables: { b: vars.b!, a: vars.a!, d: vars.d! } } };
+    for (const seed of [1, 2, 3, 99]) expect(instantiate(reordered, seed).item).to.deep.equal(instantiate(addLike, seed).item);
+  });
+
+  it('refuses unknown names (mathjs would read them as units) and dependency cycles', () => {
+    const typo = buildItem('numeric', { id: 'typo', answer: '{{a}}', template: { variables: { a: { min: 1, max: 'b - 1' } } } });
+    expect(() => instantiate(typo, 1)).to.throw(TemplateError, /bound of a "b - 1": unknown name b/);
+    const stem = buildItem('numeric', { id: 'stem', stem: '{{a + cm}}', answer: '{{a}}', template: { variables: { a: { min: 1, max: 3 } } } });
+    expect(() => instantiate(stem, 1)).to.throw(TemplateError, /placeholder "\{\{a \+ cm\}\}": unknown name cm/);
+    const cycle = buildItem('numeric', { id: 'cyc', answer: '{{a}}', template: { variables: { a: { expr: 'b + 1' }, b: { expr: 'a + 1' } } } });
+    expect(() => instantiate(cycle, 1)).to.throw(TemplateError, /cycle: a, b/);
+  });
+
   it('cannot reach the host through expressions', () => {
     const evil = buildItem('numeric', { answer: '{{a}}', template: { variables: { a: { expr: 'import({x: 1}, {})' } } } });
     expect(() => instantiate(evil, 1)).to.throw(TemplateError, /not available/);
