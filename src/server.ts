@@ -12,6 +12,7 @@ import { PlatformRegistry } from './lti/registry.js';
 import { SessionTokens } from './lti/session.js';
 import { SandboxPlatform } from './sandbox/platform.js';
 import { createGradeServices, type GradeWorker } from './grades/index.js';
+import { previewRoutes } from './dashboard/preview.routes.js';
 import type { Settings } from './settings.js';
 
 export interface RunningServer {
@@ -67,7 +68,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     await sandbox.init();
   }
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes };
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes, routers: [previewRoutes({ pool: db.pool, sessions })] };
   const app = createApp(deps);
   server.on('request', app);
   let worker: GradeWorker | undefined;

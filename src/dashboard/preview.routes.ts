@@ -1,0 +1,164 @@
+/**
+ * Instructor item preview (issue 4, point 6): browse the tenant's packs, skills and items, and see any
+ * item or template instance as a student would, with its answer, solution and feedback below.
+ * Every query is scoped by the session's tenant; links carry the refreshed session token.
+ */
+import express, { type Router } from 'express';
+import type pg from 'pg';
+import { renderAnswer, renderHint, renderItemForStudent, type InputKind } from '../content/content.presenter.js';
+import { ensurePack, getItem, listItems, listPacks, listSkills } from '../content/content.repository.js';
+import type { Item, Pack } from '../content/content.schema.js';
+import { loadDemoPack } from '../content/content.files.js';
+import { katexDistPath } from '../content/markdown.js';
+import { instantiate, TemplateError } from '../content/templates.js';
+import { badRequest, notFound } from '../http/errors.js';
+import type { SessionTokens } from '../lti/session.js';
+import { actorOf, requireSession } from '../lti/session.middleware.js';
+
+const KATEX_CSS = '/static/katex/katex.min.css';
+
+/** The demo pack, parsed once per process (a failed parse is retried on the next request). */
+let demoPack: Promise<Pack> | undefined;
+function demo(): Promise<Pack> {
+  demoPack ??= loadDemoPack().catch((err: unknown) => {
+    demoPack = undefined;
+    throw err;
+  });
+  return demoPack;
+}
+
+async function ensureDemo(pool: pg.Pool, tenantId: string): Promise<void> {
+  await ensurePack(pool, tenantId, await demo());
+}
+
+const INPUT_LABELS: Record<InputKind, string> = {
+  single_choice: 'Choose one answer',
+  multiple_choice: 'Choose all answers that apply',
+  number: 'Number (a fraction, mixed number or decimal)',
+  text: 'Short text',
+  expression: 'Math expression',
+  ordering: 'Put the entries in order',
+};
+
+const TYPE_LABELS: Record<Item['type'], string> = {
+  single_choice: 'Single choice',
+  multiple_choice: 'Multiple choice',
+  numeric: 'Numeric',
+  short_text: 'Short text',
+  math_expression: 'Math expression',
+  ordering: 'Ordering',
+};
+
+/** `?seed=` as an unsigned 32-bit integer; default 1. */
+function parseSeed(raw: unknown): number {
+  if (raw === undefined || raw === '') return 1;
+  if (typeof raw !== 'string' || !/^\d{1,10}$/.test(raw) || Number(raw) > 0xffffffff) {
+    throw badRequest('The seed must be a whole number from 0 to 4294967295.');
+  }
+  return Number(raw);
+}
+
+export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }): Router {
+  const r = express.Router();
+  const instructor = requireSession(deps.sessions, 'instructor', 'admin');
+
+  // KaTeX's CSS and fonts from our own origin (the CSP allows only 'self' for styles and fonts).
+  r.use('/static/katex', express.static(katexDistPath(), { index: false, maxAge: '1d', fallthrough: true }));
+
+  const itemHref = (ltik: string, packId: string, itemId: string, seed?: number) =>
+    `/dashboard/items/${encodeURIComponent(packId)}/${encodeURIComponent(itemId)}?ltik=${encodeURIComponent(ltik)}` +
+    (seed === undefined ? '' : `&seed=${seed}`);
+
+  r.get('/dashboard/items', instructor, async (_req, res, next) => {
+    try {
+      const actor = actorOf(res);
+      const ltik = res.locals.ltik as string;
+      await ensureDemo(deps.pool, actor.tenantId);
+      const [packs, skills, items] = await Promise.all([
+        listPacks(deps.pool, actor.tenantId),
+        listSkills(deps.pool, actor.tenantId),
+        listItems(deps.pool, actor.tenantId),
+      ]);
+      const bySkill = new Map<string, { id: string; type: string; template: boolean; href: string }[]>();
+      for (const { packId, item } of items) {
+        for (const skillId of new Set(item.skills)) {
+          const key = `${packId}\u0000${skillId}`;
+          const list = bySkill.get(key) ?? [];
+          list.push({ id: item.id, type: TYPE_LABELS[item.type], template: item.template !== undefined, href: itemHref(ltik, packId, item.id) });
+          bySkill.set(key, list);
+        }
+      }
+      const view = packs.map((p) => {
+        const packSkills = skills.filter((s) => s.packId === p.id);
+        const names = new Map(packSkills.map((s) => [s.skill.id, s.skill.name]));
+        return {
+          ...p,
+          skills: packSkills.map(({ skill }) => ({
+            id: skill.id,
+            name: skill.name,
+            standards: skill.standards,
+            prerequisites: skill.prerequisites.map((id) => names.get(id) ?? id),
+            items: bySkill.get(`${p.id}\u0000${skill.id}`) ?? [],
+          })),
+        };
+      });
+      res.render('dashboard/items', {
+        title: 'Item preview',
+        extraCss: [KATEX_CSS],
+        packs: view,
+        dashboardHref: `/dashboard?ltik=${encodeURIComponent(ltik)}`,
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  r.get('/dashboard/items/:packId/:itemId', instructor, async (req, res, next) => {
+    try {
+      const actor = actorOf(res);
+      const ltik = res.locals.ltik as string;
+      const { packId, itemId } = req.params as { packId: string; itemId: string };
+      const seed = parseSeed(req.query.seed);
+      await ensureDemo(deps.pool, actor.tenantId);
+      const item = await getItem(deps.pool, actor.tenantId, packId, itemId);
+      if (!item) throw notFound('This item');
+      const pack = (await listPacks(deps.pool, actor.tenantId)).find((p) => p.id === packId);
+      const locale = pack?.locale ?? 'en';
+      const isTemplate = item.template !== undefined;
+      const common = {
+        title: `Preview: ${item.id}`,
+        extraCss: [KATEX_CSS],
+        lang: 'en',
+        packId,
+        packTitle: pack?.title ?? packId,
+        item: { id: item.id, type: TYPE_LABELS[item.type], skills: item.skills, difficulty: item.difficulty },
+        isTemplate,
+        seed,
+        listHref: `/dashboard/items?ltik=${encodeURIComponent(ltik)}`,
+        nextHref: isTemplate ? itemHref(ltik, packId, item.id, (seed + 1) >>> 0) : '',
+      };
+      let source;
+      try {
+        source = isTemplate ? instantiate(item, seed) : item;
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        res.status(422).render('dashboard/item', { ...common, templateError: err.message, student: null, answer: null, hints: [] });
+        return;
+      }
+      const student = renderItemForStudent(source, { seed, locale });
+      const hints = Array.from({ length: student.hintCount }, (_, i) => renderHint(source, i, { seed, locale }) ?? '');
+      const answer = renderAnswer(source, { seed, locale });
+      res.render('dashboard/item', {
+        ...common,
+        templateError: '',
+        student: { ...student, inputLabel: INPUT_LABELS[student.inputKind] },
+        hints,
+        answer,
+      });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  return r;
+}

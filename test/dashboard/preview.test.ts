@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import type { RunningServer } from '../../src/server.js';
+import { startTestServer } from '../helpers/server.js';
+import { decodeEntities, launch } from '../helpers/launch.js';
+
+const teacher = 'sandbox-teacher-1';
+const student = 'sandbox-student-1';
+
+/** The inner HTML of the element carrying `data-testid="id"` (up to the closing section). */
+function section(html: string, id: string): string {
+  const start = html.indexOf(`data-testid="${id}"`);
+  expect(start, `no ${id} in the page`).to.be.greaterThan(-1);
+  return html.slice(start, html.indexOf('</section>', start));
+}
+
+describe('instructor item preview', function () {
+  let srv: RunningServer;
+  let ltik: string;
+  const get = (path: string, token = ltik) => fetch(`${srv.url}${path}${path.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(token)}`);
+
+  before(async () => {
+    srv = await startTestServer();
+    ltik = (await launch(srv, { user: teacher })).ltik;
+  });
+  after(async () => {
+    await srv?.close();
+  });
+
+  it('lists the Fractions skills with standards, prerequisites and items, links carrying the session', async () => {
+    const res = await get('/dashboard/items');
+    expect(res.status).to.equal(200);
+    const html = await res.text();
+    expect(html).to.contain('<h2 id="pack-fractions">Fractions</h2>');
+    expect(html).to.contain('Unit fractions');
+    expect(html).to.contain('Equivalent fractions');
+    expect(html).to.contain('CCSS.MATH.CONTENT.4.NF.A.1');
+    expect(html.match(/data-testid="skill"/g)).to.have.length(14);
+    expect(html).to.contain('<th scope="col">Item</th>');
+    expect(html).to.contain('like-add-1-2-5');
+    expect(html).to.contain('Template');
+    const link = decodeEntities(html.match(/href="(\/dashboard\/items\/fractions\/like-add-1-2-5\?[^"]+)"/)![1]);
+    expect(new URL(link, srv.url).searchParams.get('ltik')).to.be.a('string').and.not.equal('');
+    expect(html).to.contain('href="/static/katex/katex.min.css"');
+  });
+
+  it('previews an item with its stem and, below, its answer, solution and feedback', async () => {
+    const res = await get('/dashboard/items/fractions/like-add-1-2-5');
+    expect(res.status).to.equal(200);
+    const html = await res.text();
+    const stem = section(html, 'student-view');
+    expect(stem).to.contain('\\frac{1}{5} + \\frac{2}{5}');
+    expect(stem).to.contain('class="katex"');
+    expect(stem).to.contain('<label for="preview-answer">');
+    expect(section(html, 'hints')).to.contain('Add the numerators and keep the denominator 5.');
+    expect(stem).not.to.contain('3/5');
+    const answer = section(html, 'answer-view');
+    expect(answer).to.match(/data-testid="answer">3\/5</);
+    expect(answer).to.contain('\\frac{3}{5}');
+    expect(answer).to.contain('Keep the denominator');
+    expect(html.indexOf('data-testid="answer-view"')).to.be.greaterThan(html.indexOf('data-testid="student-view"'));
+  });
+
+  it('previews template instances: different seeds differ, the same seed is identical', async () => {
+    const page = async (seed: number) => {
+      const res = await get(`/dashboard/items/fractions/unit-count-t?seed=${seed}`);
+      expect(res.status).to.equal(200);
+      return res.text();
+    };
+    const [a, b, a2] = [await page(1), await page(2), await page(1)];
+    expect(section(a, 'student-view')).to.equal(section(a2, 'student-view'));
+    expect(section(a, 'answer-view')).to.equal(section(a2, 'answer-view'));
+    expect(section(a, 'student-view')).not.to.equal(section(b, 'student-view'));
+    expect(a).to.contain('data-testid="seed">1<');
+    expect(section(a, 'values')).to.match(/<code>d<\/code><\/th><td>\d+<\/td>/);
+    const next = decodeEntities(a.match(/href="([^"]+)" data-testid="next-instance"/)![1]);
+    const url = new URL(next, srv.url);
+    expect(url.pathname).to.equal('/dashboard/items/fractions/unit-count-t');
+    expect(url.searchParams.get('seed')).to.equal('2');
+    const followed = await (await fetch(url)).text();
+    expect(section(followed, 'student-view')).to.equal(section(b, 'student-view'));
+  });
+
+  it('refuses students with 403', async () => {
+    const s = await launch(srv, { user: student });
+    expect((await get('/dashboard/items', s.ltik)).status).to.equal(403);
+    expect((await get('/dashboard/items/fractions/like-add-1-2-5', s.ltik)).status).to.equal(403);
+  });
+
+  it('answers 404 for an item that does not exist (and 400 for a bad seed)', async () => {
+    const res = await get('/dashboard/items/fractions/no-such-item');
+    expect(res.status).to.equal(404);
+    expect(await res.text()).to.contain('not_found');
+    expect((await get('/dashboard/items/other-pack/like-add-1-2-5')).status).to.equal(404);
+    expect((await get('/dashboard/items/fractions/unit-count-t?seed=-3')).status).to.equal(400);
+  });
+
+  it('serves KaTeX CSS and fonts from our own origin', async () => {
+    const css = await fetch(`${srv.url}/static/katex/katex.min.css`);
+    expect(css.status).to.equal(200);
+    expect(css.headers.get('content-type')).to.match(/text\/css/);
+    const text = await css.text();
+    const font = text.match(/url\((fonts\/[^)]+\.woff2)\)/)![1];
+    expect((await fetch(`${srv.url}/static/katex/${font}`)).status).to.equal(200);
+  });
+});
