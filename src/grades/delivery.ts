@@ -35,6 +35,12 @@ interface Target {
 
 /** Why a row was not sent and will not be retried by itself (the platform offers nothing to send to). */
 class Skip extends Error {}
+/** The platform asked us to wait (429 Retry-After): put the row back untouched until then. */
+class Defer extends Error {
+  constructor(readonly until: number) {
+    super('platform paused');
+  }
+}
 
 const CANVAS_SUBMISSION = 'https://canvas.instructure.com/lti/submission';
 
@@ -58,6 +64,8 @@ export class GradeWorker {
   private targets = new Map<string, Target>();
   private lineItems = new Map<string, string>();
   private resolving = new Map<string, Promise<string>>();
+  /** Platforms that answered 429, and until when nothing is sent to them from this process. */
+  private pausedUntil = new Map<string, number>();
   /** Scores this worker delivered (tests and the benchmark read it). */
   delivered = 0;
 
@@ -139,7 +147,9 @@ export class GradeWorker {
          SELECT tenant_id, resource_link_id, column_key, user_id FROM grade_outbox
          WHERE state = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       UPDATE grade_outbox o SET lease_until = now() + make_interval(secs => $2::double precision / 1000), lease_id = $3
+       UPDATE grade_outbox o SET lease_until = now() + make_interval(secs => $2::double precision / 1000), lease_id = $3,
+         -- A lease that ran out means a worker died mid-send: the LMS may already hold that timestamp, so move on by 1 ms.
+         score_ts = CASE WHEN o.lease_until IS NULL THEN o.score_ts ELSE GREATEST(date_trunc('milliseconds', now()), o.score_ts + interval '1 millisecond') END
        FROM due WHERE o.tenant_id = due.tenant_id AND o.resource_link_id = due.resource_link_id AND o.column_key = due.column_key AND o.user_id = due.user_id
        RETURNING o.tenant_id, o.resource_link_id, o.column_key, o.user_id, o.line_item_spec, o.score, o.score_ts, o.version, o.attempts, o.sent_count, o.lease_id`,
       [limit, this.deps.settings.leaseMs, leaseId],
@@ -150,6 +160,8 @@ export class GradeWorker {
   private async process(row: Row): Promise<void> {
     try {
       const target = await this.target(row.tenant_id, row.resource_link_id);
+      const paused = this.pausedUntil.get(target.platform.id) ?? 0;
+      if (paused > Date.now()) throw new Defer(paused);
       const scopes = this.scopesFor(target, row.column_key);
       const client = new AgsClient(this.deps.tokens, target.platform, scopes, this.deps.settings.requestTimeoutMs);
       const { url, fromLaunch } = await this.lineItemUrl(row, target, client);
@@ -170,6 +182,7 @@ export class GradeWorker {
       }
     } catch (err) {
       if (err instanceof Skip) await this.markSkipped(row, err.message);
+      else if (err instanceof Defer) await this.release(row, err.until);
       else await this.markFailed(row, err).catch((e) => this.deps.log.error({ err: (e as Error).message }, 'grade worker could not record a failure'));
     }
   }
@@ -288,6 +301,15 @@ export class GradeWorker {
     );
   }
 
+  /** Puts a claimed row back, due at `until`, without counting an attempt. */
+  private async release(row: Row, until: number): Promise<void> {
+    await this.deps.pool.query(
+      `UPDATE grade_outbox SET lease_until = NULL, lease_id = NULL, next_attempt_at = GREATEST(next_attempt_at, to_timestamp($6::double precision / 1000))
+       WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
+      [...this.keyParams(row), until],
+    );
+  }
+
   /** Exponential backoff with jitter: base x 2^(n-1), capped, scaled by a random factor in [0.5, 1). */
   backoffMs(attempts: number): number {
     const { backoffBaseMs, backoffMaxMs } = this.deps.settings;
@@ -309,6 +331,9 @@ export class GradeWorker {
       `UPDATE grade_outbox SET attempts = $6, last_error = $7, last_status = $8, lease_until = NULL, lease_id = NULL,
          state = CASE WHEN $9::boolean AND version = $11 THEN 'failed' ELSE 'pending' END,
          next_attempt_at = now() + make_interval(secs => $10::double precision / 1000),
+         -- The LMS may have stored the score although we saw a timeout or a 5xx: a retry with the same
+         -- timestamp would be refused (Canvas: 400), so every retry carries a later one.
+         score_ts = GREATEST(date_trunc('milliseconds', now()), score_ts + interval '1 millisecond'),
          updated_at = now()
        WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
       [...this.keyParams(row), attempts, message, e?.status ?? null, dead, delay, row.version],
@@ -317,6 +342,7 @@ export class GradeWorker {
     if (e?.status === 429) {
       const t = this.targets.get(`${row.tenant_id} ${row.resource_link_id}`);
       if (t) {
+        this.pausedUntil.set(t.platform.id, Math.max(this.pausedUntil.get(t.platform.id) ?? 0, Date.now() + delay));
         await this.deps.pool.query(
           `UPDATE grade_outbox SET next_attempt_at = GREATEST(next_attempt_at, now() + make_interval(secs => $2::double precision / 1000))
            WHERE state = 'pending' AND tenant_id IN (SELECT id FROM tenants WHERE platform_id = $1)`,

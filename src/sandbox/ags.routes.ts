@@ -26,7 +26,8 @@ export function agsRoutes(lms: SandboxLms): Router {
 
   /** Records the call and applies the fault knobs before the real handler runs. */
   const faults = (kind: CallRecord['kind']) => async (req: Request, res: Response, next: NextFunction) => {
-    res.on('finish', () => lms.record({ at: Date.now(), method: req.method, kind, status: res.statusCode }));
+    const startedAt = Date.now();
+    res.on('finish', () => lms.record({ startedAt, at: Date.now(), method: req.method, kind, status: res.statusCode }));
     res.locals.parsedKind = kind;
     const f = lms.faults;
     if (f.delayMs) await sleep(f.delayMs);
@@ -187,6 +188,10 @@ export function agsRoutes(lms: SandboxLms): Router {
   r.get('/sandbox/control/stats', (_req, res) => void res.json({ ...lms.stats, calls: lms.calls.length }));
   r.post('/sandbox/control/reset', json, async (req, res) => {
     await lms.reset({ keepLineItems: Boolean((req.body as { keepLineItems?: boolean } | undefined)?.keepLineItems) });
+    res.json({ ok: true });
+  });
+  r.post('/sandbox/control/revoke-tokens', (_req, res) => {
+    lms.revokeTokens();
     res.json({ ok: true });
   });
   r.put('/sandbox/control/scopes', json, (req, res) => {

@@ -42,6 +42,8 @@ export interface SandboxStats {
 
 /** One call the sandbox answered (kept for the last few thousand; tests check timing around a 429). */
 export interface CallRecord {
+  /** When the call came in and when it was answered (epoch ms). */
+  startedAt: number;
   at: number;
   method: string;
   kind: 'token' | 'lineitems' | 'lineitem' | 'scores' | 'results' | 'memberships';
@@ -70,6 +72,8 @@ export class SandboxLms {
   faults: Faults = { ...NO_FAULTS };
   stats: SandboxStats = { tokenRequests: 0, scorePosts: 0, scoreRejects: 0, lineItemCreates: 0, membershipPages: 0, faultsServed: 0 };
   calls: CallRecord[] = [];
+  /** The last scores refused, with why (shown on the gradebook page; tests print them). */
+  rejects: { at: number; userId: unknown; status: number; error: string }[] = [];
   /** Scopes the sandbox grants to the tool; remove one to test a denied scope. */
   grantedScopes = new Set(SANDBOX_SCOPES);
   /** Lifetime of the access tokens it issues. */
@@ -103,6 +107,7 @@ export class SandboxLms {
     this.faults = { ...NO_FAULTS };
     this.stats = { tokenRequests: 0, scorePosts: 0, scoreRejects: 0, lineItemCreates: 0, membershipPages: 0, faultsServed: 0 };
     this.calls = [];
+    this.rejects = [];
     this.grantedScopes = new Set(SANDBOX_SCOPES);
     this.tokenTtlS = 3600;
     this.maxPageSize = 100;
@@ -202,6 +207,11 @@ export class SandboxLms {
     return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: this.tokenTtlS, scope: granted.join(' ') } };
   }
 
+  /** Invalidates every access token issued so far (the next call with one gets 401). */
+  revokeTokens(): void {
+    this.tokenKey = crypto.randomBytes(32);
+  }
+
   /** The scopes of a bearer token, or undefined when it is missing, forged or expired. */
   async tokenScopes(authorization: string | undefined): Promise<string[] | undefined> {
     if (!authorization?.startsWith('Bearer ')) return undefined;
@@ -291,6 +301,8 @@ export class SandboxLms {
   async postScore(li: LineItemRow, b: Record<string, unknown>): Promise<{ status: number; error?: string }> {
     const reject = (status: number, error: string) => {
       this.stats.scoreRejects++;
+      this.rejects.push({ at: Date.now(), userId: b.userId, status, error });
+      if (this.rejects.length > 200) this.rejects.shift();
       return { status, error };
     };
     if (typeof b.userId !== 'string' || !b.userId) return reject(400, 'userId is required');
