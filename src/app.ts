@@ -4,7 +4,6 @@ import express, { type Express, type Router } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { adminRoutes } from './admin/admin.routes.js';
-import { homeRoutes } from './home.routes.js';
 import { notFound } from './http/errors.js';
 import { cspNonce, errorHandler, requestLog, securityHeaders } from './http/middleware.js';
 import type { ToolKeys } from './lti/keys.js';
@@ -69,7 +68,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(ltiRoutes(deps));
   app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, adminToken: deps.adminToken, extra: deps.adminExtra }));
   if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
-  app.use(homeRoutes({ sessions: deps.sessions }));
   for (const r of deps.routers ?? []) app.use(r);
 
   app.get('/', (_req, res) => {

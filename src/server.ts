@@ -13,6 +13,9 @@ import { SessionTokens } from './lti/session.js';
 import { SandboxPlatform } from './sandbox/platform.js';
 import { createGradeServices, type GradeWorker } from './grades/index.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { PracticeService } from './practice/practice.service.js';
+import { practiceRoutes } from './practice/practice.routes.js';
 import type { Settings } from './settings.js';
 
 export interface RunningServer {
@@ -67,8 +70,9 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     sandbox = new SandboxPlatform(db.pool, registry, publicUrl);
     await sandbox.init();
   }
+  const practice = new PracticeService({ pool: db.pool, log });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes, routers: [previewRoutes({ pool: db.pool, sessions })] };
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice })] };
   const app = createApp(deps);
   server.on('request', app);
   let worker: GradeWorker | undefined;

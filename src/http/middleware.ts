@@ -28,6 +28,7 @@ export function securityHeaders(frameAncestors: (res: Response) => string) {
             "default-src 'self'",
             `script-src 'self' 'nonce-${res.locals.cspNonce}'`,
             "style-src 'self'",
+            "style-src-attr 'unsafe-inline'",
             "img-src 'self' data:",
             "font-src 'self'",
             "connect-src 'self'",

@@ -96,7 +96,9 @@ export class SandboxPlatform {
     u.searchParams.set('target_link_uri', `${this.publicUrl}/lti/launch`);
     u.searchParams.set('client_id', SANDBOX_CLIENT_ID);
     u.searchParams.set('lti_deployment_id', SANDBOX_DEPLOYMENT_ID);
-    u.searchParams.set('lti_message_hint', await this.signHint({ user: opts.user, link: opts.link ?? DEMO_LINKS[0].id, flavor: opts.flavor ?? 'canvas', custom: opts.custom }));
+    const link = opts.link ?? DEMO_LINKS[0].id;
+    const custom = opts.custom ?? DEMO_LINKS.find((l) => l.id === link)?.custom;
+    u.searchParams.set('lti_message_hint', await this.signHint({ user: opts.user, link, flavor: opts.flavor ?? 'canvas', custom }));
     if (opts.storage) u.searchParams.set('lti_storage_target', '_parent');
     return u.toString();
   }

@@ -1,0 +1,55 @@
+import express, { type Router } from 'express';
+import { languageOf, translator } from '../i18n/index.js';
+import { actorOf, requireSession } from '../lti/session.middleware.js';
+import type { SessionTokens } from '../lti/session.js';
+import type { PracticeService } from '../practice/practice.service.js';
+import { DEMO_PACK_ID } from '../practice/practice.service.js';
+import { AppError } from '../http/errors.js';
+
+/**
+ * The instructor face of a resource link: the setup form until the activity is configured (deep linking
+ * will set it when the activity is placed), then the class-by-skill mastery table and the settings.
+ */
+export function dashboardRoutes(deps: { sessions: SessionTokens; practice: PracticeService }): Router {
+  const r = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 300 });
+  const staff = requireSession(deps.sessions, 'instructor', 'admin');
+
+  const page = async (res: express.Response, extra: { saved?: boolean; error?: string; status?: number } = {}) => {
+    const actor = actorOf(res);
+    const t = translator(actor.locale);
+    const view = await deps.practice.classView(actor);
+    const { pack } = await deps.practice.pack(actor.tenantId, view.assignment?.packId ?? DEMO_PACK_ID);
+    res.status(extra.status ?? 200).render('dashboard/index', {
+      title: view.assignment ? 'Class mastery' : t('setup.title'),
+      t,
+      lang: languageOf(actor.locale),
+      ltik: res.locals.ltik,
+      actor,
+      assignment: view.assignment,
+      skills: view.skills,
+      rows: view.rows,
+      packSkills: pack.skills.map((s) => ({ id: s.id, name: s.name, standards: s.standards ?? [] })),
+      saved: extra.saved ?? false,
+      error: extra.error ?? null,
+      extraCss: ['/static/katex/katex.min.css'],
+    });
+  };
+
+  r.get('/dashboard', staff, async (_req, res) => {
+    await page(res);
+  });
+  r.post('/dashboard', form, staff, async (_req, res) => {
+    await page(res);
+  });
+  r.post('/dashboard/setup', form, staff, async (req, res) => {
+    try {
+      await deps.practice.configure(actorOf(res), req.body);
+      await page(res, { saved: true });
+    } catch (err) {
+      if (err instanceof AppError && err.status === 400) await page(res, { error: err.message, status: 400 });
+      else throw err;
+    }
+  });
+  return r;
+}

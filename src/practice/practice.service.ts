@@ -1,0 +1,418 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { withTransaction, type Tx } from '../db/index.js';
+import {
+  applyAttempt, calibrateItem, createRng, createState, isReviewDue, knownAt, nextStep, paramsFor, predictItem,
+  prepareBank, resolveConfig, skillState, type LearnerState, type PreparedBank, type ResolvedConfig,
+} from '../engine/index.js';
+import { ensurePack, loadPack } from '../content/content.repository.js';
+import { loadDemoPack } from '../content/content.files.js';
+import type { Item, Pack } from '../content/content.schema.js';
+import { grade, type GradeResult } from '../content/grading.js';
+import { instantiate, isTemplate } from '../content/templates.js';
+import { defaultGrade, enqueueScore } from '../grades/index.js';
+import { AppError, badRequest, forbidden } from '../http/errors.js';
+import type { Actor } from '../lti/actor.js';
+import {
+  appendAttempt, classStates, findAssignment, findSubmission, itemStats, lockLearner, resourceLinkCustom, saveAssignment,
+  saveItemStat, saveLearner, type Assignment, type CurrentQuestion, type LearnerRow,
+} from './practice.repository.js';
+import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
+
+/** Tries a student gets on one question before the right answer is shown. */
+export const MAX_TRIES = 2;
+/** The demo pack every new tenant gets, so practice works from the first launch. */
+export const DEMO_PACK_ID = 'fractions';
+
+export type SkillStatus = 'not_started' | 'practising' | 'mastered' | 'review_due';
+
+/** A skill of the assignment as the student's progress panel shows it. */
+export interface SkillProgress {
+  id: string;
+  name: string;
+  mastery: number;
+  status: SkillStatus;
+  prerequisites: { id: string; name: string }[];
+  open: boolean;
+}
+
+export interface Progress {
+  skills: SkillProgress[];
+  mastered: number;
+  total: number;
+  done: boolean;
+}
+
+/** What the student page shows. */
+export type PracticeView =
+  | { kind: 'not_configured' }
+  | { kind: 'done'; progress: Progress; assignment: Assignment }
+  | {
+      kind: 'question' | 'worked_example';
+      item: Item;
+      current: CurrentQuestion;
+      progress: Progress;
+      assignment: Assignment;
+      /** Set right after a submission. */
+      result?: SubmissionResult;
+      notice?: string;
+    };
+
+/** The stored outcome of one submission, replayed as is when the same submission comes again. */
+export interface SubmissionResult {
+  correct: boolean;
+  score: number;
+  feedback: string;
+  message?: string;
+  tries: number;
+  finished: boolean;
+  itemId: string;
+  seed: number;
+}
+
+interface PackCache {
+  pack: Pack;
+  items: Map<string, Item>;
+  bank: PreparedBank;
+  skillNames: Map<string, string>;
+  at: number;
+}
+
+/**
+ * The student's practice loop: picks the next step with the engine, grades answers with the content
+ * module, and in ONE transaction appends the attempt, updates the learner state and item difficulty,
+ * and queues the grade for the LMS. Idempotent per submission id.
+ */
+export class PracticeService {
+  private packs = new Map<string, PackCache>();
+  private seededTenants = new Set<string>();
+  private demo: Promise<Pack> | undefined;
+
+  constructor(private readonly deps: { pool: pg.Pool; log: Logger; now?: () => number }) {}
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** Gives a tenant the demo pack on its first launch (once per process per tenant). */
+  async ensureContent(tenantId: string): Promise<void> {
+    if (this.seededTenants.has(tenantId)) return;
+    this.demo ??= loadDemoPack();
+    await ensurePack(this.deps.pool, tenantId, await this.demo);
+    this.seededTenants.add(tenantId);
+  }
+
+  /** The pack of an assignment, parsed and indexed; cached briefly per tenant. */
+  async pack(tenantId: string, packId: string): Promise<PackCache> {
+    const key = `${tenantId}\u0000${packId}`;
+    const hit = this.packs.get(key);
+    if (hit && this.now() - hit.at < 60_000) return hit;
+    await this.ensureContent(tenantId);
+    const pack = await loadPack(this.deps.pool, tenantId, packId);
+    if (!pack) throw new AppError('pack_missing', 404, 'The content of this activity is no longer available. Ask your teacher to set it up again.');
+    const items = new Map(pack.items.map((i) => [i.id, i]));
+    const bank = prepareBank({
+      items: pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })),
+      skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
+    });
+    const entry = { pack, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now() };
+    this.packs.set(key, entry);
+    return entry;
+  }
+
+  private config(a: Assignment): ResolvedConfig {
+    return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice });
+  }
+
+  /**
+   * The assignment of the actor's resource link. An unconfigured link is bound from the launch's custom
+   * parameters `skills=a,b` and `threshold=0.9` when present.
+   */
+  async assignment(actor: Actor): Promise<Assignment | null> {
+    if (!actor.resourceLinkId) return null;
+    const found = await findAssignment(this.deps.pool, actor.tenantId, actor.resourceLinkId);
+    if (found) return found;
+    const { custom, title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
+    if (!custom.skills) return null;
+    const { pack } = await this.pack(actor.tenantId, custom.pack ?? DEMO_PACK_ID).catch(() => ({ pack: null }));
+    if (!pack) return null;
+    const known = new Set(pack.skills.map((s) => s.id));
+    const skills = custom.skills.split(/[,\s]+/).filter((s) => known.has(s));
+    if (!skills.length) return null;
+    const threshold = Number(custom.threshold);
+    return saveAssignment(
+      this.deps.pool,
+      {
+        tenantId: actor.tenantId,
+        resourceLinkId: actor.resourceLinkId,
+        packId: pack.pack.id,
+        skills,
+        threshold: Number.isFinite(threshold) && threshold >= 0.5 && threshold <= 0.99 ? threshold : 0.95,
+        targetSuccess: 0.75,
+        allowChoice: true,
+        points: Number(custom.points) > 0 ? Number(custom.points) : 100,
+        perSkillColumns: false,
+        title,
+      },
+      null,
+    );
+  }
+
+  /** Instructors: creates or changes the assignment of their resource link. */
+  async configure(actor: Actor, body: unknown): Promise<Assignment> {
+    if (!actor.roles.includes('instructor') && !actor.roles.includes('admin')) throw forbidden('Only instructors can set up this activity.');
+    if (!actor.resourceLinkId) throw badRequest('This launch has no resource link to set up.');
+    const parsed = setupSchema.safeParse(body ?? {});
+    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join(' '));
+    const input: SetupInput = parsed.data;
+    const { pack } = await this.pack(actor.tenantId, DEMO_PACK_ID);
+    const known = new Set(pack.skills.map((s) => s.id));
+    const unknown = input.skills.filter((s) => !known.has(s));
+    if (unknown.length) throw badRequest(`Unknown skill(s): ${unknown.join(', ')}.`);
+    const { title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
+    return saveAssignment(
+      this.deps.pool,
+      {
+        tenantId: actor.tenantId,
+        resourceLinkId: actor.resourceLinkId,
+        packId: pack.pack.id,
+        skills: [...new Set(input.skills)],
+        threshold: input.threshold,
+        targetSuccess: input.target,
+        allowChoice: input.allow_choice,
+        points: input.points,
+        perSkillColumns: input.per_skill,
+        title: title ?? actor.resourceLinkTitle ?? null,
+      },
+      actor.userId,
+    );
+  }
+
+  /** The progress panel: mastery and status per assigned skill. */
+  progress(state: LearnerState, a: Assignment, cache: PackCache): Progress {
+    const cfg = this.config(a);
+    const now = this.now();
+    const skills = a.skills.map((id): SkillProgress => {
+      const s = skillState(state, id, cfg);
+      const mastery = knownAt(s, now, cfg);
+      const status: SkillStatus = s.mastered ? (s.review && isReviewDue(s.review, now) ? 'review_due' : 'mastered') : s.answers === 0 ? 'not_started' : 'practising';
+      const node = cache.bank.byId.get(id);
+      const prereqs = (node?.prerequisites ?? []).filter((p) => a.skills.includes(p));
+      const open = prereqs.every((p) => skillState(state, p, cfg).mastered);
+      return { id, name: cache.skillNames.get(id) ?? id, mastery, status, prerequisites: prereqs.map((p) => ({ id: p, name: cache.skillNames.get(p) ?? p })), open };
+    });
+    const mastered = skills.filter((s) => s.status === 'mastered' || s.status === 'review_due').length;
+    return { skills, mastered, total: skills.length, done: mastered === skills.length && skills.length > 0 };
+  }
+
+  /** Picks the next step with the engine and stores it as the current question. */
+  private async choose(tx: Tx, actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
+    const stats = await itemStats(tx, actor.tenantId, a.packId);
+    const bank = stats.size
+      ? prepareBank({
+          items: cache.pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })),
+          skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
+        })
+      : cache.bank;
+    const rng = createRng(crypto.randomInt(2 ** 31));
+    const step = nextStep(row.state, bank, this.config(a), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
+    if (step.kind === 'done' || !step.itemId) return null;
+    const item = cache.items.get(step.itemId);
+    if (!item) return null;
+    return {
+      kind: step.kind,
+      itemId: step.itemId,
+      seed: isTemplate(item) ? crypto.randomInt(1, 2 ** 31) : 0,
+      skill: step.skill,
+      reason: { code: step.reason.code, skill: step.reason.skill, related: [...step.reason.related] },
+      remediates: step.remediates,
+      servedAt: this.now(),
+      hints: 0,
+      tries: 0,
+      finished: false,
+      submissionId: crypto.randomUUID(),
+    };
+  }
+
+  /** The concrete item on screen (a template is instantiated with its seed). */
+  concrete(cache: PackCache, itemId: string, seed: number): Item {
+    const item = cache.items.get(itemId);
+    if (!item) throw new AppError('item_missing', 404, 'This question is no longer available.');
+    return isTemplate(item) ? instantiate(item, seed).item : item;
+  }
+
+  private async withLearner<T>(actor: Actor, fn: (tx: Tx, a: Assignment, cache: PackCache, row: LearnerRow) => Promise<T>): Promise<T | { kind: 'not_configured' }> {
+    const a = await this.assignment(actor);
+    if (!a) return { kind: 'not_configured' };
+    const cache = await this.pack(actor.tenantId, a.packId);
+    return withTransaction(this.deps.pool, async (tx) => {
+      const row = await lockLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, createState());
+      return fn(tx, a, cache, row);
+    });
+  }
+
+  private render(a: Assignment, cache: PackCache, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): PracticeView {
+    const progress = this.progress(row.state, a, cache);
+    if (!row.current) return { kind: 'done', progress, assignment: a };
+    return { kind: row.current.kind, item: this.concrete(cache, row.current.itemId, row.current.seed), current: row.current, progress, assignment: a, ...extra };
+  }
+
+  /**
+   * The student page: resumes the unanswered question (a relaunch or a second tab shows the same one),
+   * or picks the next step; a student's choice of skill (when allowed) replaces the current question.
+   */
+  async view(actor: Actor, opts: { skill?: string } = {}): Promise<PracticeView> {
+    return this.withLearner(actor, async (tx, a, cache, row) => {
+      const chosen = opts.skill && a.allowChoice && a.skills.includes(opts.skill) ? opts.skill : undefined;
+      if (!row.current || row.current.finished || chosen) {
+        row.current = await this.choose(tx, actor, a, cache, row, chosen);
+        await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
+      }
+      return this.render(a, cache, row);
+    });
+  }
+
+  /** Reveals the next hint of the current question (hint use is recorded with the answer). */
+  async hint(actor: Actor, itemId: string, seed: number): Promise<PracticeView> {
+    return this.withLearner(actor, async (tx, a, cache, row) => {
+      const cur = row.current;
+      if (cur && !cur.finished && cur.itemId === itemId && cur.seed === seed) {
+        const item = this.concrete(cache, cur.itemId, cur.seed);
+        if (cur.hints < item.hints.length) {
+          cur.hints += 1;
+          await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
+        }
+      }
+      return this.render(a, cache, row);
+    });
+  }
+
+  /**
+   * Grades a submitted answer. A malformed answer gets a message and stores nothing. Otherwise one
+   * transaction appends the attempt, updates the learner state (first try only counts for the model)
+   * and item difficulty, and queues the LMS score. The same submission id again replays the stored result.
+   */
+  async answer(actor: Actor, body: Record<string, unknown>): Promise<PracticeView> {
+    const parsed = answerSchema.safeParse(body);
+    if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'The answer form is incomplete.');
+    const input = parsed.data;
+    return this.withLearner(actor, async (tx, a, cache, row) => {
+      const seen = await findSubmission(tx, actor.tenantId, actor.userId, input.submission_id);
+      if (seen) {
+        if (seen.resourceLinkId !== a.resourceLinkId) throw forbidden('This answer belongs to another activity.');
+        const result = seen.result as SubmissionResult;
+        return this.render(a, cache, row, { result });
+      }
+      const cur = row.current;
+      if (!cur || cur.finished || cur.kind !== 'question' || cur.itemId !== input.item_id || cur.seed !== input.seed) {
+        return this.render(a, cache, row, { notice: 'stale' });
+      }
+      const item = this.concrete(cache, cur.itemId, cur.seed);
+      const response = responseFrom(item, input.response, body);
+      const graded: GradeResult = grade(item, response);
+      if (graded.message) {
+        return this.render(a, cache, row, { result: { correct: false, score: 0, feedback: '', message: graded.message, tries: cur.tries, finished: false, itemId: cur.itemId, seed: cur.seed } });
+      }
+      const now = this.now();
+      const tryNumber = cur.tries + 1;
+      const finished = graded.correct || tryNumber >= MAX_TRIES;
+      const result: SubmissionResult = { correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed };
+      const cfg = this.config(a);
+      const stats = await itemStats(tx, actor.tenantId, a.packId);
+      const stat = stats.get(cur.itemId) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
+      const counted = tryNumber === 1;
+      const inserted = await appendAttempt(tx, {
+        tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId: cur.itemId, seed: cur.seed,
+        skills: item.skills, kind: 'answer', tryNumber, counted, response, correct: graded.correct, score: graded.score, hintsUsed: cur.hints,
+        timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: stat.difficulty, remediates: cur.remediates,
+        submissionId: input.submission_id, result, answeredAt: new Date(now),
+      });
+      if (!inserted) return this.render(a, cache, row, { result });
+      if (counted) {
+        const pKnown = item.skills.map((s) => knownAt(skillState(row.state, s, cfg), now, cfg));
+        const predicted = predictItem(pKnown, item.skills.map((s) => paramsFor(cfg, s)), stat.difficulty);
+        await saveItemStat(tx, actor.tenantId, a.packId, cur.itemId, calibrateItem(stat, predicted, graded.score), graded.correct);
+        row.state = applyAttempt(row.state, {
+          itemId: cur.itemId, skills: item.skills, correct: graded.correct, score: graded.score, hintsUsed: cur.hints, at: now,
+          difficulty: stat.difficulty, remediates: cur.remediates ?? undefined,
+        }, cfg);
+        row.answered += 1;
+        await this.queueGrade(tx, actor, a, cache, row, now);
+      }
+      row.current = { ...cur, tries: tryNumber, finished, submissionId: crypto.randomUUID() };
+      await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
+      return this.render(a, cache, row, { result });
+    });
+  }
+
+  /** The student studied a worked example: recorded in the log and the model, then practice goes on. */
+  async studied(actor: Actor, itemId: string, seed: number): Promise<PracticeView> {
+    return this.withLearner(actor, async (tx, a, cache, row) => {
+      const cur = row.current;
+      if (cur && cur.kind === 'worked_example' && !cur.finished && cur.itemId === itemId && cur.seed === seed) {
+        const item = this.concrete(cache, cur.itemId, cur.seed);
+        const now = this.now();
+        await appendAttempt(tx, {
+          tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId, seed, skills: item.skills,
+          kind: 'worked_example', tryNumber: 1, counted: true, response: null, correct: false, score: 0, hintsUsed: 0,
+          timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: null, remediates: cur.remediates, submissionId: cur.submissionId,
+          result: { studied: true }, answeredAt: new Date(now),
+        });
+        row.state = applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, this.config(a));
+        row.current = await this.choose(tx, actor, a, cache, row);
+        await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
+      }
+      return this.render(a, cache, row);
+    });
+  }
+
+  /** Queues the LMS score for this student (same transaction as the attempt). */
+  private async queueGrade(tx: Tx, actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, now: number): Promise<void> {
+    const progress = this.progress(row.state, a, cache);
+    const skills = progress.skills.map((s) => ({ skillId: s.id, name: s.name, mastery: Math.min(1, Math.max(0, s.mastery)) }));
+    const g = defaultGrade({ skills, threshold: a.threshold, points: a.points, answered: row.answered });
+    await enqueueScore(tx, {
+      tenantId: actor.tenantId,
+      userId: actor.userId,
+      resourceLinkId: a.resourceLinkId,
+      scoreGiven: g.scoreGiven,
+      scoreMaximum: g.scoreMaximum,
+      activityProgress: g.activityProgress,
+      gradingProgress: g.gradingProgress,
+      comment: g.comment,
+      title: a.title ?? undefined,
+      perSkillColumns: a.perSkillColumns,
+      skillMastery: skills,
+      at: new Date(now),
+    });
+  }
+
+  /** Instructors: every student's mastery per skill of the assignment. */
+  async classView(actor: Actor): Promise<{ assignment: Assignment | null; skills: { id: string; name: string }[]; rows: { userId: string; name: string | null; answered: number; mastery: { skill: string; value: number; status: SkillStatus }[]; mastered: number }[] }> {
+    const a = await this.assignment(actor);
+    if (!a) return { assignment: null, skills: [], rows: [] };
+    const cache = await this.pack(actor.tenantId, a.packId);
+    const states = await classStates(this.deps.pool, actor.tenantId, a.resourceLinkId);
+    return {
+      assignment: a,
+      skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),
+      rows: states.map((s) => {
+        const p = this.progress(s.state, a, cache);
+        return { userId: s.userId, name: s.name, answered: s.answered, mastered: p.mastered, mastery: p.skills.map((k) => ({ skill: k.id, value: k.mastery, status: k.status })) };
+      }),
+    };
+  }
+}
+
+/** Turns the answer form into the response grading expects (ordering items post `order_<id>` positions). */
+export function responseFrom(item: Item, response: string | string[] | undefined, body: Record<string, unknown>): unknown {
+  if (item.type === 'ordering') {
+    const positions = item.entries.map((e) => ({ id: e.id, pos: Number(body[`order_${e.id}`]) }));
+    if (positions.some((p) => !Number.isInteger(p.pos))) return positions.every((p) => body[`order_${p.id}`] === undefined || body[`order_${p.id}`] === '') ? [] : ['__invalid__'];
+    return positions.sort((x, y) => x.pos - y.pos).map((p) => p.id);
+  }
+  if (item.type === 'multiple_choice') return response === undefined ? [] : Array.isArray(response) ? response : [response];
+  if (response === undefined) return '';
+  return response;
+}

@@ -1,0 +1,237 @@
+import { expect } from 'chai';
+import type { RunningServer } from '../../src/server.js';
+import { loadDemoPack } from '../../src/content/content.files.js';
+import type { Item, Pack } from '../../src/content/content.schema.js';
+import { correctResponse, distractorResponses } from '../../src/content/grading.js';
+import { instantiate, isTemplate } from '../../src/content/templates.js';
+import { CLAIM } from '../../src/lti/claims.js';
+import { DEMO_USERS } from '../../src/sandbox/demo.js';
+import { startTestServer } from '../helpers/server.js';
+import { beginLaunch, launch, postLaunch, decodeEntities, type Browser } from '../helpers/launch.js';
+
+/** A student's session in the iframe: posts forms with the ltik, as the page does. */
+class Student {
+  html = '';
+  status = 0;
+  constructor(readonly srv: RunningServer, readonly browser: Browser, public ltik: string) {}
+  field(name: string): string | undefined {
+    const m = this.html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+    return m ? decodeEntities(m[1]) : undefined;
+  }
+  async open(): Promise<void> {
+    const res = await this.browser.fetch(`${this.srv.url}/practice?ltik=${encodeURIComponent(this.ltik)}`);
+    await this.read(res);
+  }
+  async post(path: string, fields: Record<string, string | string[]>): Promise<void> {
+    const body = new URLSearchParams();
+    body.append('ltik', this.ltik);
+    for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const res = await this.browser.fetch(`${this.srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+    await this.read(res);
+  }
+  private async read(res: Response) {
+    this.status = res.status;
+    this.html = await res.text();
+    const fresh = this.field('ltik');
+    if (fresh) this.ltik = fresh;
+  }
+  get itemId() { return this.field('item_id'); }
+  get seed() { return Number(this.field('seed') ?? 0); }
+  get submissionId() { return this.field('submission_id'); }
+  get verdict(): string | undefined { return this.html.match(/data-correct="(true|false)"/)?.[1]; }
+}
+
+function concrete(pack: Pack, itemId: string, seed: number): Item {
+  const item = pack.items.find((i) => i.id === itemId)!;
+  return isTemplate(item) ? instantiate(item, seed).item : item;
+}
+
+/** The form fields that answer an item with a given response. */
+function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
+  if (item.type === 'ordering') {
+    const order = response as readonly string[];
+    return Object.fromEntries(order.map((id, i) => [`order_${id}`, String(i + 1)]));
+  }
+  return { response: typeof response === 'string' ? response : [...response] };
+}
+
+describe('student practice loop', function () {
+  this.timeout(120_000);
+  let srv: RunningServer;
+  let pack: Pack;
+  before(async () => {
+    srv = await startTestServer();
+    pack = await loadDemoPack();
+  });
+  after(async () => {
+    await srv?.close();
+  });
+
+  const count = async (sql: string, params: unknown[] = []) => Number((await srv.db.pool.query(sql, params)).rows[0].n);
+
+  async function student(user = 'sandbox-student-1', link?: string): Promise<Student> {
+    const l = await launch(srv, { user, link });
+    const s = new Student(srv, l.browser, l.ltik);
+    await s.open();
+    return s;
+  }
+
+  async function answer(s: Student, right: boolean): Promise<void> {
+    const item = concrete(pack, s.itemId!, s.seed);
+    const response = right ? correctResponse(item) : distractorResponses(item)[0] ?? '__definitely wrong__';
+    await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...answerFields(item, response) });
+  }
+
+  it('shows the first question with the reason it was chosen and the progress panel', async () => {
+    const s = await student();
+    expect(s.status).to.equal(200);
+    expect(s.html).to.contain('data-testid="stem"');
+    expect(s.html).to.match(/data-testid="reason">[^<]+</);
+    expect(s.html).to.contain('0 of 5 skills mastered');
+    expect(s.html).to.contain('data-status="not_started"');
+  });
+
+  it('grades a right answer, records one attempt and queues the grade in the same transaction', async () => {
+    const s = await student('sandbox-student-2');
+    const item = s.itemId!;
+    await answer(s, true);
+    expect(s.verdict).to.equal('true');
+    expect(s.html).to.contain('data-testid="next"');
+    const rows = (await srv.db.pool.query(`SELECT * FROM attempts WHERE user_id = 'sandbox-student-2'`)).rows;
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ item_id: item, correct: true, score: 1, hints_used: 0, kind: 'answer' });
+    expect(rows[0].time_ms).to.be.a('number');
+    expect(await count(`SELECT count(*) AS n FROM grade_outbox WHERE user_id = 'sandbox-student-2'`)).to.be.greaterThan(0);
+  });
+
+  it('is idempotent by submission id: a double submit counts once and replays the same result', async () => {
+    const s = await student('sandbox-student-3');
+    const item = concrete(pack, s.itemId!, s.seed);
+    const fields = { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...answerFields(item, correctResponse(item)) };
+    await s.post('/practice/answer', fields);
+    const first = s.verdict;
+    await s.post('/practice/answer', fields);
+    expect(s.verdict).to.equal(first);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-3'`)).to.equal(1);
+    const state = (await srv.db.pool.query(`SELECT answered FROM learner_states WHERE user_id = 'sandbox-student-3'`)).rows[0];
+    expect(state.answered).to.equal(1);
+  });
+
+  it('gives hints one at a time and records hint use with the answer', async () => {
+    const s = await student('sandbox-student-4');
+    const item = concrete(pack, s.itemId!, s.seed);
+    if (item.hints.length === 0) return;
+    await s.post('/practice/hint', { item_id: s.itemId!, seed: String(s.seed) });
+    expect((s.html.match(/data-testid="hint"/g) ?? []).length).to.equal(1);
+    await answer(s, true);
+    const row = (await srv.db.pool.query(`SELECT hints_used FROM attempts WHERE user_id = 'sandbox-student-4' ORDER BY id DESC LIMIT 1`)).rows[0];
+    expect(row.hints_used).to.equal(1);
+  });
+
+  it('lets a student try again, then shows the right answer and a worked solution', async () => {
+    const u = await student('sandbox-student-1', 'demo-link-fractions');
+    await answer(u, false);
+    expect(u.verdict).to.equal('false');
+    expect(u.html).to.contain('data-testid="submit"');
+    await answer(u, false);
+    expect(u.html).to.contain('data-testid="right-answer"');
+    expect(u.html).to.contain('data-testid="next"');
+  });
+
+  it('resumes the same unanswered question on a new launch', async () => {
+    const a = await student('sandbox-student-4');
+    if (a.html.includes('data-testid="next"')) await a.post('/practice/next', {});
+    const item = a.itemId;
+    const b = await student('sandbox-student-4');
+    expect(b.itemId).to.equal(item);
+  });
+
+  it('answers bad input with a clear message and stores nothing', async () => {
+    const s = await student('sandbox-student-2');
+    if (s.html.includes('data-testid="next"')) await s.post('/practice/next', {});
+    const before = await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-2'`);
+    const item = concrete(pack, s.itemId!, s.seed);
+    const empty = item.type === 'ordering' ? {} : { response: item.type === 'multiple_choice' ? [] : '' };
+    await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...empty });
+    expect(s.status).to.equal(422);
+    expect(s.html).to.contain('data-testid="message"');
+    await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), response: 'x'.repeat(20_000) });
+    expect(s.status).to.equal(413);
+    await s.post('/practice/answer', { submission_id: 'bad id!', item_id: s.itemId!, seed: String(s.seed), response: '1' });
+    expect(s.status).to.equal(400);
+    await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: 'abc', response: '1' });
+    expect(s.status).to.equal(400);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-2'`)).to.equal(before);
+  });
+
+  it('reaches mastery of every assigned skill and says so', async () => {
+    const s = await student('sandbox-student-3');
+    for (let i = 0; i < 150 && !s.html.includes('data-testid="overall">5 of 5'); i++) {
+      if (s.html.includes('data-testid="next"')) await s.post('/practice/next', {});
+      else if (s.html.includes('data-testid="continue"')) await s.post('/practice/studied', { item_id: s.itemId!, seed: String(s.seed) });
+      else await answer(s, true);
+      expect(s.status).to.be.lessThan(400);
+    }
+    expect(s.html).to.contain('5 of 5 skills mastered');
+    await s.post('/practice/next', {});
+    expect(s.html).to.contain('You mastered every skill');
+    const outbox = (await srv.db.pool.query(`SELECT score FROM grade_outbox WHERE user_id = 'sandbox-student-3' AND column_key = ''`)).rows[0];
+    expect(outbox.score.activityProgress).to.equal('Completed');
+    expect(outbox.score.scoreGiven).to.equal(outbox.score.scoreMaximum);
+  });
+
+  it('shows a friendly page on an activity that is not set up, and the instructor sets it up', async () => {
+    const s = await student('sandbox-student-1', 'demo-link-unconfigured');
+    expect(s.html).to.contain('Your teacher has not set up this activity yet');
+    expect(s.html).not.to.contain('data-testid="stem"');
+    const t = await launch(srv, { user: 'sandbox-teacher-1', link: 'demo-link-unconfigured' });
+    const teacher = new Student(srv, t.browser, t.ltik);
+    await teacher.post('/dashboard', {});
+    expect(teacher.html).to.contain('data-testid="setup-form"');
+    await teacher.post('/dashboard/setup', { skills: [], threshold: '0.9' });
+    expect(teacher.status).to.equal(400);
+    expect(teacher.html).to.contain('Choose at least one skill');
+    await teacher.post('/dashboard/setup', { skills: ['unit-fractions', 'no-such-skill'] });
+    expect(teacher.status).to.equal(400);
+    await teacher.post('/dashboard/setup', { skills: ['unit-fractions', 'equivalent-fractions'], threshold: '0.9', points: '10', allow_choice: 'on' });
+    expect(teacher.status).to.equal(200);
+    expect(teacher.html).to.contain('data-testid="saved"');
+    await s.open();
+    expect(s.html).to.contain('data-testid="stem"');
+    expect(s.html).to.contain('0 of 2 skills mastered');
+  });
+
+  it('lets a student choose an open skill when allowed', async () => {
+    const s = await student('sandbox-student-4', 'demo-link-unconfigured');
+    await s.post('/practice/next', { skill: 'unit-fractions' });
+    expect(s.html).to.match(/data-testid="reason">You chose to practise/);
+  });
+
+  it('speaks Spanish to a Spanish-locale launch', async () => {
+    const s = await student('sandbox-student-2');
+    expect(s.html).to.contain('lang="es"');
+    expect(s.html).to.contain('Tu progreso');
+  });
+
+  it('keeps tenants apart: the same user and link in another deployment see none of it', async () => {
+    const platform = srv.deps.sandbox!.platform;
+    await srv.deps.registry.addDeployments(platform.id, ['sandbox-deployment-2']);
+    const start = await beginLaunch(srv, { user: 'sandbox-student-3' });
+    const u = DEMO_USERS.find((x) => x.id === 'sandbox-student-3')!;
+    const claims = srv.deps.sandbox!.launchClaims(u, 'demo-link-fractions', 'canvas', start.nonce, { skills: 'unit-fractions' });
+    claims[CLAIM.deploymentId] = 'sandbox-deployment-2';
+    const res = await postLaunch(start.browser, { id_token: await srv.deps.sandbox!.signIdToken(claims), state: start.state });
+    expect(res.status).to.equal(303);
+    const ltik = new URL(res.headers.get('location')!, srv.url).searchParams.get('ltik')!;
+    const other = new Student(srv, start.browser, ltik);
+    await other.open();
+    expect(other.html).to.contain('0 of 1 skills mastered');
+    const theirs = (await srv.db.pool.query(`SELECT submission_id, tenant_id FROM attempts WHERE user_id = 'sandbox-student-3' LIMIT 1`)).rows[0];
+    const beforeOther = await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id <> $1`, [theirs.tenant_id]);
+    await other.post('/practice/answer', { submission_id: theirs.submission_id, item_id: other.itemId!, seed: String(other.seed), response: 'zzz' });
+    expect(other.html).not.to.contain('5 of 5');
+    const otherTenantRows = await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id <> $1`, [theirs.tenant_id]);
+    expect(otherTenantRows - beforeOther).to.be.at.most(1);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND submission_id = $2`, [theirs.tenant_id, theirs.submission_id])).to.equal(1);
+  });
+});
