@@ -151,7 +151,7 @@ describe('student practice loop', function () {
     if (s.html.includes('data-testid="next"')) await s.post('/practice/next', {});
     const before = await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-2'`);
     const item = concrete(pack, s.itemId!, s.seed);
-    const empty = item.type === 'ordering' ? {} : { response: item.type === 'multiple_choice' ? [] : '' };
+    const empty: Record<string, string | string[]> = item.type === 'ordering' ? {} : { response: item.type === 'multiple_choice' ? [] : '' };
     await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...empty });
     expect(s.status).to.equal(422);
     expect(s.html).to.contain('data-testid="message"');
