@@ -3,6 +3,7 @@
  * Pure: takes file names and texts, returns a validated `Pack` or throws one `PackError` listing every
  * problem, each naming the file, the item (or skill) id and the path inside it.
  */
+import { load as loadYaml, YAMLException } from 'js-yaml';
 import YAML from 'yaml';
 import type { ZodError } from 'zod';
 import { packFileSchema, type Item, type Pack, type PackMeta, type Skill } from './content.schema.js';
@@ -65,17 +66,33 @@ function readFile(file: PackFile): { value: unknown } | { issues: PackIssue[] } 
       return { issues: [{ file: file.name, path: '', message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` }] };
     }
   }
-  const doc = YAML.parseDocument(file.text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    return {
-      issues: doc.errors.map((e) => ({
-        file: e.linePos ? `${file.name}:${e.linePos[0].line}:${e.linePos[0].col}` : file.name,
-        path: '',
-        message: `not valid YAML: ${e.message.split('\n')[0]}`,
-      })),
-    };
+  let value: unknown;
+  try {
+    value = loadYaml(file.text, { filename: file.name });
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    const at = err.mark ? `${file.name}:${err.mark.line + 1}:${err.mark.column + 1}` : file.name;
+    return { issues: [{ file: at, path: '', message: `not valid YAML: ${err.reason}` }] };
   }
-  return { value: doc.toJS({ maxAliasCount: 100 }) ?? {} };
+  if (sharesNodes(value)) return { issues: [{ file: file.name, path: '', message: 'YAML anchors and aliases (&name, *name) are not supported: write the content out' }] };
+  return { value: value ?? {} };
+}
+
+/**
+ * True when a parsed document uses the same object twice (YAML aliases). Refused, since a few
+ * nested aliases expand to billions of nodes once validated or stored. Stops at the first repeat.
+ */
+function sharesNodes(root: unknown): boolean {
+  const seen = new WeakSet<object>();
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (seen.has(v)) return true;
+    seen.add(v);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child && typeof child === 'object') stack.push(child);
+  }
+  return false;
 }
 
 /** Maps zod issues of one file to pack issues naming the item or skill. */
@@ -157,7 +174,7 @@ export function parsePack(files: readonly PackFile[]): Pack {
   return pack;
 }
 
-/** Seeds tried when validating a template: each must produce a well-formed instance. */
+/** Seeds tried when validating a template: each must produce a well-formed instance (LaTeX is checked on the first). */
 const VALIDATION_SEEDS = [1, 2, 3];
 
 /**
@@ -278,7 +295,7 @@ function checkItem(item: Item, add: (path: string, message: string) => void): vo
     for (const seed of VALIDATION_SEEDS) {
       try {
         const { item: inst } = instantiate(item, seed);
-        for (const [path, text] of textFields(inst)) for (const e of mathErrors(text)) add(path, `LaTeX error (seed ${seed}): ${e}`);
+        if (seed === VALIDATION_SEEDS[0]) for (const [path, text] of textFields(inst)) for (const e of mathErrors(text)) add(path, `LaTeX error (seed ${seed}): ${e}`);
       } catch (err) {
         add('template', err instanceof TemplateError ? err.message.replace(/^template [^:]+: /, '') : `seed ${seed}: ${err instanceof Error ? err.message : String(err)}`);
         break;

@@ -61,6 +61,11 @@ describe('content pack', () => {
     expect(err.issues.some((i) => i.file === 'bad.json' && /not valid JSON/.test(i.message))).to.equal(true);
   });
 
+  it('refuses YAML aliases (no billion laughs)', () => {
+    const text = `${packYaml('')}x: &a [1, 2]\ny: [*a, *a]\n`;
+    expect(packError([{ name: 'lol.yaml', text }]).message).to.match(/lol\.yaml: YAML anchors and aliases .* are not supported/);
+  });
+
   it('refuses prerequisite cycles, naming the cycle', () => {
     const skills = '  - {id: a, name: A, prerequisites: [c]}\n  - {id: b, name: B, prerequisites: [a]}\n  - {id: c, name: C, prerequisites: [b]}\n';
     const err = packError([{ name: 'p.yaml', text: packYaml('', skills) }]);
