@@ -123,7 +123,8 @@ async function main(): Promise<void> {
       ['outbox states', states.map((s) => `${s.state}=${s.n}`).join(' ')],
     ];
     const w = Math.max(...table.map(([k]) => k.length));
-    process.stdout.write(`\nGrade delivery to the sandbox AGS (Node ${process.version}, ${os.cpus().length} CPUs)\n`);
+    const load = os.loadavg()[0];
+    process.stdout.write(`\nGrade delivery to the sandbox AGS (Node ${process.version}, ${os.cpus().length} CPUs, load average ${load.toFixed(1)}; tool, sandbox LMS and PostgreSQL share them)\n`);
     for (const [k, v] of table) process.stdout.write(`  ${k.padEnd(w)}  ${v}\n`);
     process.stdout.write(
       `${JSON.stringify({
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
         answer_to_gradebook_p99_ms: Math.round(pct(latencies, 99)),
         scores_delivered: delivered,
         scores_lost: lost,
+        cpus: os.cpus().length,
+        load_avg_1m: Number(load.toFixed(2)),
       })}\n`,
     );
   } finally {

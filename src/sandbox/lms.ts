@@ -210,14 +210,24 @@ export class SandboxLms {
   /** Invalidates every access token issued so far (the next call with one gets 401). */
   revokeTokens(): void {
     this.tokenKey = crypto.randomBytes(32);
+    this.verified.clear();
   }
+
+  /** Tokens already verified (token -> scopes, expiry), so each call does not verify the JWT again. */
+  private verified = new Map<string, { scopes: string[]; exp: number }>();
 
   /** The scopes of a bearer token, or undefined when it is missing, forged or expired. */
   async tokenScopes(authorization: string | undefined): Promise<string[] | undefined> {
     if (!authorization?.startsWith('Bearer ')) return undefined;
+    const token = authorization.slice(7).trim();
+    const hit = this.verified.get(token);
+    if (hit && hit.exp > Date.now()) return hit.scopes;
     try {
-      const { payload } = await jwtVerify(authorization.slice(7).trim(), this.tokenKey, { algorithms: ['HS256'], issuer: this.opts.issuer });
-      return String(payload.scope ?? '').split(' ').filter(Boolean);
+      const { payload } = await jwtVerify(token, this.tokenKey, { algorithms: ['HS256'], issuer: this.opts.issuer });
+      const scopes = String(payload.scope ?? '').split(' ').filter(Boolean);
+      if (this.verified.size > 1000) this.verified.clear();
+      this.verified.set(token, { scopes, exp: (payload.exp ?? 0) * 1000 });
+      return scopes;
     } catch {
       return undefined;
     }
@@ -234,7 +244,7 @@ export class SandboxLms {
 
   async getLineItem(contextId: string, id: string): Promise<LineItemRow | undefined> {
     if (!/^\d{1,18}$/.test(id)) return undefined;
-    const { rows } = await this.db.query<LineItemRow>('SELECT * FROM sandbox_line_items WHERE context_id = $1 AND id = $2', [contextId, id]);
+    const { rows } = await this.db.query<LineItemRow>({ name: 'sandbox_line_item', text: 'SELECT * FROM sandbox_line_items WHERE context_id = $1 AND id = $2', values: [contextId, id] });
     return rows[0];
   }
 
@@ -317,27 +327,18 @@ export class SandboxLms {
       if (typeof b.scoreMaximum !== 'number' || !(b.scoreMaximum > 0)) return reject(400, 'ScoreMaximum must be present when scoreGiven is');
     }
     const sub = b['https://canvas.instructure.com/lti/submission'] as { new_submission?: unknown } | undefined;
-    const q = await this.db.connect();
-    try {
-      await q.query('BEGIN');
-      await q.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [Number(li.id) % 2_000_000_000, b.userId]);
-      const prev = await q.query<{ ts: Date }>('SELECT ts FROM sandbox_scores WHERE line_item_id = $1 AND user_id = $2 ORDER BY ts DESC LIMIT 1', [li.id, b.userId]);
-      if (prev.rows[0] && Date.parse(b.timestamp) <= prev.rows[0].ts.getTime()) {
-        await q.query('ROLLBACK');
-        return reject(400, 'Provided timestamp of ' + b.timestamp + ' not after current timestamp of ' + prev.rows[0].ts.toISOString());
-      }
-      await q.query(
-        `INSERT INTO sandbox_scores(line_item_id, user_id, score_given, score_maximum, activity_progress, grading_progress, comment, ts, ts_text, new_submission)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-        [li.id, b.userId, typeof b.scoreGiven === 'number' ? b.scoreGiven : null, typeof b.scoreMaximum === 'number' ? b.scoreMaximum : null, b.activityProgress, b.gradingProgress,
-          typeof b.comment === 'string' ? b.comment.slice(0, 2000) : null, b.timestamp, b.timestamp, typeof sub?.new_submission === 'boolean' ? sub.new_submission : null],
-      );
-      await q.query('COMMIT');
-    } catch (err) {
-      await q.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      q.release();
+    // One statement: stored only if later than every earlier score of this (line item, user).
+    const { rowCount } = await this.db.query({
+      name: 'sandbox_score_insert',
+      text: `INSERT INTO sandbox_scores(line_item_id, user_id, score_given, score_maximum, activity_progress, grading_progress, comment, ts, ts_text, new_submission)
+       SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10
+       WHERE NOT EXISTS (SELECT 1 FROM sandbox_scores WHERE line_item_id = $1 AND user_id = $2 AND ts >= $8::timestamptz)`,
+      values: [li.id, b.userId, typeof b.scoreGiven === 'number' ? b.scoreGiven : null, typeof b.scoreMaximum === 'number' ? b.scoreMaximum : null, b.activityProgress, b.gradingProgress,
+        typeof b.comment === 'string' ? b.comment.slice(0, 2000) : null, b.timestamp, b.timestamp, typeof sub?.new_submission === 'boolean' ? sub.new_submission : null],
+    });
+    if (!rowCount) {
+      const prev = await this.db.query<{ ts: Date }>('SELECT max(ts) AS ts FROM sandbox_scores WHERE line_item_id = $1 AND user_id = $2', [li.id, b.userId]);
+      return reject(400, `Provided timestamp of ${b.timestamp} not after current timestamp of ${prev.rows[0]?.ts?.toISOString()}`);
     }
     this.stats.scorePosts++;
     return { status: 200 };

@@ -122,6 +122,17 @@ describe('grades: delivery to the sandbox gradebook', function () {
     expect(lms.stats.lineItemCreates).to.equal(creates);
   });
 
+  it('shows every column and score on the sandbox gradebook page, linked from /sandbox', async () => {
+    expect(await (await fetch(`${srv.url}/sandbox`)).text()).to.contain('href="/sandbox/gradebook"');
+    const html = await (await fetch(`${srv.url}/sandbox/gradebook`)).text();
+    expect(html).to.contain('Fractions practice');
+    expect(html).to.contain('Comparing fractions');
+    expect(html).to.contain('Jordan Lee');
+    expect(html).to.contain('name="failPercent"');
+    const json = await (await fetch(`${srv.url}/sandbox/gradebook.json`)).json();
+    expect(json.columns.length).to.be.at.least(3);
+  });
+
   it('asks for one token for many scores', async () => {
     const lms = srv.deps.sandbox!.lms;
     lms.addStudents(40);
