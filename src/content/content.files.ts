@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../paths.js';
 import type { Pack } from './content.schema.js';
 import { parsePack, type PackFile } from './pack.js';
 
@@ -23,14 +23,14 @@ export async function readPackFiles(paths: readonly string[]): Promise<PackFile[
   return files;
 }
 
-/** Folder of the demo "Fractions" pack in the repository. */
+/** Folder of the demo "Fractions" pack (`content/fractions` under the project root, from src/ or dist/). */
 export function demoPackDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../content/fractions');
+  return path.join(projectRoot, 'content', 'fractions');
 }
 
 /** Reads and validates the demo pack (throws `PackError` if it is broken, which a test prevents). */
 export async function loadDemoPack(): Promise<Pack> {
   const dir = demoPackDir();
   const files = await readPackFiles([dir]);
-  return parsePack(files.map((f) => ({ name: path.relative(path.dirname(path.dirname(dir)), f.name), text: f.text })));
+  return parsePack(files.map((f) => ({ name: path.relative(projectRoot, f.name), text: f.text })));
 }

@@ -206,15 +206,25 @@ export const packSchema = z.strictObject({
   items: z.array(itemSchema),
 });
 
+/** A skill as validated (defaults applied). */
 export type Skill = z.infer<typeof skillSchema>;
+/** A media reference of an item. */
 export type Media = z.infer<typeof mediaSchema>;
+/** One template variable: range, choices or computed expression. */
 export type Variable = z.infer<typeof variableSchema>;
+/** The `template` block of a parameterised item. */
 export type Template = z.infer<typeof templateSchema>;
+/** A choice of a choice item. */
 export type Choice = z.infer<typeof choiceSchema>;
+/** A common wrong answer with its feedback. */
 export type WrongAnswer = z.infer<typeof wrongAnswerSchema>;
+/** Any item or template, discriminated by `type`. */
 export type Item = z.infer<typeof itemSchema>;
+/** The six item types. */
 export type ItemType = Item['type'];
+/** Pack metadata (id, title, version, locale, grades). */
 export type PackMeta = z.infer<typeof packMetaSchema>;
+/** A whole validated pack. */
 export type Pack = z.infer<typeof packSchema>;
 /** The item of the given type. */
 export type ItemOf<T extends ItemType> = Extract<Item, { type: T }>;
