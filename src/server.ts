@@ -72,7 +72,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   }
   const practice = new PracticeService({ pool: db.pool, log });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice })] };
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) })] };
   const app = createApp(deps);
   server.on('request', app);
   let worker: GradeWorker | undefined;

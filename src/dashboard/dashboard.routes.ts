@@ -5,12 +5,13 @@ import type { SessionTokens } from '../lti/session.js';
 import type { PracticeService } from '../practice/practice.service.js';
 import { DEMO_PACK_ID } from '../practice/practice.service.js';
 import { AppError } from '../http/errors.js';
+import type { Roster } from '../grades/index.js';
 
 /**
  * The instructor face of a resource link: the setup form until the activity is configured (deep linking
  * will set it when the activity is placed), then the class-by-skill mastery table and the settings.
  */
-export function dashboardRoutes(deps: { sessions: SessionTokens; practice: PracticeService }): Router {
+export function dashboardRoutes(deps: { sessions: SessionTokens; practice: PracticeService; roster?: (tenantId: string, contextId: string) => Promise<Roster> }): Router {
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 300 });
   const staff = requireSession(deps.sessions, 'instructor', 'admin');
@@ -20,6 +21,20 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
     const t = translator(actor.locale);
     const view = await deps.practice.classView(actor);
     const { pack } = await deps.practice.pack(actor.tenantId, view.assignment?.packId ?? DEMO_PACK_ID);
+    // "Not started yet": learners of the course roster (NRPS) with no answer in this activity.
+    let notStarted: { name: string }[] | null = null;
+    let rosterNote: string | null = null;
+    if (view.assignment && actor.contextId && deps.roster) {
+      const roster = await deps.roster(actor.tenantId, actor.contextId);
+      if (roster.status === 'ok') {
+        const started = new Set(view.rows.filter((r) => r.answered > 0).map((r) => r.userId));
+        notStarted = roster.members
+          .filter((m) => m.isLearner && m.status === 'Active' && !started.has(m.userId))
+          .map((m) => ({ name: m.name ?? ([m.givenName, m.familyName].filter(Boolean).join(' ') || m.userId) }));
+      } else {
+        rosterNote = roster.message;
+      }
+    }
     res.status(extra.status ?? 200).render('dashboard/index', {
       title: view.assignment ? 'Class mastery' : t('setup.title'),
       t,
@@ -29,6 +44,8 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
       assignment: view.assignment,
       skills: view.skills,
       rows: view.rows,
+      notStarted,
+      rosterNote,
       packSkills: pack.skills.map((s) => ({ id: s.id, name: s.name, standards: s.standards ?? [] })),
       saved: extra.saved ?? false,
       error: extra.error ?? null,

@@ -20,6 +20,22 @@ import {
 } from './practice.repository.js';
 import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
 
+/** A student is flagged at risk after this many wrong answers in a row on one skill… */
+export const AT_RISK_WRONG_STREAK = 3;
+/** …or after this many answers without mastering any skill. */
+export const AT_RISK_ANSWERS = 15;
+
+/** One student's line of the instructor's class view. */
+export interface ClassRow {
+  userId: string;
+  name: string | null;
+  answered: number;
+  mastered: number;
+  /** Why the student may need help, or null. */
+  atRisk: string | null;
+  mastery: { skill: string; value: number; status: SkillStatus }[];
+}
+
 /** Tries a student gets on one question before the right answer is shown. */
 export const MAX_TRIES = 2;
 /** The demo pack every new tenant gets, so practice works from the first launch. */
@@ -389,7 +405,7 @@ export class PracticeService {
   }
 
   /** Instructors: every student's mastery per skill of the assignment. */
-  async classView(actor: Actor): Promise<{ assignment: Assignment | null; skills: { id: string; name: string }[]; rows: { userId: string; name: string | null; answered: number; mastery: { skill: string; value: number; status: SkillStatus }[]; mastered: number }[] }> {
+  async classView(actor: Actor): Promise<{ assignment: Assignment | null; skills: { id: string; name: string }[]; rows: ClassRow[] }> {
     const a = await this.assignment(actor);
     if (!a) return { assignment: null, skills: [], rows: [] };
     const cache = await this.pack(actor.tenantId, a.packId);
@@ -399,7 +415,10 @@ export class PracticeService {
       skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),
       rows: states.map((s) => {
         const p = this.progress(s.state, a, cache);
-        return { userId: s.userId, name: s.name, answered: s.answered, mastered: p.mastered, mastery: p.skills.map((k) => ({ skill: k.id, value: k.mastery, status: k.status })) };
+        const cfg = this.config(a);
+        const streak = Math.max(0, ...a.skills.map((k) => skillState(s.state, k, cfg).wrongStreak));
+        const atRisk = streak >= AT_RISK_WRONG_STREAK ? `${streak} wrong answers in a row` : s.answered >= AT_RISK_ANSWERS && p.mastered === 0 ? `${s.answered} answers and no skill mastered yet` : null;
+        return { userId: s.userId, name: s.name, answered: s.answered, mastered: p.mastered, atRisk, mastery: p.skills.map((k) => ({ skill: k.id, value: k.mastery, status: k.status })) };
       }),
     };
   }

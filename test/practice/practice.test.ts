@@ -201,6 +201,28 @@ describe('student practice loop', function () {
     expect(s.html).to.contain('0 of 2 skills mastered');
   });
 
+  it('shows the instructor every student per skill, who may need help and who has not started', async () => {
+    const s = await student('sandbox-student-1');
+    for (let i = 0; i < 3; i++) {
+      if (s.html.includes('data-testid="next"')) await s.post('/practice/next', {});
+      await answer(s, false);
+      if (!s.html.includes('data-testid="next"')) await answer(s, false);
+    }
+    const t = await launch(srv, { user: 'sandbox-teacher-1' });
+    const teacher = new Student(srv, t.browser, t.ltik);
+    await teacher.post('/dashboard', {});
+    expect(teacher.status).to.equal(200);
+    expect(teacher.html).to.contain('data-testid="class-table"');
+    expect(teacher.html).to.contain('Jordan Lee');
+    expect(teacher.html).to.match(/data-testid="at-risk"[\s\S]*Jordan Lee/);
+    const notStarted = teacher.html.match(/data-testid="not-started"[\s\S]*?<\/section>/)?.[0] ?? teacher.html.match(/data-testid="roster-note"[^<]*/)?.[0];
+    expect(notStarted, 'a not-started list or a note why there is none').to.be.a('string');
+    if (notStarted!.includes('not-started')) {
+      expect(notStarted).to.match(/<li>|Every student/);
+      expect(notStarted).not.to.contain('Jordan Lee');
+    }
+  });
+
   it('lets a student choose an open skill when allowed', async () => {
     const s = await student('sandbox-student-4', 'demo-link-unconfigured');
     await s.post('/practice/next', { skill: 'unit-fractions' });
