@@ -115,6 +115,7 @@ export function agsRoutes(lms: SandboxLms): Router {
   r.post(`${base}/lineitems/:id/scores`, faults('scores'), course, requireScope(SCOPES.score), json, async (req, res) => {
     const li = await item(req, res);
     if (!li) return;
+    if (req.readableAborted) return void res.destroy(); // the tool went away mid-request: nothing to record
     const out = await lms.postScore(li, (req.body ?? {}) as Record<string, unknown>);
     if (out.error) return fail(res, out.status, out.status === 422 ? 'unprocessable' : 'bad_request', out.error);
     res.json({ resultUrl: `${lms.lineItemUrl(li.context_id, li.id)}/results` });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { withTransaction } from '../../src/db/index.js';
 import { defaultGrade, enqueueScore, type GradeWorker } from '../../src/grades/index.js';
 import type { RunningServer } from '../../src/server.js';
-import { cell, enqueue, gradebook, launchStudents, LINK, nextAt, outboxStates, startGradeServer, STUDENTS, tenantOf, waitFor, worker } from './helpers.js';
+import { cell, enqueue, gradebook, launchStudents, LINK, nextAt, outboxStates, startGradeServer, STUDENTS, tenantOf, waitFor, worker, closeServer } from './helpers.js';
 
 describe('grades: delivery to the sandbox gradebook', function () {
   let srv: RunningServer;
@@ -13,7 +13,7 @@ describe('grades: delivery to the sandbox gradebook', function () {
   });
   after(async () => {
     await w?.stop();
-    await srv?.close();
+    await closeServer(srv);
   });
   afterEach(async () => {
     await w?.stop();
@@ -29,6 +29,8 @@ describe('grades: delivery to the sandbox gradebook', function () {
     const gb = await gradebook(srv);
     expect(gb.columns).to.have.length(1);
     expect(gb.columns[0]).to.include({ label: 'Fractions practice', scoreMaximum: 10, tag: 'score', resourceId: LINK, resourceLinkId: LINK });
+    // The sandbox stores the score a moment before the worker records the delivery.
+    await waitFor('the delivery recorded', async () => (await outboxStates(srv)).sent === 1);
     expect(await outboxStates(srv)).to.deep.equal({ sent: 1 });
   });
 

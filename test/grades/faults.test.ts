@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { GradeWorker } from '../../src/grades/index.js';
 import type { RunningServer } from '../../src/server.js';
-import { admin, cell, enqueue, launchStudents, memoryLog, outboxStates, startGradeServer, STUDENTS, tenantOf, waitFor, worker } from './helpers.js';
+import { admin, cell, enqueue, launchStudents, memoryLog, outboxStates, startGradeServer, STUDENTS, tenantOf, waitFor, worker, closeServer } from './helpers.js';
 
 /** Every score the sandbox accepted for a user, in arrival order, per column. */
 async function received(srv: RunningServer, userId: string) {
@@ -32,7 +32,7 @@ describe('grades: faults and recovery', function () {
   after(async () => {
     child?.kill('SIGKILL');
     await w?.stop();
-    await srv?.close();
+    await closeServer(srv);
   });
   afterEach(async () => {
     await w?.stop();
@@ -72,6 +72,7 @@ describe('grades: faults and recovery', function () {
     for (const u of STUDENTS) await waitFor(`${u}'s last score`, async () => (await cell(srv, u))?.scoreGiven === 6);
     expect(lms().stats.scoreRejects - rejectsBefore, 'no score refused for an old timestamp').to.equal(0);
     for (const u of STUDENTS) assertIncreasing(await received(srv, u));
+    await waitFor('every delivery recorded', async () => (await outboxStates(srv)).sent === STUDENTS.length);
     expect(await outboxStates(srv)).to.deep.equal({ sent: STUDENTS.length });
   });
 
@@ -136,7 +137,7 @@ describe('grades: faults and recovery', function () {
   it('loses nothing when the worker process is killed mid-queue and another starts', async function () {
     const extra = Array.from({ length: 30 }, (_, i) => `sandbox-extra-${i + 1}`);
     const postsBefore = lms().stats.scorePosts;
-    const rejectsBefore = lms().stats.scoreRejects;
+    const rejectsBefore = lms().rejects.length;
     lms().setFaults({ delayMs: 40 });
     for (const u of extra) await enqueue(srv, { userId: u, scoreGiven: 7 });
     child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
@@ -159,8 +160,9 @@ describe('grades: faults and recovery', function () {
       return !s.pending && s;
     });
     expect(states.failed ?? 0).to.equal(0);
-    if (lms().stats.scoreRejects - rejectsBefore) console.log(lms().rejects.slice(-3), (await received(srv, String(lms().rejects.at(-1)!.userId))).map((r) => r.ts.toISOString()));
-    expect(lms().stats.scoreRejects - rejectsBefore, 'no re-send was refused for its timestamp').to.equal(0);
+    // A request cut off by the kill may reach the sandbox without its body; only timestamp refusals matter here.
+    const refused = lms().rejects.slice(rejectsBefore).filter((r) => r.error.includes('timestamp'));
+    expect(refused, 'no re-send was refused for its timestamp').to.deep.equal([]);
     for (const u of extra) assertIncreasing(await received(srv, u));
   });
 });

@@ -20,6 +20,17 @@ export async function startGradeServer(): Promise<RunningServer> {
   return startTestServer({ WORKER: 'off' });
 }
 
+/**
+ * Closes the server, then gives the pool's sockets a moment to finish closing: pg-pool's end() resolves
+ * before its connections are gone, and the root hook stopping PostgreSQL right after would make a
+ * half-closed client raise an uncaught "terminating connection" error.
+ */
+export async function closeServer(srv: RunningServer | undefined): Promise<void> {
+  if (!srv) return;
+  await srv.close();
+  await new Promise((r) => setTimeout(r, 250));
+}
+
 export function tenantOf(srv: RunningServer): string {
   return tenantIdFor(srv.deps.sandbox!.platform.id, SANDBOX_DEPLOYMENT_ID);
 }

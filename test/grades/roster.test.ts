@@ -3,7 +3,7 @@ import { nextLink } from '../../src/lti/ags.js';
 import type { RunningServer } from '../../src/server.js';
 import { DEMO_COURSE, DEMO_USERS } from '../../src/sandbox/demo.js';
 import { SANDBOX_SCOPES } from '../../src/sandbox/lms.js';
-import { launchStudents, startGradeServer, tenantOf } from './helpers.js';
+import { launchStudents, startGradeServer, tenantOf, closeServer } from './helpers.js';
 
 describe('grades: roster through NRPS', function () {
   let srv: RunningServer;
@@ -13,7 +13,7 @@ describe('grades: roster through NRPS', function () {
     srv.deps.sandbox!.lms.addStudents(23);
   });
   after(async () => {
-    await srv?.close();
+    await closeServer(srv);
   });
   const lms = () => srv.deps.sandbox!.lms;
   beforeEach(() => {
