@@ -13,6 +13,7 @@ const USAGE = `Usage: npm run cli -- <command>
   platform add --name NAME --issuer URL --client-id ID --auth-login-url URL --auth-token-url URL --jwks-url URL [--deployment ID ...]
   platform add-deployment PLATFORM_ID --deployment ID [--deployment ID ...]
   platform remove PLATFORM_ID
+  model refit [--tenant TENANT_ID]   (fit the learner model per skill from the attempt log)
   keys rotate [--overlap-hours 72]
   keys list
   content validate|import|export FILE ...   (see docs/content-format.md)
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       'site-url': { type: 'string' },
       deployment: { type: 'string', multiple: true },
       'overlap-hours': { type: 'string' },
+      tenant: { type: 'string' },
     },
   });
   return withDb(async (db) => {
@@ -90,6 +92,16 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     if (group === 'keys' && action === 'rotate') {
       const r = await keys.rotate(values['overlap-hours'] ? Number(values['overlap-hours']) : undefined);
       out(`New signing key ${r.kid}; retired ${r.retired.join(', ') || 'none'} (still published during the overlap).`);
+      return 0;
+    }
+    if (group === 'model' && action === 'refit') {
+      const { refitAll } = await import('./practice/model.service.js');
+      const reports = await refitAll(db.pool, values.tenant);
+      if (!reports.length) out('No answers recorded yet: nothing to fit.');
+      for (const r of reports) {
+        out(`${r.tenantId} / ${r.packId}: ${r.answers} answers; fitted ${r.fitted.length} skill(s), defaults kept for ${r.keptDefaults.length}.`);
+        for (const f of r.fitted) out(`  ${f.skill}: prior ${f.params.prior.toFixed(3)} learn ${f.params.learn.toFixed(3)} guess ${f.params.guess.toFixed(3)} slip ${f.params.slip.toFixed(3)} forget ${f.params.forget.toFixed(3)} (${f.attempts} answers)`);
+      }
       return 0;
     }
     if (group === 'keys' && action === 'list') {

@@ -15,6 +15,7 @@ import { createGradeServices, type GradeWorker } from './grades/index.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { PracticeService } from './practice/practice.service.js';
+import { refitAll } from './practice/model.service.js';
 import { practiceRoutes } from './practice/practice.routes.js';
 import type { Settings } from './settings.js';
 
@@ -72,7 +73,13 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   }
   const practice = new PracticeService({ pool: db.pool, log });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: grades.adminRoutes, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) })] };
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: (r) => {
+      grades.adminRoutes(r);
+      r.post('/admin/api/model/refit', async (req, res) => {
+        const tenantId = typeof (req.body as { tenantId?: unknown })?.tenantId === 'string' ? (req.body as { tenantId: string }).tenantId : undefined;
+        res.json({ reports: await refitAll(db.pool, tenantId) });
+      });
+    }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) })] };
   const app = createApp(deps);
   server.on('request', app);
   let worker: GradeWorker | undefined;

@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 import { withTransaction, type Tx } from '../db/index.js';
 import {
   applyAttempt, calibrateItem, createRng, createState, isReviewDue, knownAt, nextStep, paramsFor, predictItem,
-  prepareBank, resolveConfig, skillState, type LearnerState, type PreparedBank, type ResolvedConfig,
+  prepareBank, resolveConfig, skillState, type BktParams, type LearnerState, type PreparedBank, type ResolvedConfig,
 } from '../engine/index.js';
+import { loadSkillParams } from './model.service.js';
 import { ensurePack, loadPack } from '../content/content.repository.js';
 import { loadDemoPack } from '../content/content.files.js';
 import type { Item, Pack } from '../content/content.schema.js';
@@ -89,6 +90,8 @@ export interface SubmissionResult {
 
 interface PackCache {
   pack: Pack;
+  /** Learner-model parameters fitted from this tenant's attempts (model.service.ts), by skill. */
+  params: Record<string, BktParams>;
   items: Map<string, Item>;
   bank: PreparedBank;
   skillNames: Map<string, string>;
@@ -132,13 +135,14 @@ export class PracticeService {
       items: pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })),
       skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
     });
-    const entry = { pack, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now() };
+    const params = await loadSkillParams(this.deps.pool, tenantId, packId);
+    const entry = { pack, params, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now() };
     this.packs.set(key, entry);
     return entry;
   }
 
-  private config(a: Assignment): ResolvedConfig {
-    return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice });
+  private config(a: Assignment, cache: PackCache): ResolvedConfig {
+    return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice, params: cache.params });
   }
 
   /**
@@ -207,7 +211,7 @@ export class PracticeService {
 
   /** The progress panel: mastery and status per assigned skill. */
   progress(state: LearnerState, a: Assignment, cache: PackCache): Progress {
-    const cfg = this.config(a);
+    const cfg = this.config(a, cache);
     const now = this.now();
     const skills = a.skills.map((id): SkillProgress => {
       const s = skillState(state, id, cfg);
@@ -232,7 +236,7 @@ export class PracticeService {
         })
       : cache.bank;
     const rng = createRng(crypto.randomInt(2 ** 31));
-    const step = nextStep(row.state, bank, this.config(a), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
+    const step = nextStep(row.state, bank, this.config(a, cache), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
     if (step.kind === 'done' || !step.itemId) return null;
     const item = cache.items.get(step.itemId);
     if (!item) return null;
@@ -334,7 +338,7 @@ export class PracticeService {
       const tryNumber = cur.tries + 1;
       const finished = graded.correct || tryNumber >= MAX_TRIES;
       const result: SubmissionResult = { correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed };
-      const cfg = this.config(a);
+      const cfg = this.config(a, cache);
       const stats = await itemStats(tx, actor.tenantId, a.packId);
       const stat = stats.get(cur.itemId) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
       const counted = tryNumber === 1;
@@ -375,7 +379,7 @@ export class PracticeService {
           timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: null, remediates: cur.remediates, submissionId: cur.submissionId,
           result: { studied: true }, answeredAt: new Date(now),
         });
-        row.state = applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, this.config(a));
+        row.state = applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, this.config(a, cache));
         row.current = await this.choose(tx, actor, a, cache, row);
         await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
       }
@@ -415,7 +419,7 @@ export class PracticeService {
       skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),
       rows: states.map((s) => {
         const p = this.progress(s.state, a, cache);
-        const cfg = this.config(a);
+        const cfg = this.config(a, cache);
         const streak = Math.max(0, ...a.skills.map((k) => skillState(s.state, k, cfg).wrongStreak));
         const atRisk = streak >= AT_RISK_WRONG_STREAK ? `${streak} wrong answers in a row` : s.answered >= AT_RISK_ANSWERS && p.mastered === 0 ? `${s.answered} answers and no skill mastered yet` : null;
         return { userId: s.userId, name: s.name, answered: s.answered, mastered: p.mastered, atRisk, mastery: p.skills.map((k) => ({ skill: k.id, value: k.mastery, status: k.status })) };
