@@ -1,0 +1,583 @@
+/**
+ * Practice benchmark (issue 5): simulated students answering through the HTTP API on loopback, at 50 and
+ * 200 concurrent students, and in the same run a baseline: a bare express route doing one INSERT into
+ * the same PostgreSQL, driven by the same load generator at the same concurrency.
+ *
+ *   npm run bench:practice        (BENCH_SECONDS per measured phase, default 12; BENCH_WORKER=in-process
+ *                                   runs the grade worker in the app process, default off;
+ *                                   BENCH_CPU_PROF=DIR writes CPU profiles of the server processes)
+ *
+ * One embedded PostgreSQL (temp dir, random port). Mastery (NODE_ENV=production settings, SANDBOX=1, logs
+ * silent) runs in a child process; the baseline express app runs in another child process; the load
+ * generator runs in this process, so it shares an event loop with neither server. Students are launched
+ * before any timing: each one is a full OIDC login through the sandbox with an id_token signed by the
+ * sandbox key for a distinct `sub` (the sandbox's own demo users are only four). Then every student loops:
+ * answer the question on screen (about 3 in 4 right), and POST /practice/next when the question is
+ * finished. Only answers are counted and timed; the /next round trips are part of the wall time (and are
+ * reported separately). Prints a table and, as the very last line, one JSON object. Tokens are never printed.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+
+const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
+const PHASE_S = int(process.env.BENCH_SECONDS, 12);
+const WARMUP_S = 4;
+const LEVELS = [50, 200] as const;
+const STUDENTS = Math.max(...LEVELS);
+const WORKER = process.env.BENCH_WORKER === 'in-process' ? 'in-process' : 'off';
+const POOL_SIZE = 10;
+const REQUEST_TIMEOUT_MS = 10_000;
+const LINK = 'demo-link-fractions';
+const SKILLS = 'unit-fractions,equivalent-fractions,simplest-form,comparing-fractions,add-like-denominators';
+/** Share of answers the simulated students get right. */
+const RIGHT = 0.75;
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes.
+
+interface ChildConfig {
+  databaseUrl: string;
+}
+type ChildMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'launched'; ltiks: string[] }
+  | { type: 'error'; message: string }
+  | { type: 'cpu'; ms: number };
+
+function send(msg: ChildMessage): void {
+  process.send?.(msg);
+}
+
+function onStop(stop: () => Promise<void>, extra?: (m: { type?: string; n?: number }) => void): void {
+  let stopping = false;
+  const go = () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(0), 5_000);
+    force.unref();
+    stop()
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
+  };
+  process.on('message', (m: { type?: string; n?: number }) => {
+    if (m?.type === 'stop') go();
+    else if (m?.type === 'cpu') {
+      const u = process.cpuUsage();
+      send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
+    } else extra?.(m);
+  });
+  process.on('disconnect', go);
+}
+
+/** Mastery as deployed, plus launching N distinct students through its sandbox (untimed). */
+async function appChild(cfg: ChildConfig): Promise<void> {
+  const { pino } = await import('pino');
+  const { loadSettings } = await import('../src/settings.js');
+  const { openDatabase } = await import('../src/db/index.js');
+  const { startServer } = await import('../src/server.js');
+  const { DEMO_USERS } = await import('../src/sandbox/demo.js');
+  const { beginLaunch, postLaunch } = await import('../test/helpers/launch.js');
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-data-'));
+  const settings = loadSettings({
+    NODE_ENV: 'production',
+    PORT: '0',
+    PUBLIC_URL: 'http://127.0.0.1',
+    DATABASE_URL: cfg.databaseUrl,
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN: crypto.randomBytes(24).toString('base64url'),
+    SANDBOX: '1',
+    LOG_LEVEL: 'silent',
+    WORKER,
+  });
+  const log = pino({ level: 'silent' });
+  const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir, embeddedPort: settings.embeddedPgPort, log });
+  const srv = await startServer(settings, log, { db });
+  const sandbox = srv.deps.sandbox!;
+  const template = DEMO_USERS.find((u) => u.role === 'student')!;
+
+  const launchOne = async (i: number): Promise<string> => {
+    const start = await beginLaunch(srv, { user: template.id, link: LINK });
+    const id = `bench-student-${String(i).padStart(4, '0')}`;
+    const user = { ...template, id, name: `Bench Student ${i}`, givenName: 'Bench', familyName: `Student ${i}`, email: `${id}@bench.invalid` };
+    const claims = sandbox.launchClaims(user, LINK, 'canvas', start.nonce, { skills: SKILLS, threshold: '0.95' });
+    const res = await postLaunch(start.browser, { id_token: await sandbox.signIdToken(claims), state: start.state });
+    if (res.status !== 303) throw new Error(`launch of student ${i} answered ${res.status}`);
+    const ltik = new URL(res.headers.get('location')!, srv.url).searchParams.get('ltik');
+    if (!ltik) throw new Error(`launch of student ${i} gave no ltik`);
+    return ltik;
+  };
+
+  onStop(
+    async () => {
+      await srv.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+    (m) => {
+      if (m?.type !== 'launch') return;
+      const n = m.n ?? 0;
+      const ltiks: string[] = new Array(n);
+      let next = 0;
+      const worker = async () => {
+        while (next < n) {
+          const i = next++;
+          ltiks[i] = await launchOne(i);
+        }
+      };
+      Promise.all(Array.from({ length: 8 }, worker)).then(
+        () => send({ type: 'launched', ltiks }),
+        (err: Error) => send({ type: 'error', message: err.message }),
+      );
+    },
+  );
+  send({ type: 'ready', url: srv.url });
+}
+
+/** The baseline: a bare express app, one route, one INSERT per request, a pg pool of the same size. */
+async function baselineChild(cfg: ChildConfig): Promise<void> {
+  const { default: express } = await import('express');
+  const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: POOL_SIZE });
+  await pool.query(`CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, student text NOT NULL, response text, at timestamptz NOT NULL DEFAULT now())`);
+  const app = express();
+  app.post('/insert', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    await pool.query('INSERT INTO bench_baseline (student, response) VALUES ($1, $2)', [body.student ?? '', body.response ?? '']);
+    res.type('text/plain').send('ok');
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  onStop(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await pool.end();
+  });
+  send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+}
+
+interface Child {
+  proc: ChildProcess;
+  output: string[];
+}
+
+function startChild(role: 'app' | 'baseline', cfg: ChildConfig, timeoutMs: number): { child: Child; ready: Promise<string> } {
+  const proc = fork(fileURLToPath(import.meta.url), ['--child', role], {
+    env: { ...process.env, NODE_ENV: 'production', BENCH_CHILD_CONFIG: JSON.stringify(cfg) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+  });
+  const child: Child = { proc, output: [] };
+  const keep = (b: Buffer) => {
+    child.output.push(...b.toString().split('\n').filter((l) => l.trim()));
+    if (child.output.length > 200) child.output.splice(0, child.output.length - 200);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${role} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onMessage = (m: ChildMessage) => {
+      if (m.type !== 'ready' && m.type !== 'error') return;
+      clearTimeout(timer);
+      proc.off('message', onMessage);
+      if (m.type === 'ready') resolve(m.url);
+      else reject(new Error(m.message));
+    };
+    proc.on('message', onMessage);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${role} exited (${signal ?? `code ${code}`}): ${child.output.slice(-3).join(' | ').slice(0, 600)}`));
+    });
+  });
+  ready.catch(() => undefined);
+  return { child, ready };
+}
+
+function ask<T extends ChildMessage['type']>(child: Child, msg: object, want: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.proc.off('message', onMessage);
+      reject(new Error(`no ${want} answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const onMessage = (m: ChildMessage) => {
+      if (m.type !== want && m.type !== 'error') return;
+      clearTimeout(timer);
+      child.proc.off('message', onMessage);
+      if (m.type === 'error') reject(new Error(m.message));
+      else resolve(m as Extract<ChildMessage, { type: T }>);
+    };
+    child.proc.on('message', onMessage);
+    child.proc.send(msg);
+  });
+}
+
+const childCpuMs = async (child: Child) => (await ask(child, { type: 'cpu' }, 'cpu', 5_000)).ms;
+
+async function stopChild(child: Child | undefined): Promise<void> {
+  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
+  if (child.proc.connected) child.proc.send({ type: 'stop' });
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 8_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The load generator: keep-alive node:http agent, form posts, the page parsed with a few regexes.
+
+let agent = new http.Agent({ keepAlive: true, maxSockets: STUDENTS });
+
+function post(url: URL, form: URLSearchParams): Promise<{ status: number; body: string }> {
+  const body = form.toString();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function decodeEntities(s: string): string {
+  return s
+    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+}
+const field = (html: string, name: string): string | undefined => {
+  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  return m ? decodeEntities(m[1]) : undefined;
+};
+
+type Item = import('../src/content/content.schema.js').Item;
+
+interface Student {
+  n: number;
+  ltik: string;
+  html: string;
+  rng: () => number;
+  done: boolean;
+}
+
+interface PhaseStats {
+  answers: number[];
+  nexts: number[];
+  errors: Map<string, number>;
+  done: number;
+  wallMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const out = (s = '') => process.stdout.write(`${s}\n`);
+  const { startEmbedded } = await import('../src/db/index.js');
+  const { loadDemoPack } = await import('../src/content/content.files.js');
+  const { correctResponse, distractorResponses } = await import('../src/content/grading.js');
+  const { instantiate, isTemplate } = await import('../src/content/templates.js');
+  const pack = await loadDemoPack();
+  const items = new Map(pack.items.map((i) => [i.id, i]));
+  const concrete = (id: string, seed: number): Item => {
+    const item = items.get(id);
+    if (!item) throw new Error(`unknown item ${id}`);
+    return isTemplate(item) ? instantiate(item, seed).item : item;
+  };
+
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-pg-'));
+  await fs.chmod(dir, 0o777);
+  let stopPg: (() => Promise<void>) | undefined;
+  let app: Child | undefined;
+  let base: Child | undefined;
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    agent.destroy();
+    await Promise.all([stopChild(app), stopChild(base)]);
+    await stopPg?.().catch(() => undefined);
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  };
+  const watchdog = setTimeout(() => {
+    process.stderr.write('bench-practice: gave up after 170 s\n');
+    void cleanup().finally(() => process.exit(1));
+  }, 170_000);
+  watchdog.unref();
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    const emb = await startEmbedded(dir, await freePort());
+    stopPg = emb.stop;
+    const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
+    const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
+    await admin.end();
+
+    const a = startChild('app', { databaseUrl: emb.url }, 60_000);
+    app = a.child;
+    const b = startChild('baseline', { databaseUrl: emb.url }, 60_000);
+    base = b.child;
+    const appUrl = await a.ready;
+    const baseUrl = await b.ready;
+
+    const tLaunch = performance.now();
+    const { ltiks } = await ask(app, { type: 'launch', n: STUDENTS }, 'launched', 60_000);
+    const launchS = (performance.now() - tLaunch) / 1000;
+    const students: Student[] = ltiks.map((ltik, n) => {
+      let x = (n + 1) * 2654435761;
+      return {
+        n,
+        ltik,
+        html: '',
+        done: false,
+        rng: () => {
+          x = (x * 1103515245 + 12345) % 2147483648;
+          return x / 2147483648;
+        },
+      };
+    });
+
+    const practiceUrl = (p: string) => new URL(p, appUrl);
+    const send = async (s: Student, p: string, fields: [string, string][]): Promise<number> => {
+      const form = new URLSearchParams([['ltik', s.ltik], ...fields]);
+      const res = await post(practiceUrl(p), form);
+      if (res.status >= 400) throw new Error(`${p} answered ${res.status}`);
+      s.html = res.body;
+      const fresh = field(res.body, 'ltik');
+      if (fresh) s.ltik = fresh;
+      return res.status;
+    };
+
+    // Every student opens the practice page once (untimed).
+    const tOpen = performance.now();
+    {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < students.length) await send(students[next++], '/practice', []);
+        }),
+      );
+    }
+    const openS = (performance.now() - tOpen) / 1000;
+
+    /** One step of a student: answer (timed, counted) or move on. */
+    const step = async (s: Student, st: PhaseStats): Promise<void> => {
+      const html = s.html;
+      if (html.includes('data-testid="submit"')) {
+        const itemId = field(html, 'item_id')!;
+        const seed = field(html, 'seed') ?? '0';
+        const submission = field(html, 'submission_id')!;
+        const item = concrete(itemId, Number(seed));
+        const right = s.rng() < RIGHT;
+        const response = right ? correctResponse(item) : (distractorResponses(item)[0] ?? '__definitely wrong__');
+        const fields: [string, string][] = [['submission_id', submission], ['item_id', itemId], ['seed', seed]];
+        if (item.type === 'ordering') (response as readonly string[]).forEach((id, i) => fields.push([`order_${id}`, String(i + 1)]));
+        else for (const r of typeof response === 'string' ? [response] : [...(response as readonly string[])]) fields.push(['response', r]);
+        const t0 = performance.now();
+        await send(s, '/practice/answer', fields);
+        st.answers.push(performance.now() - t0);
+      } else if (html.includes('data-testid="next"')) {
+        const t0 = performance.now();
+        await send(s, '/practice/next', []);
+        st.nexts.push(performance.now() - t0);
+      } else if (html.includes('data-testid="continue"')) {
+        const t0 = performance.now();
+        await send(s, '/practice/studied', [['item_id', field(html, 'item_id')!], ['seed', field(html, 'seed') ?? '0']]);
+        st.nexts.push(performance.now() - t0);
+      } else {
+        s.done = true;
+        st.done++;
+      }
+    };
+
+    const runStudents = async (n: number, seconds: number): Promise<PhaseStats> => {
+      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, wallMs: 0 };
+      const start = performance.now();
+      const end = start + seconds * 1000;
+      await Promise.all(
+        students.slice(0, n).map(async (s) => {
+          while (!s.done && performance.now() < end) {
+            try {
+              await step(s, st);
+            } catch (err) {
+              const why = (err as Error).message;
+              st.errors.set(why, (st.errors.get(why) ?? 0) + 1);
+              await send(s, '/practice', []).catch(() => undefined);
+            }
+          }
+        }),
+      );
+      st.wallMs = performance.now() - start;
+      return st;
+    };
+
+    const runBaseline = async (n: number, seconds: number): Promise<PhaseStats> => {
+      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, wallMs: 0 };
+      const url = new URL('/insert', baseUrl);
+      const start = performance.now();
+      const end = start + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          while (performance.now() < end) {
+            const t0 = performance.now();
+            try {
+              const res = await post(url, new URLSearchParams([['student', `bench-student-${i}`], ['response', '3/4']]));
+              if (res.status !== 200) throw new Error(`baseline answered ${res.status}`);
+              st.answers.push(performance.now() - t0);
+            } catch (err) {
+              const why = (err as Error).message;
+              st.errors.set(why, (st.errors.get(why) ?? 0) + 1);
+            }
+          }
+        }),
+      );
+      st.wallMs = performance.now() - start;
+      return st;
+    };
+
+    out(`Practice benchmark: loopback, PostgreSQL ${pgVersion} (embedded), ${os.cpus().length} CPUs, Node ${process.version}`);
+    out(`Mastery in a child process (NODE_ENV=production, SANDBOX=1, logs silent, pg pool ${POOL_SIZE}, grade worker ${WORKER});`);
+    out(`baseline express app (one route, one INSERT, pg pool ${POOL_SIZE}) in another child process; the load generator`);
+    out(`(node:http keep-alive agent) in this process. ${STUDENTS} students launched in ${launchS.toFixed(1)} s and their first page opened in ${openS.toFixed(1)} s, before timing`);
+    out(`(full OIDC login via the sandbox, a distinct sub each, all 5 demo skills). Each student loops: POST /practice/answer`);
+    out(`(${Math.round(RIGHT * 100)}% right), POST /practice/next when the question is finished. answers/s counts answers only, over`);
+    out(`the phase's wall time (which includes the /next round trips); latencies are client-side round trips of the answer POST.`);
+    out(`Warm-up ${WARMUP_S} s, then ${PHASE_S} s per phase.`);
+    out('');
+
+    await runStudents(LEVELS[0], WARMUP_S);
+    await runBaseline(LEVELS[0], 1);
+    const loadBefore = os.loadavg()[0];
+    const results: { name: string; conc: number; st: PhaseStats; cpuMs: number }[] = [];
+    for (const conc of LEVELS) {
+      const c0 = await childCpuMs(app);
+      const st = await runStudents(conc, PHASE_S);
+      results.push({ name: 'mastery answer', conc, st, cpuMs: (await childCpuMs(app)) - c0 });
+    }
+    for (const conc of LEVELS) {
+      const c0 = await childCpuMs(base);
+      const st = await runBaseline(conc, PHASE_S);
+      results.push({ name: 'baseline INSERT', conc, st, cpuMs: (await childCpuMs(base)) - c0 });
+    }
+    const loadAfter = os.loadavg()[0];
+
+    const fig = results.map((r) => {
+      const sorted = [...r.st.answers].sort((x, y) => x - y);
+      const nexts = [...r.st.nexts].sort((x, y) => x - y);
+      const errors = [...r.st.errors.values()].reduce((x, y) => x + y, 0);
+      return {
+        ...r,
+        count: sorted.length,
+        errors,
+        perS: sorted.length / (r.st.wallMs / 1000),
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        nextP50: percentile(nexts, 50),
+        nextP99: percentile(nexts, 99),
+        cpuPer: r.cpuMs / Math.max(1, sorted.length + nexts.length),
+      };
+    });
+    const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+    const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+    const round = (n: number, d: number) => (Number.isFinite(n) ? Number(n.toFixed(d)) : null);
+    const table = (rows: string[][]) => {
+      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+      for (const r of rows) out(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+    };
+    table([
+      ['what', 'concurrent', 'count', 'errors', 'per s', 'p50 ms', 'p99 ms', '/next count', '/next p50', '/next p99', 'server CPU ms/req'],
+      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('mastery') ? String(r.st.nexts.length) : '-', r.name.startsWith('mastery') ? f2(r.nextP50) : '-', r.name.startsWith('mastery') ? f2(r.nextP99) : '-', f2(r.cpuPer)]),
+    ]);
+    for (const r of fig) {
+      for (const [why, k] of r.st.errors) out(`  ${r.name} @${r.conc} error x${k}: ${why}`);
+      if (r.st.done) out(`  ${r.name} @${r.conc}: ${r.st.done} students reached "done" and stopped`);
+    }
+    const m = (c: number) => fig.find((r) => r.name.startsWith('mastery') && r.conc === c)!;
+    const bl = (c: number) => fig.find((r) => r.name.startsWith('baseline') && r.conc === c)!;
+    const ratio = m(200).perS / bl(200).perS;
+    out('');
+    out(`ratio (mastery answers/s / baseline inserts/s at 200 concurrent): ${f2(ratio)}   (at 50: ${f2(m(50).perS / bl(50).perS)})`);
+    const met = [m(200).perS >= 1000 && m(50).perS >= 1000, m(200).p99 < 50, ratio >= 0.5];
+    out(`target: >= 1,000 answers/s ${met[0] ? 'met' : 'NOT met'}; p99 < 50 ms at 200 ${met[1] ? 'met' : 'NOT met'}; ratio >= 0.5 ${met[2] ? 'met' : 'NOT met'}`);
+    out('server CPU ms/req: CPU time of the server process per request it served (answers and /next); PostgreSQL and the');
+    out('load generator not included.');
+    out(`machine load average (1 min) ${f1(loadBefore)} before the measured phases, ${f1(loadAfter)} after, on ${os.cpus().length} CPUs`);
+    out(`total run time ${f1((performance.now() - started) / 1000)} s`);
+
+    await cleanup();
+    out(
+      JSON.stringify({
+        answers_per_s_50: round(m(50).perS, 1),
+        p50_ms_50: round(m(50).p50, 2),
+        p99_ms_50: round(m(50).p99, 2),
+        answers_per_s_200: round(m(200).perS, 1),
+        p50_ms_200: round(m(200).p50, 2),
+        p99_ms_200: round(m(200).p99, 2),
+        baseline_inserts_per_s_50: round(bl(50).perS, 1),
+        baseline_inserts_per_s_200: round(bl(200).perS, 1),
+        baseline_p99_ms_200: round(bl(200).p99, 2),
+        ratio_vs_baseline: round(ratio, 2),
+      }),
+    );
+  } finally {
+    await cleanup();
+    clearTimeout(watchdog);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const childRole = process.argv[2] === '--child' ? process.argv[3] : undefined;
+if (childRole) {
+  const cfg = JSON.parse(process.env.BENCH_CHILD_CONFIG ?? '{}') as ChildConfig;
+  (childRole === 'app' ? appChild : baselineChild)(cfg).catch((err: Error) => {
+    send({ type: 'error', message: `${childRole} failed to start: ${err.message}` });
+    setTimeout(() => process.exit(1), 100);
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: Error) => {
+      process.stderr.write(`bench-practice failed: ${err.stack ?? err.message}\n`);
+      process.exit(1);
+    },
+  );
+}
