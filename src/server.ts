@@ -14,6 +14,7 @@ import { SandboxPlatform } from './sandbox/platform.js';
 import { createGradeServices, type GradeWorker } from './grades/index.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
 import { PracticeService } from './practice/practice.service.js';
 import { refitAll } from './practice/model.service.js';
 import { practiceRoutes } from './practice/practice.routes.js';
@@ -79,7 +80,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
         const tenantId = typeof (req.body as { tenantId?: unknown })?.tenantId === 'string' ? (req.body as { tenantId: string }).tenantId : undefined;
         res.json({ reports: await refitAll(db.pool, tenantId) });
       });
-    }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) })] };
+    }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
   const app = createApp(deps);
   server.on('request', app);
   let worker: GradeWorker | undefined;

@@ -21,4 +21,18 @@ export interface Actor {
   resourceLinkTitle?: string;
   /** Origins allowed to frame our pages for this session (CSP frame-ancestors): the LMS that launched us. */
   frameOrigins: string[];
+  /** The deployment (tenant) id as the LMS names it. */
+  deploymentId?: string;
+  /** Set on a Deep Linking request: where and how to return the chosen content (LTI DL 2.0 §4.4.1). */
+  deepLinking?: DeepLinkingSettings;
+}
+
+/** The platform's deep_linking_settings claim, reduced to what the tool uses. */
+export interface DeepLinkingSettings {
+  returnUrl: string;
+  /** Opaque value the tool must echo back unchanged. */
+  data?: string;
+  acceptMultiple: boolean;
+  acceptLineItem: boolean;
+  title?: string;
 }

@@ -79,7 +79,26 @@ const resourceLinkValidator: MessageValidator = {
   },
 };
 
-const VALIDATORS: MessageValidator[] = [resourceLinkValidator];
+/** LTI Deep Linking 2.0 §4.4: the settings claim with a return URL, and resource links among the accepted types. */
+const deepLinkingValidator: MessageValidator = {
+  canValidate: (c) => c[CLAIM.messageType] === 'LtiDeepLinkingRequest',
+  validate(c) {
+    const dl = c[CLAIM.deepLinkingSettings] as { deep_link_return_url?: unknown; accept_types?: unknown } | undefined;
+    if (!dl || typeof dl !== 'object' || !str(dl.deep_link_return_url)) throw launchRefused('deep_linking_settings', 'The deep-linking request has no deep_link_return_url (LTI DL 2.0 §4.4.1).');
+    try {
+      const u = new URL(dl.deep_link_return_url);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
+    } catch {
+      throw launchRefused('deep_linking_settings', 'The deep-linking return URL is not an http(s) URL.');
+    }
+    if (!Array.isArray(dl.accept_types) || !dl.accept_types.includes('ltiResourceLink')) {
+      throw launchRefused('deep_linking_types', 'The LMS does not accept resource links from this deep-linking request, the only content this tool offers.');
+    }
+    if (!Array.isArray(c[CLAIM.roles])) throw launchRefused('roles', 'The launch has no roles claim (LTI Core 1.3 §5.3.7).');
+  },
+};
+
+const VALIDATORS: MessageValidator[] = [resourceLinkValidator, deepLinkingValidator];
 
 /**
  * Validates an LTI 1.3 launch (1EdTech Security Framework 1.0 §5.1.3, LTI Core 1.3 §5) as an ordered
@@ -237,6 +256,18 @@ function timingSafeEqual(a: string, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+function deepLinkingOf(c: JWTPayload): Actor['deepLinking'] {
+  if (c[CLAIM.messageType] !== 'LtiDeepLinkingRequest') return undefined;
+  const dl = c[CLAIM.deepLinkingSettings] as Record<string, unknown>;
+  return {
+    returnUrl: String(dl.deep_link_return_url),
+    data: typeof dl.data === 'string' ? dl.data : undefined,
+    acceptMultiple: dl.accept_multiple === true,
+    acceptLineItem: dl.accept_lineitem !== false,
+    title: typeof dl.title === 'string' ? dl.title.slice(0, 300) : undefined,
+  };
+}
+
 function toActor(c: JWTPayload, platform: Platform, tenantId: string, requestOrigin?: string): Actor {
   const ctx = (c[CLAIM.context] ?? {}) as { id?: string; title?: string; label?: string };
   const rl = (c[CLAIM.resourceLink] ?? {}) as { id?: string; title?: string };
@@ -266,6 +297,8 @@ function toActor(c: JWTPayload, platform: Platform, tenantId: string, requestOri
     resourceLinkId: typeof rl.id === 'string' ? rl.id : undefined,
     resourceLinkTitle: typeof rl.title === 'string' ? rl.title.slice(0, 300) : undefined,
     frameOrigins: [...frameOrigins],
+    deploymentId: String(c[CLAIM.deploymentId]),
+    deepLinking: deepLinkingOf(c),
   };
 }
 

@@ -92,7 +92,7 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
     if (state) res.clearCookie(stateCookieName(state), { path: '/lti', secure, sameSite: secure ? 'none' : 'lax', httpOnly: true });
     const ltik = await deps.sessions.issue(outcome.actor);
     deps.log.info({ tenant: outcome.actor.tenantId, role: outcome.actor.role, type: outcome.messageType }, 'launch accepted');
-    const dest = outcome.actor.role === 'student' ? '/practice' : '/dashboard';
+    const dest = outcome.messageType === 'LtiDeepLinkingRequest' ? '/deep-link' : outcome.actor.role === 'student' ? '/practice' : '/dashboard';
     res.redirect(303, `${dest}?ltik=${encodeURIComponent(ltik)}`);
   });
 

@@ -161,6 +161,8 @@ export class PracticeService {
     const skills = custom.skills.split(/[,\s]+/).filter((s) => known.has(s));
     if (!skills.length) return null;
     const threshold = Number(custom.threshold);
+    const target = Number(custom.target);
+    const flag = (v: string | undefined, def: boolean) => (v === undefined ? def : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()));
     return saveAssignment(
       this.deps.pool,
       {
@@ -169,10 +171,10 @@ export class PracticeService {
         packId: pack.pack.id,
         skills,
         threshold: Number.isFinite(threshold) && threshold >= 0.5 && threshold <= 0.99 ? threshold : 0.95,
-        targetSuccess: 0.75,
-        allowChoice: true,
-        points: Number(custom.points) > 0 ? Number(custom.points) : 100,
-        perSkillColumns: false,
+        targetSuccess: Number.isFinite(target) && target >= 0.5 && target <= 0.95 ? target : 0.75,
+        allowChoice: flag(custom.allow_choice, true),
+        points: Number(custom.points) > 0 && Number(custom.points) <= 10000 ? Number(custom.points) : 100,
+        perSkillColumns: flag(custom.per_skill, false),
         title,
       },
       null,

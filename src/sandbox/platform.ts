@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type pg from 'pg';
 import type { Queryable } from '../db/index.js';
 import { CLAIM } from '../lti/claims.js';
@@ -16,6 +16,8 @@ export type Flavor = 'canvas' | 'moodle' | 'schoology';
 /** What the sandbox's launch buttons put in lti_message_hint (signed, so it can't be edited in the browser). */
 export interface LaunchHint {
   user: string;
+  /** A Deep Linking request (add an activity) instead of a resource-link launch. */
+  dl?: boolean;
   link: string;
   flavor: Flavor;
   custom?: Record<string, string>;
@@ -29,6 +31,8 @@ export interface LaunchHint {
 export class SandboxPlatform {
   private key!: { kid: string; privateKey: CryptoKey | Uint8Array; publicJwk: JWK };
   private hintKey!: Uint8Array;
+  /** Titles of deep-linked activities, for their launch claims. */
+  private titles = new Map<string, string>();
   platform!: Platform;
   /** The LMS side of AGS and NRPS (token endpoint, gradebook, roster, fault knobs). */
   lms!: SandboxLms;
@@ -89,7 +93,7 @@ export class SandboxPlatform {
   }
 
   /** The login-initiation URL for a demo user (what an LMS puts behind its launch link). */
-  async loginUrl(opts: { user: string; link?: string; flavor?: Flavor; storage?: boolean; custom?: Record<string, string> }): Promise<string> {
+  async loginUrl(opts: { user: string; link?: string; flavor?: Flavor; storage?: boolean; custom?: Record<string, string>; deepLink?: boolean }): Promise<string> {
     const u = new URL(`${this.publicUrl}/lti/login`);
     u.searchParams.set('iss', this.issuer);
     u.searchParams.set('login_hint', opts.user);
@@ -97,15 +101,70 @@ export class SandboxPlatform {
     u.searchParams.set('client_id', SANDBOX_CLIENT_ID);
     u.searchParams.set('lti_deployment_id', SANDBOX_DEPLOYMENT_ID);
     const link = opts.link ?? DEMO_LINKS[0].id;
-    const custom = opts.custom ?? DEMO_LINKS.find((l) => l.id === link)?.custom;
-    u.searchParams.set('lti_message_hint', await this.signHint({ user: opts.user, link, flavor: opts.flavor ?? 'canvas', custom }));
+    const custom = opts.custom ?? (await this.link(link))?.custom;
+    u.searchParams.set('lti_message_hint', await this.signHint({ user: opts.user, link, flavor: opts.flavor ?? 'canvas', custom, ...(opts.deepLink ? { dl: true } : {}) }));
     if (opts.storage) u.searchParams.set('lti_storage_target', '_parent');
     return u.toString();
   }
 
+  /** The demo course's activities: the built-in ones and those added through Deep Linking. */
+  async links(): Promise<{ id: string; title: string; custom?: Record<string, string> }[]> {
+    const { rows } = await this.db.query<{ id: string; title: string; custom: Record<string, string> }>('SELECT id, title, custom FROM sandbox_links ORDER BY created_at');
+    return [...DEMO_LINKS, ...rows];
+  }
+
+  async link(id: string): Promise<{ id: string; title: string; custom?: Record<string, string> } | undefined> {
+    return (await this.links()).find((l) => l.id === id);
+  }
+
+  /** Where the tool returns deep-linking responses. */
+  get deepLinkReturnUrl(): string {
+    return `${this.issuer}/deep-link-return`;
+  }
+
+  /** An LtiDeepLinkingRequest of a demo teacher adding an activity (LTI DL 2.0 §4.4). */
+  deepLinkingClaims(user: SandboxUser, flavor: Flavor, nonce: string): JWTPayload {
+    const claims = this.launchClaims(user, DEMO_LINKS[0].id, flavor, nonce);
+    delete claims[CLAIM.resourceLink];
+    delete claims[CLAIM.custom];
+    claims[CLAIM.messageType] = 'LtiDeepLinkingRequest';
+    claims[CLAIM.deepLinkingSettings] = {
+      deep_link_return_url: this.deepLinkReturnUrl,
+      accept_types: flavor === 'schoology' ? ['ltiResourceLink', 'html'] : ['ltiResourceLink', 'link', 'html'],
+      accept_presentation_document_targets: ['iframe', 'window'],
+      accept_multiple: false,
+      accept_lineitem: true,
+      auto_create: true,
+      title: 'New practice',
+      data: `sandbox-dl:${user.id}`,
+    };
+    return claims;
+  }
+
+  /**
+   * The platform's deep-link return endpoint: verifies the tool's signed response with the tool's JWKS
+   * (iss = our client id, aud = the sandbox issuer, RS256), checks the echoed data, and adds the link.
+   */
+  async acceptDeepLinkingResponse(jwt: string): Promise<{ id: string; title: string }> {
+    const keys = createRemoteJWKSet(new URL(`${this.publicUrl}/lti/keys`));
+    const { payload } = await jwtVerify(jwt, keys, { algorithms: ['RS256'], issuer: SANDBOX_CLIENT_ID, audience: this.issuer, maxTokenAge: '10m' });
+    if (payload[CLAIM.messageType] !== 'LtiDeepLinkingResponse') throw new Error('not a deep-linking response');
+    if (payload[CLAIM.version] !== '1.3.0') throw new Error('wrong LTI version');
+    if (payload[CLAIM.deploymentId] !== SANDBOX_DEPLOYMENT_ID) throw new Error('wrong deployment');
+    const data = payload['https://purl.imsglobal.org/spec/lti-dl/claim/data'];
+    if (typeof data !== 'string' || !data.startsWith('sandbox-dl:')) throw new Error('the data claim was not echoed');
+    const items = payload['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'] as { type?: string; title?: string; url?: string; custom?: Record<string, string>; lineItem?: unknown }[] | undefined;
+    const item = items?.[0];
+    if (!item || item.type !== 'ltiResourceLink') throw new Error('no ltiResourceLink content item');
+    const id = `dl-${crypto.randomBytes(6).toString('hex')}`;
+    const title = String(item.title ?? 'Practice').slice(0, 200);
+    await this.db.query('INSERT INTO sandbox_links(id, title, custom, line_item) VALUES ($1,$2,$3,$4)', [id, title, JSON.stringify(item.custom ?? {}), item.lineItem ? JSON.stringify(item.lineItem) : null]);
+    return { id, title };
+  }
+
   /** The claims a real platform of this flavor sends for a resource-link launch of a demo user. */
   launchClaims(user: SandboxUser, linkId: string, flavor: Flavor, nonce: string, custom: Record<string, string> = {}): JWTPayload {
-    const link = DEMO_LINKS.find((l) => l.id === linkId) ?? { id: linkId, title: linkId };
+    const link = { id: linkId, title: this.titles.get(linkId) ?? DEMO_LINKS.find((l) => l.id === linkId)?.title ?? linkId };
     const isStaff = user.role === 'instructor' || user.role === 'ta';
     const roles = [...ROLE_URIS[user.role]];
     const claims: JWTPayload = {
@@ -185,7 +244,10 @@ export class SandboxPlatform {
     if (hint.user !== need('login_hint')) throw new Error('login_hint does not match the message hint');
     const user = DEMO_USERS.find((u) => u.id === hint.user);
     if (!user) throw new Error('unknown user');
-    const idToken = await this.signIdToken(this.launchClaims(user, hint.link, hint.flavor, need('nonce'), hint.custom));
+    const found = await this.link(hint.link);
+    if (found) this.titles.set(found.id, found.title);
+    const claims = hint.dl ? this.deepLinkingClaims(user, hint.flavor, need('nonce')) : this.launchClaims(user, hint.link, hint.flavor, need('nonce'), hint.custom);
+    const idToken = await this.signIdToken(claims);
     return { redirectUri, idToken, state: need('state') };
   }
 }

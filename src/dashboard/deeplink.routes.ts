@@ -1,0 +1,82 @@
+import express, { type Router } from 'express';
+import { languageOf, translator } from '../i18n/index.js';
+import { actorOf, requireSession } from '../lti/session.middleware.js';
+import type { SessionTokens } from '../lti/session.js';
+import type { PlatformRegistry } from '../lti/registry.js';
+import type { ToolKeys } from '../lti/keys.js';
+import { signDeepLinkingResponse } from '../lti/deep-linking.js';
+import { DEMO_PACK_ID, type PracticeService } from '../practice/practice.service.js';
+import { setupSchema } from '../practice/practice.schema.js';
+import { badRequest, forbidden } from '../http/errors.js';
+import { z } from 'zod';
+
+/**
+ * Deep Linking 2.0 for instructors: the LMS asks the tool for content; the instructor picks the skills,
+ * title, points, mastery threshold and per-skill columns; the tool answers with a signed resource link
+ * (custom parameters carry the settings) and its line item.
+ */
+export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: PracticeService; registry: PlatformRegistry; toolKeys: ToolKeys; publicUrl: string }): Router {
+  const r = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 300 });
+  const staff = requireSession(deps.sessions, 'instructor', 'admin');
+  const titleSchema = z.string().trim().min(1, 'Give the activity a title.').max(200, 'The title is too long (200 characters at most).');
+
+  const page = async (res: express.Response, error: string | null = null, status = 200) => {
+    const actor = actorOf(res);
+    if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
+    const t = translator(actor.locale);
+    const { pack } = await deps.practice.pack(actor.tenantId, DEMO_PACK_ID);
+    res.status(status).render('dashboard/deep-link', {
+      title: 'Add adaptive practice', t, lang: languageOf(actor.locale), ltik: res.locals.ltik, actor, error,
+      defaultTitle: actor.deepLinking.title ?? `${pack.pack.title} practice`,
+      packSkills: pack.skills.map((s) => ({ id: s.id, name: s.name, standards: s.standards ?? [] })),
+    });
+  };
+
+  r.get('/deep-link', staff, async (_req, res) => {
+    await page(res);
+  });
+
+  r.post('/deep-link', form, staff, async (req, res) => {
+    const actor = actorOf(res);
+    if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
+    const body = req.body as Record<string, unknown>;
+    const settings = setupSchema.safeParse(body);
+    const title = titleSchema.safeParse(body.title);
+    if (!settings.success || !title.success) {
+      const msg = [...(title.success ? [] : title.error.issues), ...(settings.success ? [] : settings.error.issues)].map((i) => i.message).join(' ');
+      return page(res, msg, 400);
+    }
+    const { pack } = await deps.practice.pack(actor.tenantId, DEMO_PACK_ID);
+    const known = new Set(pack.skills.map((s) => s.id));
+    const unknown = settings.data.skills.filter((s) => !known.has(s));
+    if (unknown.length) throw badRequest(`Unknown skill(s): ${unknown.join(', ')}.`);
+    const s = settings.data;
+    const jwt = await signDeepLinkingResponse({
+      actor,
+      platform: await deps.registry.get(actor.platformId),
+      key: await deps.toolKeys.signingKey(),
+      items: [
+        {
+          title: title.data,
+          text: `Adaptive practice: ${s.skills.map((id) => pack.skills.find((k) => k.id === id)?.name ?? id).join(', ')}`,
+          url: `${deps.publicUrl}/lti/launch`,
+          custom: {
+            pack: pack.pack.id,
+            skills: [...new Set(s.skills)].join(','),
+            threshold: String(s.threshold),
+            target: String(s.target),
+            points: String(s.points),
+            allow_choice: s.allow_choice ? '1' : '0',
+            per_skill: s.per_skill ? '1' : '0',
+          },
+          lineItem: { scoreMaximum: s.points, label: title.data, resourceId: 'mastery', tag: 'mastery-grade' },
+        },
+      ],
+      message: `Added "${title.data}".`,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.render('lti/form-post', { title: 'Returning to your LMS…', action: actor.deepLinking.returnUrl, fields: { JWT: jwt } });
+  });
+  return r;
+}
