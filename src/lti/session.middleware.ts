@@ -14,6 +14,9 @@ export function tokenFrom(req: Request): string | undefined {
   return undefined;
 }
 
+/** Seconds after which a page hands out a newly signed session token. */
+export const REFRESH_AFTER_S = 60;
+
 /**
  * Requires a valid session token; puts the Actor and a refreshed token in res.locals so every page
  * carries a fresh token onward (a sliding session without cookies).
@@ -21,10 +24,12 @@ export function tokenFrom(req: Request): string | undefined {
 export function requireSession(sessions: SessionTokens, ...roles: AppRole[]) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const actor = await sessions.verify(tokenFrom(req) ?? '');
+      const token = tokenFrom(req) ?? '';
+      const { actor, ageSeconds } = await sessions.verifyWithAge(token);
       if (roles.length && !roles.some((r) => actor.roles.includes(r))) throw forbidden('This page is for instructors of this course.');
       res.locals.actor = actor;
-      res.locals.ltik = await sessions.issue(actor);
+      // Sliding session: a token older than a minute is replaced; a fresh one is carried on as is.
+      res.locals.ltik = ageSeconds >= REFRESH_AFTER_S ? await sessions.issue(actor) : token;
       next();
     } catch (err) {
       next(err);

@@ -21,12 +21,17 @@ export class SessionTokens {
   }
 
   async verify(token: string): Promise<Actor> {
+    return (await this.verifyWithAge(token)).actor;
+  }
+
+  /** Verifies a token and tells how many seconds ago it was issued (to refresh only tokens that aged). */
+  async verifyWithAge(token: string): Promise<{ actor: Actor; ageSeconds: number }> {
     if (!token || token.length > 8192) throw unauthorized('Your session is missing. Open the activity again from your course.');
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: this.issuer, audience: 'mastery-session', typ: 'ltik' });
       const actor = payload.a as Actor | undefined;
       if (!actor || typeof actor.tenantId !== 'string' || typeof actor.userId !== 'string') throw new Error('bad session payload');
-      return actor;
+      return { actor, ageSeconds: Math.max(0, Math.floor(Date.now() / 1000) - (payload.iat ?? 0)) };
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw unauthorized('Your session has expired. Open the activity again from your course.');
       throw unauthorized('Your session is not valid. Open the activity again from your course.');

@@ -16,11 +16,11 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
   const progress = presentProgress(view.progress, t);
   if (view.kind === 'done') return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice };
   const cur = view.current;
-  const student = renderItemForStudent(view.item, { seed: cur.seed, locale });
-  const hints = Array.from({ length: cur.hints }, (_, i) => renderHint(view.item, i, { seed: cur.seed }) ?? '');
+  const student = view.memo(`student:${locale}`, () => renderItemForStudent(view.item, { seed: cur.seed, locale }));
+  const hints = Array.from({ length: cur.hints }, (_, i) => view.memo(`hint:${i}`, () => renderHint(view.item, i, { seed: cur.seed }) ?? ''));
   const result = view.result;
   const finished = cur.finished;
-  const answer = finished || cur.kind === 'worked_example' ? renderAnswer(view.item, { seed: cur.seed }) : null;
+  const answer = finished || cur.kind === 'worked_example' ? view.memo('answer', () => renderAnswer(view.item, { seed: cur.seed })) : null;
   const gradeView = result && !result.message ? renderGrade({ correct: result.correct, score: result.score, feedback: result.feedback }) : null;
   return {
     kind: cur.kind,

@@ -83,15 +83,18 @@ export async function resourceLinkCustom(db: Queryable, tenantId: string, resour
 
 /** Locks (creating if needed) the learner row of (tenant, assignment, user) for this transaction. */
 export async function lockLearner(tx: Tx, tenantId: string, resourceLinkId: string, userId: string, fresh: LearnerState): Promise<LearnerRow> {
+  const select = () =>
+    tx.query<LearnerRow>(
+      'SELECT state, current, answered FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 FOR UPDATE',
+      [tenantId, resourceLinkId, userId],
+    );
+  const found = await select();
+  if (found.rows[0]) return found.rows[0];
   await tx.query(
     `INSERT INTO learner_states(tenant_id, resource_link_id, user_id, state) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
     [tenantId, resourceLinkId, userId, JSON.stringify(fresh)],
   );
-  const { rows } = await tx.query<LearnerRow>(
-    'SELECT state, current, answered FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 FOR UPDATE',
-    [tenantId, resourceLinkId, userId],
-  );
-  return rows[0];
+  return (await select()).rows[0];
 }
 
 export async function saveLearner(tx: Tx, tenantId: string, resourceLinkId: string, userId: string, row: LearnerRow): Promise<void> {
@@ -153,6 +156,15 @@ export async function itemStats(db: Queryable, tenantId: string, packId: string)
     [tenantId, packId],
   );
   return new Map(rows.map((r) => [r.item_id, { difficulty: r.difficulty, answers: r.answers }]));
+}
+
+/** One item's calibration (the answer path needs only the answered item's). */
+export async function itemStat(db: Queryable, tenantId: string, packId: string, itemId: string): Promise<{ difficulty: number; answers: number } | undefined> {
+  const { rows } = await db.query<{ difficulty: number; answers: number }>(
+    'SELECT difficulty, answers FROM item_stats WHERE tenant_id = $1 AND pack_id = $2 AND item_id = $3',
+    [tenantId, packId, itemId],
+  );
+  return rows[0];
 }
 
 export async function saveItemStat(tx: Tx, tenantId: string, packId: string, itemId: string, stat: { difficulty: number; answers: number }, correct: boolean): Promise<void> {

@@ -16,7 +16,7 @@ import { defaultGrade, enqueueScore } from '../grades/index.js';
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  appendAttempt, classStates, findAssignment, findSubmission, itemStats, lockLearner, resourceLinkCustom, saveAssignment,
+  appendAttempt, classStates, findAssignment, findSubmission, itemStat, itemStats, lockLearner, resourceLinkCustom, saveAssignment,
   saveItemStat, saveLearner, type Assignment, type CurrentQuestion, type LearnerRow,
 } from './practice.repository.js';
 import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
@@ -73,6 +73,8 @@ export type PracticeView =
       assignment: Assignment;
       /** Set right after a submission. */
       result?: SubmissionResult;
+      /** Memoises rendering of this item instance (the pack's content is immutable while cached). */
+      memo: <T>(key: string, make: () => T) => T;
       notice?: string;
     };
 
@@ -96,7 +98,18 @@ interface PackCache {
   bank: PreparedBank;
   skillNames: Map<string, string>;
   at: number;
+  /** Rendered views of items (per item, seed and purpose), valid as long as this pack entry. */
+  rendered: Map<string, unknown>;
+  /** The bank with calibrated difficulties, refreshed every few seconds (difficulty drifts slowly). */
+  calibrated?: { bank: PreparedBank; at: number };
 }
+
+/** How long an assignment's settings are reused in process before being read again. */
+const ASSIGNMENT_CACHE_MS = 5_000;
+/** Seconds a calibrated bank is reused before item difficulties are read again. */
+const CALIBRATION_REFRESH_MS = 10_000;
+/** Rendered item views kept per pack entry. */
+const MAX_RENDERED = 5_000;
 
 /**
  * The student's practice loop: picks the next step with the engine, grades answers with the content
@@ -106,6 +119,8 @@ interface PackCache {
 export class PracticeService {
   private packs = new Map<string, PackCache>();
   private seededTenants = new Set<string>();
+  /** Assignments read recently (settings change rarely; a change reaches other processes within seconds). */
+  private assignments = new Map<string, { assignment: Assignment; at: number }>();
   private demo: Promise<Pack> | undefined;
 
   constructor(private readonly deps: { pool: pg.Pool; log: Logger; now?: () => number }) {}
@@ -136,7 +151,7 @@ export class PracticeService {
       skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
     });
     const params = await loadSkillParams(this.deps.pool, tenantId, packId);
-    const entry = { pack, params, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now() };
+    const entry: PackCache = { pack, params, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now(), rendered: new Map() };
     this.packs.set(key, entry);
     return entry;
   }
@@ -151,8 +166,15 @@ export class PracticeService {
    */
   async assignment(actor: Actor): Promise<Assignment | null> {
     if (!actor.resourceLinkId) return null;
+    const key = `${actor.tenantId}\u0000${actor.resourceLinkId}`;
+    const hit = this.assignments.get(key);
+    if (hit && this.now() - hit.at < ASSIGNMENT_CACHE_MS) return hit.assignment;
     const found = await findAssignment(this.deps.pool, actor.tenantId, actor.resourceLinkId);
-    if (found) return found;
+    if (found) {
+      if (this.assignments.size > 10_000) this.assignments.clear();
+      this.assignments.set(key, { assignment: found, at: this.now() });
+      return found;
+    }
     const { custom, title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
     if (!custom.skills) return null;
     const { pack } = await this.pack(actor.tenantId, custom.pack ?? DEMO_PACK_ID).catch(() => ({ pack: null }));
@@ -193,6 +215,7 @@ export class PracticeService {
     const unknown = input.skills.filter((s) => !known.has(s));
     if (unknown.length) throw badRequest(`Unknown skill(s): ${unknown.join(', ')}.`);
     const { title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
+    this.assignments.delete(`${actor.tenantId}\u0000${actor.resourceLinkId}`);
     return saveAssignment(
       this.deps.pool,
       {
@@ -230,13 +253,7 @@ export class PracticeService {
 
   /** Picks the next step with the engine and stores it as the current question. */
   private async choose(tx: Tx, actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
-    const stats = await itemStats(tx, actor.tenantId, a.packId);
-    const bank = stats.size
-      ? prepareBank({
-          items: cache.pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })),
-          skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
-        })
-      : cache.bank;
+    const bank = await this.calibratedBank(tx, actor.tenantId, a.packId, cache);
     const rng = createRng(crypto.randomInt(2 ** 31));
     const step = nextStep(row.state, bank, this.config(a, cache), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
     if (step.kind === 'done' || !step.itemId) return null;
@@ -255,6 +272,21 @@ export class PracticeService {
       finished: false,
       submissionId: crypto.randomUUID(),
     };
+  }
+
+  /** The pack's bank with the tenant's calibrated item difficulties (cached for a few seconds). */
+  private async calibratedBank(db: Tx, tenantId: string, packId: string, cache: PackCache): Promise<PreparedBank> {
+    const now = this.now();
+    if (cache.calibrated && now - cache.calibrated.at < CALIBRATION_REFRESH_MS) return cache.calibrated.bank;
+    const stats = await itemStats(db, tenantId, packId);
+    const bank = stats.size
+      ? prepareBank({
+          items: cache.pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })),
+          skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
+        })
+      : cache.bank;
+    cache.calibrated = { bank, at: now };
+    return bank;
   }
 
   /** The concrete item on screen (a template is instantiated with its seed). */
@@ -277,7 +309,17 @@ export class PracticeService {
   private render(a: Assignment, cache: PackCache, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): PracticeView {
     const progress = this.progress(row.state, a, cache);
     if (!row.current) return { kind: 'done', progress, assignment: a };
-    return { kind: row.current.kind, item: this.concrete(cache, row.current.itemId, row.current.seed), current: row.current, progress, assignment: a, ...extra };
+    const prefix = `${row.current.itemId}\u0000${row.current.seed}\u0000`;
+    const memo = <T>(key: string, make: () => T): T => {
+      const k = prefix + key;
+      if (cache.rendered.has(k)) return cache.rendered.get(k) as T;
+      const v = make();
+      if (cache.rendered.size >= MAX_RENDERED) cache.rendered.clear();
+      cache.rendered.set(k, v);
+      return v;
+    };
+    const item = memo('item', () => this.concrete(cache, row.current!.itemId, row.current!.seed));
+    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, memo, ...extra };
   }
 
   /**
@@ -341,8 +383,7 @@ export class PracticeService {
       const finished = graded.correct || tryNumber >= MAX_TRIES;
       const result: SubmissionResult = { correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed };
       const cfg = this.config(a, cache);
-      const stats = await itemStats(tx, actor.tenantId, a.packId);
-      const stat = stats.get(cur.itemId) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
+      const stat = (await itemStat(tx, actor.tenantId, a.packId, cur.itemId)) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
       const counted = tryNumber === 1;
       const inserted = await appendAttempt(tx, {
         tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId: cur.itemId, seed: cur.seed,
