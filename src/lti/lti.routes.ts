@@ -100,6 +100,41 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
     throw new AppError('launch_refused.method', 405, 'Launches arrive as a form POST from the LMS. Open the activity from your course.');
   });
 
+  /** Canvas developer-key JSON configuration (Admin > Developer Keys > LTI Key > "Enter URL"). */
+  r.get('/lti/canvas.json', (_req, res) => {
+    const u = deps.publicUrl;
+    const host = new URL(u).host;
+    res.json({
+      title: 'Mastery',
+      description: 'Adaptive, mastery-based practice with hints, worked solutions and grades in the gradebook.',
+      oidc_initiation_url: `${u}/lti/login`,
+      target_link_uri: `${u}/lti/launch`,
+      public_jwk_url: `${u}/lti/keys`,
+      scopes: [
+        'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
+        'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly',
+        'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly',
+        'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+        'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
+      ],
+      extensions: [
+        {
+          domain: host,
+          tool_id: 'mastery',
+          platform: 'canvas.instructure.com',
+          privacy_level: 'public',
+          settings: {
+            text: 'Mastery practice',
+            placements: [
+              { placement: 'assignment_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: `${u}/lti/launch` },
+              { placement: 'link_selection', message_type: 'LtiDeepLinkingRequest', target_link_uri: `${u}/lti/launch` },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
   r.get('/lti/keys', async (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(await deps.toolKeys.publicJwks());

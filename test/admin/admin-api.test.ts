@@ -109,6 +109,14 @@ describe('admin API', () => {
     expect(after.keys.map((k: { kid: string }) => k.kid)).not.to.include(current);
   });
 
+  it('serves the Canvas developer-key JSON configuration with our URLs', async () => {
+    const cfg = await (await fetch(`${srv.url}/lti/canvas.json`)).json();
+    expect(cfg).to.include({ oidc_initiation_url: `${srv.url}/lti/login`, target_link_uri: `${srv.url}/lti/launch`, public_jwk_url: `${srv.url}/lti/keys` });
+    expect(cfg.extensions[0].privacy_level).to.equal('public');
+    expect(cfg.extensions[0].settings.placements.map((p: { message_type: string }) => p.message_type)).to.deep.equal(['LtiDeepLinkingRequest', 'LtiDeepLinkingRequest']);
+    expect(cfg.scopes).to.include('https://purl.imsglobal.org/spec/lti-ags/scope/score');
+  });
+
   it('serves health and readiness', async () => {
     expect(await (await fetch(`${srv.url}/healthz`)).json()).to.deep.equal({ status: 'up' });
     expect((await fetch(`${srv.url}/readyz`)).status).to.equal(200);
