@@ -16,6 +16,8 @@ import { launchChromium } from '../helpers/browser.js';
 
 const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const SHOTS = 'test-results/screenshots';
+// AXE_SOFT=1 prints violations instead of failing (to see them all at once while fixing views).
+const typesSeen = new Set<string>();
 const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
@@ -99,6 +101,7 @@ describe('browser: practising in the sandbox iframe', function () {
   /** Answers the current question with the keyboard only and waits for the feedback page. */
   async function answerByKeyboard(page: Page, frame: Frame, right: boolean): Promise<void> {
     const { item } = await current(frame);
+    typesSeen.add(item.type);
     const response = right ? correctResponse(item) : distractorResponses(item)[0] ?? 'definitely wrong';
     if (item.type === 'single_choice') {
       await tabTo(page, frame, 'input[name=response]');
@@ -210,6 +213,24 @@ describe('browser: practising in the sandbox iframe', function () {
     expect(await mastered(), 'a skill mastered').to.be.greaterThan(0);
     expect(await frame.locator('.skills [data-status="mastered"] .status').first().textContent()).to.equal('mastered');
     await axeScan(frame, 'page with a mastered skill in the progress panel');
+
+    // The student picks the next skill from the skill map, by keyboard, and keeps going until a
+    // pick-all (checkbox) question has been answered too.
+    const choose = '[data-skill="equivalent-fractions"] form.choose button';
+    for (let i = 0; i < 40 && !typesSeen.has('multiple_choice'); i++) {
+      if (await has(frame, 'next')) {
+        expect(await frame.locator(choose).count(), 'equivalent fractions open to choose').to.equal(1);
+        await tabTo(page, frame, choose);
+        await navigates(frame, () => page.keyboard.press('Enter'));
+      } else if (await has(frame, 'continue')) await moveOn(page, frame);
+      else {
+        const { item } = await current(frame);
+        expect(item.skills).to.include('equivalent-fractions');
+        await answerByKeyboard(page, frame, true);
+        expect(await frame.locator('[data-testid="verdict"]').getAttribute('data-correct')).to.equal('true');
+      }
+    }
+    if (process.env.BROWSER_TEST_VERBOSE) console.log('types answered by keyboard:', [...typesSeen], 'worked example:', sawWorked);
   });
 
   it('fits 320-1280 px wide frames without horizontal scrolling and saves screenshots at 360 and 1280 px', async () => {
