@@ -9,6 +9,7 @@ import { cspNonce, errorHandler, requestLog, securityHeaders } from './http/midd
 import type { ToolKeys } from './lti/keys.js';
 import type { PlatformKeySets } from './lti/launch.js';
 import { ltiRoutes } from './lti/lti.routes.js';
+import { DynamicRegistration } from './lti/registration.js';
 import type { PlatformRegistry } from './lti/registry.js';
 import type { SessionTokens } from './lti/session.js';
 import type { Actor } from './lti/actor.js';
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '1h', index: false }));
 
   app.use(ltiRoutes(deps));
-  app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, adminToken: deps.adminToken, extra: deps.adminExtra }));
+  app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }), adminToken: deps.adminToken, extra: deps.adminExtra }));
   if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
   for (const r of deps.routers ?? []) app.use(r);
 

@@ -13,6 +13,7 @@ const USAGE = `Usage: npm run cli -- <command>
   platform add --name NAME --issuer URL --client-id ID --auth-login-url URL --auth-token-url URL --jwks-url URL [--deployment ID ...]
   platform add-deployment PLATFORM_ID --deployment ID [--deployment ID ...]
   platform remove PLATFORM_ID
+  platform registration-url          (one-time URL for LTI Dynamic Registration, valid 24 hours)
   model refit [--tenant TENANT_ID]   (fit the learner model per skill from the attempt log)
   keys rotate [--overlap-hours 72]
   keys list
@@ -82,6 +83,13 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     if (group === 'platform' && action === 'add-deployment' && positionals[0]) {
       const p = await registry.update(positionals[0], { addDeploymentIds: values.deployment ?? [] });
       out(`${p.name}: deployments ${p.deploymentIds.join(', ')}`);
+      return 0;
+    }
+    if (group === 'platform' && action === 'registration-url') {
+      const settings = loadSettings();
+      const { DynamicRegistration } = await import('./lti/registration.js');
+      const r = await new DynamicRegistration({ pool: db.pool, publicUrl: settings.publicUrl }).createCode();
+      out(`Paste this registration URL into the LMS (valid until ${r.expiresAt.toISOString()}, once):\n${r.url}`);
       return 0;
     }
     if (group === 'platform' && action === 'remove' && positionals[0]) {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { PlatformRegistry } from '../lti/registry.js';
 import type { ToolKeys } from '../lti/keys.js';
+import type { DynamicRegistration } from '../lti/registration.js';
 import { unauthorized } from '../http/errors.js';
 
 /** Bearer-token guard for the admin API (constant-time comparison). */
@@ -17,7 +18,7 @@ export function requireAdmin(adminToken: string) {
 }
 
 /** School IT's API: platform registrations and key rotation. */
-export function adminRoutes(deps: { registry: PlatformRegistry; toolKeys: ToolKeys; adminToken: string; extra?: (r: Router) => void }): Router {
+export function adminRoutes(deps: { registry: PlatformRegistry; toolKeys: ToolKeys; registration: DynamicRegistration; adminToken: string; extra?: (r: Router) => void }): Router {
   const r = express.Router();
   r.use('/admin/api', requireAdmin(deps.adminToken), express.json({ limit: '256kb' }));
   r.get('/admin/api/platforms', async (_req, res) => {
@@ -35,6 +36,9 @@ export function adminRoutes(deps: { registry: PlatformRegistry; toolKeys: ToolKe
   r.delete('/admin/api/platforms/:id', async (req, res) => {
     await deps.registry.remove(String(req.params.id));
     res.status(204).end();
+  });
+  r.post('/admin/api/registrations', async (_req, res) => {
+    res.status(201).json(await deps.registration.createCode());
   });
   r.post('/admin/api/keys/rotate', async (req, res) => {
     const hours = Number((req.body as { overlapHours?: unknown })?.overlapHours ?? 72);

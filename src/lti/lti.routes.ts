@@ -7,6 +7,7 @@ import type { PlatformRegistry } from './registry.js';
 import type { SessionTokens } from './session.js';
 import type { ToolKeys } from './keys.js';
 import { AppError } from '../http/errors.js';
+import { DynamicRegistration } from './registration.js';
 
 export interface LtiRouteDeps {
   pool: pg.Pool;
@@ -98,6 +99,15 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
 
   r.get('/lti/launch', (_req, _res) => {
     throw new AppError('launch_refused.method', 405, 'Launches arrive as a form POST from the LMS. Open the activity from your course.');
+  });
+
+  /** LTI Dynamic Registration 1.0: the LMS opens this URL (made by the admin API) in a window or iframe. */
+  const registration = new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl });
+  r.get('/lti/register', async (req, res) => {
+    const platform = await registration.register(req.query as Record<string, unknown>);
+    deps.log.info({ platform: platform.id, issuer: platform.issuer }, 'platform registered dynamically');
+    res.setHeader('Cache-Control', 'no-store');
+    res.render('lti/registered', { title: 'Mastery is registered', platform });
   });
 
   /** Canvas developer-key JSON configuration (Admin > Developer Keys > LTI Key > "Enter URL"). */
