@@ -51,7 +51,8 @@ export function presentProgress(p: Progress, t: TFunction) {
       id: s.id,
       name: s.name,
       nameHtml: renderMarkdown(s.name, { inline: true }),
-      percent: Math.round(s.mastery * 100),
+      // A skill not started shows an empty bar: the model's prior is not something the student earned.
+      percent: s.status === 'not_started' ? 0 : Math.round(s.mastery * 100),
       status: s.status,
       statusText: t(`practice.status_${s.status}`),
       needs: s.prerequisites.length ? t('practice.needs', { list: s.prerequisites.map((x) => x.name).join(', ') }) : '',
