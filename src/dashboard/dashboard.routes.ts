@@ -59,6 +59,26 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
   r.post('/dashboard', form, staff, async (_req, res) => {
     await page(res);
   });
+  /** The class view as CSV: one row per student, mastery per skill in percent. */
+  r.get('/dashboard/export.csv', staff, async (_req, res) => {
+    const view = await deps.practice.classView(actorOf(res));
+    const cell = (v: string | number) => {
+      const text = String(v);
+      // Quote everything; neutralise formula injection in spreadsheet apps (OWASP CSV injection).
+      const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+      return `"${safe.replace(/"/g, '""')}"`;
+    };
+    const header = ['student', 'user_id', 'answers', 'skills_mastered', ...view.skills.map((s) => s.name), 'at_risk'];
+    const lines = [header.map(cell).join(',')];
+    for (const r of view.rows) {
+      lines.push([r.name ?? '', r.userId, r.answered, r.mastered, ...r.mastery.map((m) => Math.round(m.value * 100)), r.atRisk ?? ''].map(cell).join(','));
+    }
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="class-mastery.csv"');
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(lines.join('\r\n') + '\r\n');
+  });
+
   r.post('/dashboard/setup', form, staff, async (req, res) => {
     try {
       await deps.practice.configure(actorOf(res), req.body);

@@ -215,6 +215,13 @@ describe('student practice loop', function () {
     expect(teacher.html).to.contain('data-testid="class-table"');
     expect(teacher.html).to.contain('Jordan Lee');
     expect(teacher.html).to.match(/data-testid="at-risk"[\s\S]*Jordan Lee/);
+    const csv = await t.browser.fetch(`${srv.url}/dashboard/export.csv`, { headers: { authorization: `Bearer ${teacher.ltik}` } });
+    expect(csv.headers.get('content-type')).to.contain('text/csv');
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).to.contain('"student","user_id","answers","skills_mastered"');
+    expect(text).to.contain('"Jordan Lee","sandbox-student-1"');
+    const denied = await t.browser.fetch(`${srv.url}/dashboard/export.csv`, { headers: { authorization: `Bearer ${s.ltik}` } });
+    expect(denied.status).to.equal(403);
     const notStarted = teacher.html.match(/data-testid="not-started"[\s\S]*?<\/section>/)?.[0] ?? teacher.html.match(/data-testid="roster-note"[^<]*/)?.[0];
     expect(notStarted, 'a not-started list or a note why there is none').to.be.a('string');
     if (notStarted!.includes('not-started')) {

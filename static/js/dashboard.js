@@ -1,0 +1,21 @@
+// Live class view: reloads the mastery table, at-risk and not-started lists every 20 seconds with the
+// session token in a header (never in the URL), and replaces only that part of the page.
+(function () {
+  'use strict';
+  var live = document.getElementById('class-live');
+  if (!live || !window.fetch || !window.DOMParser) return;
+  var ltik = live.getAttribute('data-ltik');
+  setInterval(function () {
+    if (document.hidden) return;
+    fetch('/dashboard', { headers: { Authorization: 'Bearer ' + ltik, Accept: 'text/html' } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('class-live');
+        if (!fresh) return;
+        ltik = fresh.getAttribute('data-ltik') || ltik;
+        live.innerHTML = fresh.innerHTML;
+      })
+      .catch(function () { /* offline for a moment: try again next time */ });
+  }, 20000);
+})();
