@@ -1,7 +1,8 @@
 /**
- * The default predictor: a logistic blend (stacking) of BKT with forgetting (Corbett & Anderson 1995, with
- * forgetting) and Elo with student and student-skill abilities (Pelánek 2016), plus a few online counters of the
- * student's own history. The blend weights are fitted on out-of-fold predictions (inner cross-validation by
+ * Logistic blends (stacking) of BKT with forgetting (Corbett & Anderson 1995, with forgetting) and Elo with
+ * student and student-skill abilities (Pelánek 2016), plus a few online counters of the student's own history
+ * (`blend`); `blend-pfa`, the default predictor, also stacks PFA / Best-LR (Gervet et al. 2020, see pfa.ts) and
+ * fits separate weights by the number of earlier answers on the skill. The blend weights are fitted on out-of-fold predictions (inner cross-validation by
  * student inside the training data), so they learn how far to trust each model, never from in-sample fits.
  * P(known) for mastery display comes from the BKT component: it stays a probability of knowing the skill.
  */
@@ -10,6 +11,7 @@ import { splitFold, studentFolds, type KtDataset } from './dataset.js';
 import { EloModel, fitElo, sigmoid, type EloState } from './elo.js';
 import { fitLogistic } from './logistic.js';
 import type { FitOptions, KtModel, KtTrainer, SavedModel } from './model.js';
+import { fitPfa, PfaModel, type PfaHyper, type PfaState } from './pfa.js';
 import { seededRng } from './rng.js';
 
 /** A student's state under the blend: both components' states plus answer counters per skill. */
@@ -22,6 +24,8 @@ export interface BlendState {
   last: Record<number, number>;
   /** Skill index of the previous answer (-1 before the first). */
   prevSkill: number;
+  /** PFA / Best-LR counters (only when the blend has a PFA component). */
+  pfa?: PfaState;
 }
 
 /** Names of the blend's features, in weight order (the intercept first). */
@@ -43,7 +47,28 @@ export const BLEND_FEATURES = [
   'student ability x skill switch',
 ] as const;
 
+/** Extra features of the blend with a PFA / Best-LR component, after BLEND_FEATURES. */
+export const BLEND_PFA_FEATURES = [
+  'logit P(correct) PFA',
+  'PFA logit x first answer',
+  'PFA logit x log answers',
+  'decayed success rate on the skill (fast)',
+  'decayed success rate on all skills',
+  'log(1 + successes on all skills)',
+  'log(1 + failures on all skills)',
+  'log(1 + current run of successes on the skill)',
+  'log(1 + current run of failures on the skill)',
+] as const;
+
+/**
+ * Answer-count buckets of the blend with PFA: separate weights for the first answer on a skill, the 2nd-3rd,
+ * the 4th-7th and later ones (how far to trust each component changes with the evidence on the skill).
+ * Bucket of a student with n earlier answers on the skill = number of cuts <= n.
+ */
+export const BLEND_PFA_BUCKETS: readonly number[] = [1, 3, 7];
+
 const D = BLEND_FEATURES.length;
+const DP = D + BLEND_PFA_FEATURES.length;
 
 function logit(p: number): number {
   const q = p < 1e-6 ? 1e-6 : p > 1 - 1e-6 ? 1 - 1e-6 : p;
@@ -51,7 +76,16 @@ function logit(p: number): number {
 }
 
 /** Fills `out[o..o+D)` with the blend features of the student's next answer on `skill`. */
-function features(bkt: BktModel, elo: EloModel, st: BlendState, skill: number, item: number, out: Float64Array, o: number): void {
+function features(
+  bkt: BktModel,
+  elo: EloModel,
+  pfa: PfaModel | undefined,
+  st: BlendState,
+  skill: number,
+  item: number,
+  out: Float64Array,
+  o: number,
+): void {
   const lb = logit(bkt.predict(st.bkt, skill, item));
   const n = st.count[skill] ?? 0;
   const first = n === 0 ? 1 : 0;
@@ -76,18 +110,56 @@ function features(bkt: BktModel, elo: EloModel, st: BlendState, skill: number, i
   out[o + 12] = lb * logN;
   out[o + 13] = thsk * logN;
   out[o + 14] = ths * sw;
+  if (!pfa) return;
+  const ps = st.pfa!;
+  const lp = pfa.logit(ps, skill);
+  const k = ps.skill[skill];
+  out[o + 15] = lp;
+  out[o + 16] = lp * first;
+  out[o + 17] = lp * logN;
+  out[o + 18] = k ? k.n1 / k.d1 : 0;
+  out[o + 19] = ps.d > 0 ? ps.n / ps.d : 0;
+  out[o + 20] = Math.log1p(ps.s);
+  out[o + 21] = Math.log1p(ps.f);
+  const run = k ? k.run : 0;
+  out[o + 22] = run > 0 ? Math.log1p(run) : 0;
+  out[o + 23] = run < 0 ? Math.log1p(-run) : 0;
+}
+
+/** Weight bucket of a student with n earlier answers on the skill. */
+function bucketOf(cuts: readonly number[], n: number): number {
+  let b = 0;
+  while (b < cuts.length && n >= cuts[b]!) b++;
+  return b;
 }
 
 /** The fitted blend: BKT+forgetting and Elo components and the logistic weights over their features. */
 export class BlendModel implements KtModel<BlendState> {
-  readonly name = 'blend';
-  private readonly x = new Float64Array(D);
+  readonly name: string;
+  private readonly x: Float64Array;
+  private readonly d: number;
 
+  /**
+   * `weights` holds one weight vector per answer-count bucket (`buckets` are the cuts; none: one vector),
+   * bucket after bucket.
+   */
   constructor(
     readonly bkt: BktModel,
     readonly elo: EloModel,
     readonly weights: Float64Array,
-  ) {}
+    readonly pfa?: PfaModel,
+    readonly buckets: readonly number[] = [],
+  ) {
+    this.name = pfa ? 'blend-pfa' : 'blend';
+    this.d = pfa ? DP : D;
+    this.x = new Float64Array(this.d);
+    if (weights.length !== this.d * (buckets.length + 1)) throw new Error('blend: weights do not match the features');
+  }
+
+  /** Names of this blend's features, in weight order. */
+  get featureNames(): readonly string[] {
+    return this.pfa ? [...BLEND_FEATURES, ...BLEND_PFA_FEATURES] : BLEND_FEATURES;
+  }
 
   get skills(): readonly string[] {
     return this.bkt.skills;
@@ -98,19 +170,23 @@ export class BlendModel implements KtModel<BlendState> {
   }
 
   init(): BlendState {
-    return { bkt: this.bkt.init(), elo: this.elo.init(), count: {}, last: {}, prevSkill: -1 };
+    const st: BlendState = { bkt: this.bkt.init(), elo: this.elo.init(), count: {}, last: {}, prevSkill: -1 };
+    if (this.pfa) st.pfa = this.pfa.init();
+    return st;
   }
 
   predict(state: BlendState, skill: number, item = -1): number {
-    features(this.bkt, this.elo, state, skill, item, this.x, 0);
+    features(this.bkt, this.elo, this.pfa, state, skill, item, this.x, 0);
+    const w0 = bucketOf(this.buckets, state.count[skill] ?? 0) * this.d;
     let z = 0;
-    for (let j = 0; j < D; j++) z += this.weights[j]! * this.x[j]!;
+    for (let j = 0; j < this.d; j++) z += this.weights[w0 + j]! * this.x[j]!;
     return sigmoid(z);
   }
 
   update(state: BlendState, skill: number, correct: boolean, item = -1): void {
     this.bkt.update(state.bkt, skill, correct, item);
     this.elo.update(state.elo, skill, correct, item);
+    if (this.pfa) this.pfa.update(state.pfa!, skill, correct);
     state.count[skill] = (state.count[skill] ?? 0) + 1;
     state.last[skill] = correct ? 1 : 0;
     state.prevSkill = skill;
@@ -122,7 +198,15 @@ export class BlendModel implements KtModel<BlendState> {
   }
 
   toJSON(): SavedModel {
-    return { name: this.name, bkt: this.bkt.toJSON(), elo: this.elo.toJSON(), weights: Array.from(this.weights) };
+    const j: Record<string, unknown> = {
+      name: this.name,
+      bkt: this.bkt.toJSON(),
+      elo: this.elo.toJSON(),
+      weights: Array.from(this.weights),
+    };
+    if (this.pfa) j.pfa = this.pfa.toJSON();
+    if (this.buckets.length) j.buckets = this.buckets;
+    return j as SavedModel;
   }
 
   static fromJSON(j: SavedModel): BlendModel {
@@ -130,20 +214,33 @@ export class BlendModel implements KtModel<BlendState> {
       BktModel.fromJSON(j.bkt as SavedModel),
       EloModel.fromJSON(j.elo as SavedModel),
       Float64Array.from(j.weights as number[]),
+      j.pfa ? PfaModel.fromJSON(j.pfa as SavedModel) : undefined,
+      (j.buckets as number[] | undefined) ?? [],
     );
   }
 }
 
 /** Features of every answer of a dataset under online updates of the two components (predict, then update). */
-function blendFeatures(bkt: BktModel, elo: EloModel, ds: KtDataset, out: Float64Array, rows: ArrayLike<number>): void {
-  const probe = new BlendModel(bkt, elo, new Float64Array(D));
+function blendFeatures(
+  bkt: BktModel,
+  elo: EloModel,
+  pfa: PfaModel | undefined,
+  ds: KtDataset,
+  out: Float64Array,
+  rows: ArrayLike<number>,
+  counts: Int32Array,
+): void {
+  const d = pfa ? DP : D;
+  const probe = new BlendModel(bkt, elo, new Float64Array(d), pfa);
+  // Only the features (and `count`, for the bucket) are read here; weights are irrelevant.
   const nStudents = ds.studentStart.length - 1;
   for (let s = 0; s < nStudents; s++) {
     const st = probe.init();
     for (let i = ds.studentStart[s]!; i < ds.studentStart[s + 1]!; i++) {
       const k = ds.skill[i]!;
       const it = ds.item[i]!;
-      features(bkt, elo, st, k, it, out, rows[i]! * D);
+      features(bkt, elo, pfa, st, k, it, out, rows[i]! * d);
+      counts[rows[i]!] = st.count[k] ?? 0;
       probe.update(st, k, ds.correct[i] === 1, it);
     }
   }
@@ -153,6 +250,10 @@ function blendFeatures(bkt: BktModel, elo: EloModel, ds: KtDataset, out: Float64
 export interface BlendFitOptions extends FitOptions {
   /** Inner folds producing the out-of-fold features the weights are fitted on. */
   innerFolds?: number;
+  /** Stack a PFA / Best-LR component too (the `blend-pfa` model). */
+  withPfa?: boolean;
+  /** Hyperparameters of the PFA component. */
+  pfaHyper?: Partial<PfaHyper>;
 }
 
 /**
@@ -162,26 +263,53 @@ export interface BlendFitOptions extends FitOptions {
  */
 export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel {
   const k = opts.innerFolds ?? 3;
+  const withPfa = opts.withPfa ?? false;
+  const d = withPfa ? DP : D;
   const elo = fitElo(ds, opts);
   const nStudents = ds.studentStart.length - 1;
   const fold = studentFolds(nStudents, k, seededRng((opts.seed ?? 1) + 7));
   const n = ds.correct.length;
-  const X = new Float64Array(n * D);
+  const X = new Float64Array(n * d);
   const y = new Uint8Array(n);
+  const counts = new Int32Array(n);
   let row = 0;
   for (let f = 0; f < k; f++) {
     const { train, test } = splitFold(ds, fold, f);
     const b = fitBkt(train, 'bkt-forget', { ...opts, forget: true });
     const e = fitElo(train, { ...opts, hyper: elo.hyper });
+    const p = withPfa ? fitPfa(train, { ...opts, hyper: opts.pfaHyper }) : undefined;
     const rows = new Int32Array(test.correct.length);
     for (let i = 0; i < rows.length; i++) rows[i] = row + i;
-    blendFeatures(b, e, test, X, rows);
+    blendFeatures(b, e, p, test, X, rows, counts);
     y.set(test.correct, row);
     row += rows.length;
   }
-  const weights = fitLogistic(X, y, D, 1e-5);
+  const cuts = withPfa ? BLEND_PFA_BUCKETS : [];
+  const weights = new Float64Array(d * (cuts.length + 1));
+  if (cuts.length === 0) {
+    weights.set(fitLogistic(X, y, d, 1e-5));
+  } else {
+    const bucket = new Uint8Array(n);
+    const size = new Int32Array(cuts.length + 1);
+    for (let i = 0; i < n; i++) {
+      bucket[i] = bucketOf(cuts, counts[i]!);
+      size[bucket[i]!]!++;
+    }
+    for (let b = 0; b <= cuts.length; b++) {
+      const Xb = new Float64Array(size[b]! * d);
+      const yb = new Uint8Array(size[b]!);
+      let r = 0;
+      for (let i = 0; i < n; i++) {
+        if (bucket[i] !== b) continue;
+        Xb.set(X.subarray(i * d, (i + 1) * d), r * d);
+        yb[r++] = y[i]!;
+      }
+      weights.set(fitLogistic(Xb, yb, d, 1e-5), b * d);
+    }
+  }
   const bkt = fitBkt(ds, 'bkt-forget', { ...opts, forget: true });
-  return new BlendModel(bkt, elo, weights);
+  const pfa = withPfa ? fitPfa(ds, { ...opts, hyper: opts.pfaHyper }) : undefined;
+  return new BlendModel(bkt, elo, weights, pfa, cuts);
 }
 
 /** The default predictor: logistic stacking of BKT+forgetting and Elo, weights from inner cross-validation. */
@@ -189,4 +317,11 @@ export const blendTrainer: KtTrainer = {
   name: 'blend',
   description: 'logistic blend of BKT+forget and Elo (inner-CV stacking)',
   fit: (ds, opts) => fitBlend(ds, opts),
+};
+
+/** Logistic stacking of BKT+forgetting, Elo and PFA / Best-LR (weights from inner cross-validation). */
+export const blendPfaTrainer: KtTrainer = {
+  name: 'blend-pfa',
+  description: 'logistic blend of BKT+forget, Elo and PFA/Best-LR (inner-CV stacking)',
+  fit: (ds, opts) => fitBlend(ds, { ...opts, withPfa: true }),
 };

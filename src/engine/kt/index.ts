@@ -3,15 +3,17 @@
  * answer online. See model.ts for the common interface and evaluate.ts for the evaluation protocol.
  */
 import { BktModel, bktForgetTrainer, bktTrainer, ktIdemTrainer } from './bkt.js';
-import { BlendModel, blendTrainer } from './blend.js';
+import { BlendModel, blendPfaTrainer, blendTrainer } from './blend.js';
 import { EloModel, eloTrainer } from './elo.js';
+import { PfaModel, pfaTrainer } from './pfa.js';
 import type { KtDataset } from './dataset.js';
 import type { FitOptions, KtModel, KtTrainer, SavedModel } from './model.js';
 
 export * from './bkt.js';
 export * from './blend.js';
 export * from './elo.js';
-export { fitLogistic } from './logistic.js';
+export * from './pfa.js';
+export { fitLogistic, fitSparseLogistic } from './logistic.js';
 export * from './dataset.js';
 export * from './evaluate.js';
 export * from './metrics.js';
@@ -24,14 +26,16 @@ export const trainers = {
   'bkt-forget': bktForgetTrainer,
   'kt-idem': ktIdemTrainer,
   elo: eloTrainer,
+  pfa: pfaTrainer,
   blend: blendTrainer,
+  'blend-pfa': blendPfaTrainer,
 } as const satisfies Record<string, KtTrainer>;
 
 /** Name of a learner model. */
 export type ModelName = keyof typeof trainers;
 
 /** The product's default predictor, chosen by 5-fold cross-validation on ASSISTments 2009 (see bench:kt). */
-export const defaultModel: ModelName = 'blend';
+export const defaultModel: ModelName = 'blend-pfa';
 
 /** The trainer of a model by name; throws on an unknown name. */
 export function trainer(name: string): KtTrainer {
@@ -54,7 +58,10 @@ export function loadModel(saved: SavedModel): KtModel {
       return BktModel.fromJSON(saved);
     case 'elo':
       return EloModel.fromJSON(saved);
+    case 'pfa':
+      return PfaModel.fromJSON(saved);
     case 'blend':
+    case 'blend-pfa':
       return BlendModel.fromJSON(saved);
     default:
       throw new Error(`cannot load model ${saved.name}`);

@@ -77,3 +77,101 @@ function solve(A: Float64Array, b: Float64Array, d: number): Float64Array {
   }
   return x;
 }
+
+/**
+ * L2-regularised logistic regression by Newton's method on sparse rows with a fixed number of stored entries
+ * per row: row i has features `cols[i*nnz + j]` with values `vals[i*nnz + j]` (j < nnz; a value of 0 or a
+ * repeated column are allowed). Minimises the mean log loss plus ½·Σ l2[j]·w[j]² (`l2` per weight, or one value
+ * for all). The Hessian is dense d×d (fine for a few hundred weights); each row costs O(nnz²).
+ */
+export function fitSparseLogistic(
+  cols: Int32Array,
+  vals: Float64Array,
+  nnz: number,
+  y: ArrayLike<number>,
+  d: number,
+  l2: number | Float64Array = 1e-6,
+  iters = 30,
+): Float64Array {
+  const n = y.length;
+  const reg = typeof l2 === 'number' ? new Float64Array(d).fill(l2) : l2;
+  const w = new Float64Array(d);
+  const grad = new Float64Array(d);
+  const hess = new Float64Array(d * d);
+  let prevLoss = Infinity;
+  for (let it = 0; it < iters; it++) {
+    grad.fill(0);
+    hess.fill(0);
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const o = i * nnz;
+      let z = 0;
+      for (let j = 0; j < nnz; j++) z += w[cols[o + j]!]! * vals[o + j]!;
+      const p = 1 / (1 + Math.exp(-z));
+      const yi = y[i]!;
+      loss -= yi ? Math.log(p + 1e-300) : Math.log(1 - p + 1e-300);
+      const r = p - yi;
+      const v = p * (1 - p);
+      for (let j = 0; j < nnz; j++) {
+        const cj = cols[o + j]!;
+        const xj = vals[o + j]!;
+        if (xj === 0) continue;
+        grad[cj]! += r * xj;
+        const vx = v * xj;
+        for (let k = 0; k < nnz; k++) {
+          const ck = cols[o + k]!;
+          if (ck <= cj) hess[cj * d + ck]! += vx * vals[o + k]!;
+        }
+      }
+    }
+    loss /= n;
+    for (let j = 0; j < d; j++) {
+      loss += 0.5 * reg[j]! * w[j]! * w[j]!;
+      grad[j] = grad[j]! / n + reg[j]! * w[j]!;
+      for (let k = 0; k <= j; k++) {
+        const h = hess[j * d + k]! / n + (j === k ? reg[j]! + 1e-10 : 0);
+        hess[j * d + k] = h;
+        hess[k * d + j] = h;
+      }
+    }
+    if (prevLoss - loss < 1e-10) break;
+    prevLoss = loss;
+    const step = solveSpd(hess, grad, d);
+    let maxStep = 0;
+    for (let j = 0; j < d; j++) {
+      w[j]! -= step[j]!;
+      maxStep = Math.max(maxStep, Math.abs(step[j]!));
+    }
+    if (maxStep < 1e-7) break;
+  }
+  return w;
+}
+
+/** Solves A x = b for a symmetric positive-definite A by Cholesky factorisation (falls back to elimination). */
+function solveSpd(A: Float64Array, b: Float64Array, d: number): Float64Array {
+  const L = new Float64Array(d * d);
+  for (let j = 0; j < d; j++) {
+    let s = A[j * d + j]!;
+    for (let k = 0; k < j; k++) s -= L[j * d + k]! * L[j * d + k]!;
+    if (!(s > 0)) return solve(A, b, d);
+    const ljj = Math.sqrt(s);
+    L[j * d + j] = ljj;
+    for (let i = j + 1; i < d; i++) {
+      let t = A[i * d + j]!;
+      for (let k = 0; k < j; k++) t -= L[i * d + k]! * L[j * d + k]!;
+      L[i * d + j] = t / ljj;
+    }
+  }
+  const x = b.slice();
+  for (let i = 0; i < d; i++) {
+    let s = x[i]!;
+    for (let k = 0; k < i; k++) s -= L[i * d + k]! * x[k]!;
+    x[i] = s / L[i * d + i]!;
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let s = x[i]!;
+    for (let k = i + 1; k < d; k++) s -= L[k * d + i]! * x[k]!;
+    x[i] = s / L[i * d + i]!;
+  }
+  return x;
+}
