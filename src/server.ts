@@ -59,7 +59,8 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   const port = (server.address() as AddressInfo).port;
   const publicUrl = settings.port === 0 ? `http://127.0.0.1:${port}` : settings.publicUrl;
 
-  const registry = new PlatformRegistry(db.pool);
+  // Launch-path reads are reused for a few seconds; admin changes through this process apply at once.
+  const registry = new PlatformRegistry(db.pool, 5_000);
   const toolKeys = new ToolKeys(db.pool);
   await toolKeys.ensure();
   const sessions = new SessionTokens(await appSecret(db.pool, 'session_key'), settings.sessionMinutes, publicUrl);

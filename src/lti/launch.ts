@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { compactVerify, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from 'jose';
 import type pg from 'pg';
-import { withTransaction, type Queryable } from '../db/index.js';
+import type { Queryable } from '../db/index.js';
 import { launchRefused } from '../http/errors.js';
 import type { Actor } from './actor.js';
 import { CLAIM } from './claims.js';
@@ -140,7 +140,7 @@ export class LaunchValidator {
     const tenantId = await this.checkDeployment(claims, platform);
     const messageType = this.validateMessage(claims, login);
     const actor = toActor(claims, platform, tenantId, input.requestOrigin);
-    await withTransaction(this.deps.pool, (tx) => recordLaunch(tx, actor, claims));
+    await recordLaunch(this.deps.pool, actor, claims);
     return { kind: 'launched', actor, messageType };
   }
 
@@ -302,35 +302,42 @@ function toActor(c: JWTPayload, platform: Platform, tenantId: string, requestOri
   };
 }
 
-/** Upserts the user, course and resource link of a validated launch (with their service URLs). */
-async function recordLaunch(tx: Queryable, actor: Actor, c: JWTPayload): Promise<void> {
+/**
+ * Upserts the user, course and resource link of a validated launch (with their service URLs) in one
+ * statement (atomic on its own, one round trip).
+ */
+async function recordLaunch(db: Queryable, actor: Actor, c: JWTPayload): Promise<void> {
   const ags = (c[CLAIM.ags] ?? {}) as { lineitem?: string; lineitems?: string; scope?: string[] };
   const nrps = (c[CLAIM.nrps] ?? {}) as { context_memberships_url?: string };
   const custom = (c[CLAIM.custom] ?? {}) as Record<string, unknown>;
-  await tx.query(
-    `INSERT INTO users(tenant_id, id, name, given_name, email, locale) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (tenant_id, id) DO UPDATE SET name = COALESCE(EXCLUDED.name, users.name), given_name = COALESCE(EXCLUDED.given_name, users.given_name),
-       email = COALESCE(EXCLUDED.email, users.email), locale = EXCLUDED.locale, last_seen = now()`,
-    [actor.tenantId, actor.userId, actor.name ?? null, typeof c.given_name === 'string' ? c.given_name : null, typeof c.email === 'string' ? c.email : null, actor.locale],
-  );
-  if (actor.contextId) {
-    const label = (c[CLAIM.context] as { label?: unknown }).label;
-    await tx.query(
-      `INSERT INTO contexts(tenant_id, id, title, label, nrps_url, lineitems_url) VALUES ($1,$2,$3,$4,$5,$6)
+  const customStr: Record<string, string> = {};
+  for (const [k, v] of Object.entries(custom)) if (typeof v === 'string' || typeof v === 'number') customStr[k.toLowerCase()] = String(v);
+  const label = (c[CLAIM.context] as { label?: unknown } | undefined)?.label;
+  await db.query(
+    `WITH u AS (
+       INSERT INTO users(tenant_id, id, name, given_name, email, locale) VALUES ($1,$2,$3,$4,$5,$6)
+       ON CONFLICT (tenant_id, id) DO UPDATE SET name = COALESCE(EXCLUDED.name, users.name), given_name = COALESCE(EXCLUDED.given_name, users.given_name),
+         email = COALESCE(EXCLUDED.email, users.email), locale = EXCLUDED.locale, last_seen = now()
+       RETURNING 1
+     ), ctx AS (
+       INSERT INTO contexts(tenant_id, id, title, label, nrps_url, lineitems_url)
+       SELECT $1, $7, $8, $9, $10, $11 WHERE $7::text IS NOT NULL
        ON CONFLICT (tenant_id, id) DO UPDATE SET title = EXCLUDED.title, label = EXCLUDED.label,
-         nrps_url = COALESCE(EXCLUDED.nrps_url, contexts.nrps_url), lineitems_url = COALESCE(EXCLUDED.lineitems_url, contexts.lineitems_url), updated_at = now()`,
-      [actor.tenantId, actor.contextId, actor.contextTitle ?? null, typeof label === 'string' ? label : null, nrps.context_memberships_url ?? null, ags.lineitems ?? null],
-    );
-  }
-  if (actor.resourceLinkId) {
-    const customStr: Record<string, string> = {};
-    for (const [k, v] of Object.entries(custom)) if (typeof v === 'string' || typeof v === 'number') customStr[k.toLowerCase()] = String(v);
-    await tx.query(
-      `INSERT INTO resource_links(tenant_id, id, context_id, title, lineitem_url, ags_scopes, custom) VALUES ($1,$2,$3,$4,$5,$6,$7)
+         nrps_url = COALESCE(EXCLUDED.nrps_url, contexts.nrps_url), lineitems_url = COALESCE(EXCLUDED.lineitems_url, contexts.lineitems_url), updated_at = now()
+       RETURNING 1
+     ), rl AS (
+       INSERT INTO resource_links(tenant_id, id, context_id, title, lineitem_url, ags_scopes, custom)
+       SELECT $1, $12, $7, $13, $14, $15, $16 WHERE $12::text IS NOT NULL
        ON CONFLICT (tenant_id, id) DO UPDATE SET title = EXCLUDED.title, context_id = EXCLUDED.context_id,
-         lineitem_url = COALESCE(EXCLUDED.lineitem_url, resource_links.lineitem_url), ags_scopes = EXCLUDED.ags_scopes, custom = EXCLUDED.custom, updated_at = now()`,
-      [actor.tenantId, actor.resourceLinkId, actor.contextId ?? null, actor.resourceLinkTitle ?? null, ags.lineitem ?? null,
-        JSON.stringify(Array.isArray(ags.scope) ? ags.scope.filter((s) => typeof s === 'string') : []), JSON.stringify(customStr)],
-    );
-  }
+         lineitem_url = COALESCE(EXCLUDED.lineitem_url, resource_links.lineitem_url), ags_scopes = EXCLUDED.ags_scopes, custom = EXCLUDED.custom, updated_at = now()
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM ctx) + (SELECT count(*) FROM rl) AS n`,
+    [
+      actor.tenantId, actor.userId, actor.name ?? null, typeof c.given_name === 'string' ? c.given_name : null, typeof c.email === 'string' ? c.email : null, actor.locale,
+      actor.contextId ?? null, actor.contextTitle ?? null, typeof label === 'string' ? label : null, nrps.context_memberships_url ?? null, ags.lineitems ?? null,
+      actor.resourceLinkId ?? null, actor.resourceLinkTitle ?? null, ags.lineitem ?? null,
+      JSON.stringify(Array.isArray(ags.scope) ? ags.scope.filter((s) => typeof s === 'string') : []), JSON.stringify(customStr),
+    ],
+  );
 }

@@ -117,7 +117,28 @@ const toPlatform = (r: Row): Platform => ({
 
 /** The platform registry: platforms and their deployments, read and written by the admin API, CLI and launches. */
 export class PlatformRegistry {
-  constructor(private readonly db: Queryable) {}
+  private cache = new Map<string, { at: number; value: unknown }>();
+
+  /**
+   * @param cacheMs how long reads used by every launch (by issuer, by id, tenant of a deployment) are
+   *   reused in this process; writes through this registry clear it. Other processes see a change within
+   *   cacheMs. 0 (the default) reads the database every time.
+   */
+  constructor(private readonly db: Queryable, private readonly cacheMs = 0) {}
+
+  private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.cacheMs <= 0) return load();
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < this.cacheMs) return hit.value as T;
+    const value = await load();
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  private changed(): void {
+    this.cache.clear();
+  }
 
   async list(): Promise<Platform[]> {
     const { rows } = await this.db.query<Row>(`${SELECT} GROUP BY p.id ORDER BY p.created_at`);
@@ -125,14 +146,14 @@ export class PlatformRegistry {
   }
 
   async get(id: string): Promise<Platform> {
-    const { rows } = await this.db.query<Row>(`${SELECT} WHERE p.id = $1 GROUP BY p.id`, [id]);
-    if (!rows[0]) throw notFound('The platform');
-    return toPlatform(rows[0]);
+    const row = await this.cached(`id:${id}`, async () => (await this.db.query<Row>(`${SELECT} WHERE p.id = $1 GROUP BY p.id`, [id])).rows[0]);
+    if (!row) throw notFound('The platform');
+    return toPlatform(row);
   }
 
   /** Platforms with this issuer (Canvas cloud: many client ids share one issuer). */
   async byIssuer(issuer: string): Promise<Platform[]> {
-    const { rows } = await this.db.query<Row>(`${SELECT} WHERE p.issuer = $1 GROUP BY p.id`, [issuer]);
+    const rows = await this.cached(`iss:${issuer}`, async () => (await this.db.query<Row>(`${SELECT} WHERE p.issuer = $1 GROUP BY p.id`, [issuer])).rows);
     return rows.map(toPlatform);
   }
 
@@ -144,12 +165,14 @@ export class PlatformRegistry {
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (issuer, client_id) DO NOTHING RETURNING id`,
       [id, input.name, input.issuer, input.clientId, input.authLoginUrl, input.authTokenUrl, input.jwksUrl, input.preset],
     );
+    this.changed();
     if (rows.length === 0) throw conflict(`A platform with issuer ${input.issuer} and client id ${input.clientId} is already registered.`);
     await this.addDeployments(id, input.deploymentIds);
     return this.get(id);
   }
 
   async addDeployments(platformId: string, ids: readonly string[]): Promise<void> {
+    this.changed();
     for (const dep of new Set(ids)) {
       await this.db.query(
         'INSERT INTO tenants(id, platform_id, deployment_id) VALUES ($1,$2,$3) ON CONFLICT (platform_id, deployment_id) DO NOTHING',
@@ -162,6 +185,7 @@ export class PlatformRegistry {
     const p = patchSchema.safeParse(body ?? {});
     if (!p.success) throw badRequest('The platform change is invalid.', { fields: fieldErrors(p.error) });
     await this.get(id);
+    this.changed();
     const d = p.data;
     await this.db.query(
       `UPDATE platforms SET name = COALESCE($2, name), auth_login_url = COALESCE($3, auth_login_url),
@@ -169,6 +193,7 @@ export class PlatformRegistry {
       [id, d.name ?? null, d.authLoginUrl ?? null, d.authTokenUrl ?? null, d.jwksUrl ?? null],
     );
     await this.addDeployments(id, [...(d.addDeploymentIds ?? []), ...(d.deploymentIds ?? [])]);
+    this.changed();
     if (d.removeDeploymentIds?.length) {
       await this.db.query('DELETE FROM tenants WHERE platform_id = $1 AND deployment_id = ANY($2)', [id, d.removeDeploymentIds]);
     }
@@ -177,12 +202,15 @@ export class PlatformRegistry {
 
   async remove(id: string): Promise<void> {
     const { rowCount } = await this.db.query('DELETE FROM platforms WHERE id = $1', [id]);
+    this.changed();
     if (!rowCount) throw notFound('The platform');
   }
 
   /** The tenant of a registered deployment, or undefined when the deployment is not registered. */
   async tenantFor(platformId: string, deploymentId: string): Promise<string | undefined> {
-    const { rows } = await this.db.query<{ id: string }>('SELECT id FROM tenants WHERE platform_id = $1 AND deployment_id = $2', [platformId, deploymentId]);
-    return rows[0]?.id;
+    return this.cached(`dep:${platformId}\u0000${deploymentId}`, async () => {
+      const { rows } = await this.db.query<{ id: string }>('SELECT id FROM tenants WHERE platform_id = $1 AND deployment_id = $2', [platformId, deploymentId]);
+      return rows[0]?.id;
+    });
   }
 }

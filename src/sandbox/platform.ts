@@ -114,7 +114,10 @@ export class SandboxPlatform {
   }
 
   async link(id: string): Promise<{ id: string; title: string; custom?: Record<string, string> } | undefined> {
-    return (await this.links()).find((l) => l.id === id);
+    const builtIn = DEMO_LINKS.find((l) => l.id === id);
+    if (builtIn) return builtIn;
+    const { rows } = await this.db.query<{ id: string; title: string; custom: Record<string, string> }>('SELECT id, title, custom FROM sandbox_links WHERE id = $1', [id]);
+    return rows[0];
   }
 
   /** Where the tool returns deep-linking responses. */
