@@ -3,7 +3,8 @@ import { projectRoot as root } from './paths.js';
 import express, { type Express, type Router } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { adminRoutes } from './admin/admin.routes.js';
+import { adminRoutes, requireAdmin } from './admin/admin.routes.js';
+import { Metrics } from './http/metrics.js';
 import { notFound } from './http/errors.js';
 import { cspNonce, errorHandler, requestLog, securityHeaders } from './http/middleware.js';
 import type { ToolKeys } from './lti/keys.js';
@@ -52,6 +53,12 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(requestLog(deps.log));
+  const metrics = new Metrics(deps.pool);
+  app.use(metrics.middleware());
+  app.get('/metrics', requireAdmin(deps.adminToken), async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'up' });

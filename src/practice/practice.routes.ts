@@ -44,6 +44,7 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
   r.post('/practice/answer', form, session, async (req, res) => {
     const view = await deps.practice.answer(actorOf(res), (req.body ?? {}) as Record<string, unknown>);
     const malformed = view.kind === 'question' && view.result?.message;
+    if (view.kind === 'question' && view.result && !view.result.message) res.locals.answerCorrect = view.result.correct;
     render(res, view, malformed ? 422 : 200);
   });
   r.post('/practice/hint', form, session, async (req, res) => {

@@ -117,6 +117,17 @@ describe('admin API', () => {
     expect(cfg.scopes).to.include('https://purl.imsglobal.org/spec/lti-ags/scope/score');
   });
 
+  it('serves Prometheus metrics to the admin token only, labelled by route pattern', async () => {
+    expect((await fetch(`${srv.url}/metrics`)).status).to.equal(401);
+    await fetch(`${srv.url}/healthz`);
+    const res = await fetch(`${srv.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect(res.status).to.equal(200);
+    const text = await res.text();
+    expect(text).to.contain('mastery_http_request_duration_seconds_bucket').and.to.contain('route="/healthz"');
+    expect(text).to.contain('mastery_process_cpu_seconds_total');
+    expect(text).not.to.contain('ltik');
+  });
+
   it('serves health and readiness', async () => {
     expect(await (await fetch(`${srv.url}/healthz`)).json()).to.deep.equal({ status: 'up' });
     expect((await fetch(`${srv.url}/readyz`)).status).to.equal(200);
