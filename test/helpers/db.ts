@@ -1,10 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { migrate, startEmbedded, type Database } from '../../src/db/index.js';
+import { migrate, startEmbedded, type Database, freeLoopbackPort } from '../../src/db/index.js';
 
 /**
  * One embedded PostgreSQL per test run (started on first use, stopped by the root hook), with a
@@ -13,21 +12,11 @@ import { migrate, startEmbedded, type Database } from '../../src/db/index.js';
  */
 let server: Promise<{ baseUrl: string; stop: () => Promise<void>; dir: string }> | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function start() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-test-pg-'));
   await fs.chmod(dir, 0o777);
-  const emb = await startEmbedded(dir, await freePort());
+  const emb = await startEmbedded(dir, await freeLoopbackPort());
   const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
   await admin.query('CREATE DATABASE mastery_template');
   await admin.end();

@@ -1,13 +1,7 @@
+import { createRng } from '../rng.js';
 import type { Rng } from '../types.js';
 
-/** A small seeded generator (mulberry32) so fitting and fold splits are reproducible. */
+/** The engine's seeded generator (mulberry32), so fitting and fold splits are reproducible. */
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed);
 }
