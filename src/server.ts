@@ -17,6 +17,7 @@ import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
 import { PracticeService } from './practice/practice.service.js';
 import { refitAll } from './practice/model.service.js';
+import { deleteUser, exportUser } from './admin/privacy.js';
 import { practiceRoutes } from './practice/practice.routes.js';
 import type { Settings } from './settings.js';
 
@@ -77,6 +78,15 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
   const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: (r) => {
       grades.adminRoutes(r);
+      r.get('/admin/api/tenants/:tenantId/users/:userId/export', async (req, res) => {
+        res.setHeader('Content-Disposition', 'attachment; filename="user-export.json"');
+        res.json(await exportUser(db.pool, String(req.params.tenantId), String(req.params.userId)));
+      });
+      r.delete('/admin/api/tenants/:tenantId/users/:userId', async (req, res) => {
+        const deleted = await deleteUser(db.pool, String(req.params.tenantId), String(req.params.userId));
+        log.info({ tenant: String(req.params.tenantId) }, 'user data deleted');
+        res.json({ deleted });
+      });
       r.post('/admin/api/model/refit', async (req, res) => {
         const tenantId = typeof (req.body as { tenantId?: unknown })?.tenantId === 'string' ? (req.body as { tenantId: string }).tenantId : undefined;
         res.json({ reports: await refitAll(db.pool, tenantId) });

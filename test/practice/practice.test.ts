@@ -242,6 +242,28 @@ describe('student practice loop', function () {
     expect(s.html).to.contain('Tu progreso');
   });
 
+  it('exports and deletes one learner\'s data through the admin API, scoped to the tenant', async () => {
+    const s = await student('sandbox-student-1');
+    await answer(s, true);
+    const tenantId = (await srv.db.pool.query(`SELECT tenant_id FROM users WHERE id = 'sandbox-student-1'`)).rows[0].tenant_id;
+    const admin = { authorization: 'Bearer test-admin-token-0123456789' };
+    const url = `${srv.url}/admin/api/tenants/${encodeURIComponent(tenantId)}/users/sandbox-student-1`;
+    const exp = await fetch(`${url}/export`, { headers: admin });
+    expect(exp.status).to.equal(200);
+    const data = await exp.json();
+    expect(data.user.name).to.equal('Jordan Lee');
+    expect(data.attempts.length).to.be.greaterThan(0);
+    expect(data.learnerStates.length).to.be.greaterThan(0);
+    expect((await fetch(`${srv.url}/admin/api/tenants/other-tenant/users/sandbox-student-1/export`, { headers: admin })).status).to.equal(404);
+    expect((await fetch(url, { method: 'DELETE' })).status).to.equal(401);
+    const del = await fetch(url, { method: 'DELETE', headers: admin });
+    expect(del.status).to.equal(200);
+    expect((await del.json()).deleted.attempts).to.be.greaterThan(0);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id = 'sandbox-student-1'`, [tenantId])).to.equal(0);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id <> 'sandbox-student-1'`, [tenantId])).to.be.greaterThan(0);
+    expect((await fetch(url, { method: 'DELETE', headers: admin })).status).to.equal(404);
+  });
+
   it('keeps tenants apart: the same user and link in another deployment see none of it', async () => {
     const platform = srv.deps.sandbox!.platform;
     await srv.deps.registry.addDeployments(platform.id, ['sandbox-deployment-2']);
