@@ -1,19 +1,10 @@
 import { createLogger } from './log.js';
-import { loadSettings, SettingsError } from './settings.js';
+import { loadOrExit, loadSettings } from './settings.js';
 import { startServer } from './server.js';
 
 /** Composition root: settings -> database -> app -> listen; graceful shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
-  let settings;
-  try {
-    settings = loadSettings();
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const settings = loadOrExit(() => loadSettings());
   const log = createLogger(settings.logLevel);
   const running = await startServer(settings, log, { printAdminToken: true });
   log.info({ url: running.url, sandbox: settings.sandbox, database: settings.databaseUrl ? 'external' : 'embedded' }, 'mastery is listening');

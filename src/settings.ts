@@ -87,3 +87,16 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     inProcessWorker: s.WORKER === 'in-process',
   };
 }
+
+/** Runs a settings loader for a process entry point: a bad value prints its message and exits with 2. */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

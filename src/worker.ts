@@ -7,7 +7,7 @@ import { migrate } from './db/index.js';
 import { ToolKeys } from './lti/keys.js';
 import { PlatformRegistry } from './lti/registry.js';
 import { createLogger } from './log.js';
-import { loadSettings, SettingsError } from './settings.js';
+import { loadOrExit, loadSettings } from './settings.js';
 
 /**
  * `npm run worker`: the grade-delivery worker as a process of its own (run as many as needed; they share
@@ -15,18 +15,7 @@ import { loadSettings, SettingsError } from './settings.js';
  * started in DATA_DIR (it never starts one itself: two servers on one data directory would corrupt it).
  */
 async function main(): Promise<void> {
-  let settings;
-  let gradeSettings;
-  try {
-    settings = loadSettings();
-    gradeSettings = loadGradeSettings();
-  } catch (err) {
-    if (err instanceof SettingsError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const { settings, gradeSettings } = loadOrExit(() => ({ settings: loadSettings(), gradeSettings: loadGradeSettings() }));
   const log = createLogger(settings.logLevel);
   let url = settings.databaseUrl;
   if (!url) {
