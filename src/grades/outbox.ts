@@ -80,16 +80,77 @@ function check(s: ScoreInput): void {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** One outbox row of a score: the column, its line item (for find-or-create) and the payload. */
+export interface OutboxRow {
+  tenant_id: string;
+  resource_link_id: string;
+  column_key: string;
+  user_id: string;
+  spec: LineItemSpec;
+  score: StoredScore;
+  /** ISO time of the answer. */
+  at: string;
+}
+
 /**
- * Coalescing upsert: one row per (tenant, resource link, column, user) holds the newest score. A newer
- * answer replaces the payload and bumps the version; the sent timestamp is max(answer time, previous
- * timestamp + 1 ms), so timestamps strictly increase per (line item, user) as Canvas demands (AGS 2.0
- * §3.4.3). An answer older than the stored one is ignored. A row in backoff keeps its schedule (new
- * answers do not hammer an LMS that is down); a failed or delivered row becomes due now.
+ * The outbox rows of a score (the main column and, when asked, one per skill). Validates the input;
+ * throws on a score the LMS would refuse, so a bad rule never reaches the queue.
  */
-const UPSERT = `
-INSERT INTO grade_outbox (tenant_id, resource_link_id, column_key, user_id, line_item_spec, score, event_at, score_ts)
-VALUES ($1, $2, $3, $4, $5, $6, $7, date_trunc('milliseconds', $7::timestamptz))
+export function outboxRows(score: ScoreInput): OutboxRow[] {
+  check(score);
+  const at = score.at.toISOString();
+  const row = (column: string, spec: LineItemSpec, stored: StoredScore): OutboxRow => ({
+    tenant_id: score.tenantId, resource_link_id: score.resourceLinkId, column_key: column, user_id: score.userId, spec, score: stored, at,
+  });
+  const rows: OutboxRow[] = [
+    row(
+      MAIN_COLUMN,
+      { label: score.title ?? null, scoreMaximum: score.scoreMaximum, resourceId: score.resourceLinkId, tag: 'score' },
+      {
+        scoreGiven: score.scoreGiven === undefined ? undefined : round(score.scoreGiven, 4),
+        scoreMaximum: score.scoreMaximum,
+        activityProgress: score.activityProgress,
+        gradingProgress: score.gradingProgress,
+        comment: score.comment?.slice(0, 1000),
+      },
+    ),
+  ];
+  if (score.perSkillColumns) {
+    for (const m of score.skillMastery ?? []) {
+      rows.push(
+        row(
+          skillColumn(m.skillId),
+          { label: `${score.title ?? m.name}: ${m.name} (mastery %)`, scoreMaximum: MASTERY_COLUMN_MAXIMUM, resourceId: m.skillId, tag: 'mastery' },
+          {
+            scoreGiven: round(m.mastery * MASTERY_COLUMN_MAXIMUM, 1),
+            scoreMaximum: MASTERY_COLUMN_MAXIMUM,
+            activityProgress: score.activityProgress,
+            gradingProgress: 'FullyGraded',
+            comment: `${m.name}: ${Math.round(m.mastery * 100)}% mastery`,
+          },
+        ),
+      );
+    }
+  }
+  return rows;
+}
+
+/** The NOTIFY channel that wakes delivery workers when a transaction with new scores commits. */
+export const NOTIFY_CHANNEL = 'grade_outbox';
+
+/**
+ * Coalescing upsert of outbox rows given as one JSON array parameter (`rowsParam`, e.g. `$9`), usable as
+ * a data-modifying CTE; `from` may add a guard relation (e.g. `, att` to write only if the attempt was).
+ * One row per (tenant, resource link, column, user) holds the newest score. A newer answer replaces the
+ * payload and bumps the version; the sent timestamp is max(answer time, previous timestamp + 1 ms), so
+ * timestamps strictly increase per (line item, user) as Canvas demands (AGS 2.0 §3.4.3). An answer older
+ * than the stored one is ignored. A row in backoff keeps its schedule (new answers do not hammer an LMS
+ * that is down); a failed or delivered row becomes due now.
+ */
+export function outboxUpsertSql(rowsParam: string, from = ''): string {
+  return `INSERT INTO grade_outbox (tenant_id, resource_link_id, column_key, user_id, line_item_spec, score, event_at, score_ts)
+SELECT r.tenant_id, r.resource_link_id, r.column_key, r.user_id, r.spec, r.score, r.at, date_trunc('milliseconds', r.at)
+FROM jsonb_to_recordset(${rowsParam}::jsonb) AS r(tenant_id text, resource_link_id text, column_key text, user_id text, spec jsonb, score jsonb, at timestamptz)${from}
 ON CONFLICT (tenant_id, resource_link_id, column_key, user_id) DO UPDATE SET
   line_item_spec = EXCLUDED.line_item_spec,
   score = EXCLUDED.score,
@@ -100,49 +161,26 @@ ON CONFLICT (tenant_id, resource_link_id, column_key, user_id) DO UPDATE SET
   next_attempt_at = CASE WHEN grade_outbox.state = 'pending' THEN grade_outbox.next_attempt_at ELSE now() END,
   state = 'pending',
   updated_at = now()
-WHERE EXCLUDED.event_at >= grade_outbox.event_at`;
+WHERE EXCLUDED.event_at >= grade_outbox.event_at
+RETURNING 1`;
+}
 
-/** The NOTIFY channel that wakes delivery workers when a transaction with new scores commits. */
-export const NOTIFY_CHANNEL = 'grade_outbox';
+/** A CTE (named `notified`) that wakes the delivery workers at commit when the CTE `upserted` wrote a row. */
+export const notifySql = (upserted: string) =>
+  `notified AS (SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM (SELECT 1 FROM ${upserted} LIMIT 1) AS any_row)`;
+
+const ENQUEUE = `WITH up AS (${outboxUpsertSql('$1')}), ${notifySql('up')}
+SELECT (SELECT count(*) FROM up)::int AS queued, (SELECT count(*) FROM notified)::int AS notified`;
 
 /**
  * Queues a score (and, when asked, the per-skill mastery scores) for delivery to the LMS. Must run in
  * the transaction that records the attempt: if that transaction commits, the grade will be delivered
  * (retried until the LMS takes it or the row is dead-lettered); if it rolls back, nothing is sent.
- * It never calls the LMS and costs one upsert per column, so it never blocks the student's request.
- * Returns the number of columns queued.
+ * It never calls the LMS and is one statement, so it never blocks the student's request.
+ * Returns the number of columns queued. (The practice loop writes the same rows inside its one answer
+ * statement, with outboxRows and outboxUpsertSql.)
  */
 export async function enqueueScore(tx: Tx, score: ScoreInput): Promise<{ queued: number }> {
-  check(score);
-  const rows: [string, LineItemSpec, StoredScore][] = [];
-  const main: StoredScore = {
-    scoreGiven: score.scoreGiven === undefined ? undefined : round(score.scoreGiven, 4),
-    scoreMaximum: score.scoreMaximum,
-    activityProgress: score.activityProgress,
-    gradingProgress: score.gradingProgress,
-    comment: score.comment?.slice(0, 1000),
-  };
-  rows.push([MAIN_COLUMN, { label: score.title ?? null, scoreMaximum: score.scoreMaximum, resourceId: score.resourceLinkId, tag: 'score' }, main]);
-  if (score.perSkillColumns) {
-    for (const m of score.skillMastery ?? []) {
-      rows.push([
-        skillColumn(m.skillId),
-        { label: `${score.title ?? m.name}: ${m.name} (mastery %)`, scoreMaximum: MASTERY_COLUMN_MAXIMUM, resourceId: m.skillId, tag: 'mastery' },
-        {
-          scoreGiven: round(m.mastery * MASTERY_COLUMN_MAXIMUM, 1),
-          scoreMaximum: MASTERY_COLUMN_MAXIMUM,
-          activityProgress: score.activityProgress,
-          gradingProgress: 'FullyGraded',
-          comment: `${m.name}: ${Math.round(m.mastery * 100)}% mastery`,
-        },
-      ]);
-    }
-  }
-  let queued = 0;
-  for (const [column, spec, stored] of rows) {
-    const r = await tx.query(UPSERT, [score.tenantId, score.resourceLinkId, column, score.userId, JSON.stringify(spec), JSON.stringify(stored), score.at]);
-    queued += r.rowCount ?? 0;
-  }
-  if (queued) await tx.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
-  return { queued };
+  const r = await tx.query<{ queued: number }>(ENQUEUE, [JSON.stringify(outboxRows(score))]);
+  return { queued: r.rows[0].queued };
 }

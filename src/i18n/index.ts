@@ -22,7 +22,28 @@ export function languageOf(locale: string | undefined): Language {
   return (LANGUAGES as readonly string[]).includes(base) ? (base as Language) : 'en';
 }
 
-/** A translator for one language (values are escaped by the EJS templates, not here). */
+const translators = new Map<Language, TFunction>();
+
+/**
+ * A translator for one language (values are escaped by the EJS templates, not here). Lookups without
+ * options (most of a page) are memoised per language: the resources never change while running.
+ */
 export function translator(locale: string | undefined): TFunction {
-  return i18n.getFixedT(languageOf(locale));
+  const lang = languageOf(locale);
+  let t = translators.get(lang);
+  if (!t) {
+    const fixed = i18n.getFixedT(lang) as unknown as (key: unknown, options?: unknown) => string;
+    const plain = new Map<string, string>();
+    t = ((key: unknown, options?: unknown) => {
+      if (options !== undefined || typeof key !== 'string') return fixed(key, options);
+      let v = plain.get(key);
+      if (v === undefined) {
+        v = fixed(key);
+        plain.set(key, v);
+      }
+      return v;
+    }) as unknown as TFunction;
+    translators.set(lang, t);
+  }
+  return t;
 }

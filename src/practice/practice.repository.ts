@@ -1,4 +1,4 @@
-import type { Queryable, Tx } from '../db/index.js';
+import type { Queryable } from '../db/index.js';
 import type { LearnerState } from '../engine/index.js';
 
 /** An assignment: what one resource link practises. */
@@ -81,28 +81,78 @@ export async function resourceLinkCustom(db: Queryable, tenantId: string, resour
   return rows[0] ?? { custom: {}, title: null };
 }
 
-/** Locks (creating if needed) the learner row of (tenant, assignment, user) for this transaction. */
-export async function lockLearner(tx: Tx, tenantId: string, resourceLinkId: string, userId: string, fresh: LearnerState): Promise<LearnerRow> {
-  const select = () =>
-    tx.query<LearnerRow>(
-      'SELECT state, current, answered FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 FOR UPDATE',
-      [tenantId, resourceLinkId, userId],
-    );
-  const found = await select();
-  if (found.rows[0]) return found.rows[0];
-  await tx.query(
-    `INSERT INTO learner_states(tenant_id, resource_link_id, user_id, state) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
-    [tenantId, resourceLinkId, userId, JSON.stringify(fresh)],
-  );
-  return (await select()).rows[0];
+export interface LearnerKey {
+  tenantId: string;
+  resourceLinkId: string;
+  userId: string;
 }
 
-export async function saveLearner(tx: Tx, tenantId: string, resourceLinkId: string, userId: string, row: LearnerRow): Promise<void> {
-  await tx.query(
-    `UPDATE learner_states SET state = $4, current = $5, answered = $6, updated_at = now()
-     WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3`,
-    [tenantId, resourceLinkId, userId, JSON.stringify(row.state), row.current ? JSON.stringify(row.current) : null, row.answered],
+/** A learner row as read, with the version every write of it must match (optimistic concurrency). */
+export interface VersionedLearner extends LearnerRow {
+  version: number;
+}
+
+type LearnerDbRow = { state: LearnerState; current: CurrentQuestion | null; answered: number; version: string };
+const toLearner = (r: LearnerDbRow): VersionedLearner => ({ state: r.state, current: r.current, answered: r.answered, version: Number(r.version) });
+
+/** The learner row of (tenant, assignment, user), or null. No lock: writes check the version instead. */
+export async function readLearner(db: Queryable, k: LearnerKey): Promise<VersionedLearner | null> {
+  const { rows } = await db.query<LearnerDbRow>(
+    'SELECT state, current, answered, version FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3',
+    [k.tenantId, k.resourceLinkId, k.userId],
   );
+  return rows[0] ? toLearner(rows[0]) : null;
+}
+
+/** Creates the learner row if it is missing and returns the stored one. */
+export async function createLearner(db: Queryable, k: LearnerKey, fresh: LearnerState): Promise<VersionedLearner> {
+  const { rows } = await db.query<LearnerDbRow>(
+    `INSERT INTO learner_states(tenant_id, resource_link_id, user_id, state) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING
+     RETURNING state, current, answered, version`,
+    [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(fresh)],
+  );
+  if (rows[0]) return toLearner(rows[0]);
+  const again = await readLearner(db, k);
+  if (!again) throw new Error('learner row vanished while being created');
+  return again;
+}
+
+/** Writes the learner row if nobody else wrote it since it was read at `row.version`; false on a conflict. */
+export async function updateLearner(db: Queryable, k: LearnerKey, row: VersionedLearner): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE learner_states SET state = $4, current = $5, answered = $6, version = version + 1, updated_at = now()
+     WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND version = $7`,
+    [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(row.state), row.current ? JSON.stringify(row.current) : null, row.answered, row.version],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * What the answer path reads, in one round trip: the learner row, the submission if this user already
+ * sent it (any assignment of the tenant, for idempotent replays) and the answered item's calibration.
+ */
+export async function readForAnswer(
+  db: Queryable,
+  k: LearnerKey,
+  submissionId: string,
+  packId: string,
+  itemId: string,
+): Promise<{ learner: VersionedLearner | null; seen: { resourceLinkId: string; result: unknown } | null; stat: { difficulty: number; answers: number } | undefined }> {
+  const { rows } = await db.query<LearnerDbRow & { has_learner: boolean; seen_link: string | null; seen_result: unknown; difficulty: number | null; item_answers: number | null }>(
+    `SELECT l.tenant_id IS NOT NULL AS has_learner, l.state, l.current, l.answered, l.version,
+            s.resource_link_id AS seen_link, s.result AS seen_result, i.difficulty, i.answers AS item_answers
+     FROM (SELECT 1) AS one
+     LEFT JOIN learner_states l ON l.tenant_id = $1 AND l.resource_link_id = $2 AND l.user_id = $3
+     LEFT JOIN attempts s ON s.tenant_id = $1 AND s.user_id = $3 AND s.submission_id = $4
+     LEFT JOIN item_stats i ON i.tenant_id = $1 AND i.pack_id = $5 AND i.item_id = $6`,
+    [k.tenantId, k.resourceLinkId, k.userId, submissionId, packId, itemId],
+  );
+  const r = rows[0];
+  return {
+    learner: r.has_learner ? toLearner(r) : null,
+    seen: r.seen_link !== null ? { resourceLinkId: r.seen_link, result: r.seen_result } : null,
+    stat: r.difficulty !== null && r.item_answers !== null ? { difficulty: r.difficulty, answers: r.item_answers } : undefined,
+  };
 }
 
 export interface AttemptRow {
@@ -128,26 +178,69 @@ export interface AttemptRow {
   answeredAt: Date;
 }
 
-/** Appends an attempt; returns false when this submission id was already recorded (idempotent). */
-export async function appendAttempt(tx: Tx, a: AttemptRow): Promise<boolean> {
-  const { rowCount } = await tx.query(
-    `INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct, score,
-       hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
-     ON CONFLICT (tenant_id, user_id, submission_id) DO NOTHING`,
-    [a.tenantId, a.resourceLinkId, a.userId, a.packId, a.itemId, a.seed, a.skills, a.kind, a.tryNumber, a.counted, JSON.stringify(a.response ?? null),
-      a.correct, a.score, a.hintsUsed, a.timeMs, a.difficulty, a.remediates, a.submissionId, JSON.stringify(a.result), a.answeredAt],
-  );
-  return rowCount === 1;
+/** The answered item's calibration change: the difficulty for a new row, the step for an existing one. */
+export interface ItemStatChange {
+  difficulty: number;
+  delta: number;
+  correct: boolean;
 }
 
-/** A recorded submission of this user (any assignment of the tenant), for idempotent replays. */
-export async function findSubmission(db: Queryable, tenantId: string, userId: string, submissionId: string): Promise<{ resourceLinkId: string; result: unknown } | null> {
-  const { rows } = await db.query<{ resource_link_id: string; result: unknown }>(
-    'SELECT resource_link_id, result FROM attempts WHERE tenant_id = $1 AND user_id = $2 AND submission_id = $3',
-    [tenantId, userId, submissionId],
+/** Difficulties stay in this range (as calibrateItem keeps them). */
+const DIFFICULTY_LIMIT = 4;
+
+/** Extra writes of a submission, all conditional on the attempt being appended. */
+export interface SubmissionWrites {
+  itemStat?: ItemStatChange;
+  /** A data-modifying CTE body that upserts LMS score rows from a JSON parameter, and its NOTIFY CTE. */
+  scores?: { rows: unknown[]; upsert: (param: string, guard: string) => string; notify: (cte: string) => string };
+}
+
+/**
+ * Records a submission in ONE statement (so one atomic transaction and one round trip): if the learner
+ * row still has the version that was read, appends the attempt unless its submission id is recorded
+ * already, and only then writes the new learner state, the item's calibration step and the LMS score
+ * rows (the delivery worker is woken by NOTIFY at commit). Returns 'conflict' when someone else wrote the
+ * learner row first (read again and retry) and 'duplicate' when the submission id was already recorded.
+ */
+export async function recordSubmission(db: Queryable, k: LearnerKey, learner: VersionedLearner, attempt: AttemptRow, extra: SubmissionWrites = {}): Promise<'recorded' | 'conflict' | 'duplicate'> {
+  const a = attempt;
+  const params: unknown[] = [
+    k.tenantId, k.resourceLinkId, k.userId, learner.version,
+    a.packId, a.itemId, a.seed, a.skills, a.kind, a.tryNumber, a.counted, JSON.stringify(a.response ?? null), a.correct, a.score,
+    a.hintsUsed, a.timeMs, a.difficulty, a.remediates, a.submissionId, JSON.stringify(a.result), a.answeredAt,
+    JSON.stringify(learner.state), learner.current ? JSON.stringify(learner.current) : null, learner.answered,
+  ];
+  const ctes = [
+    `ok AS (SELECT 1 FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND version = $4 FOR UPDATE)`,
+    `att AS (INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct,
+       score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at)
+     SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21 FROM ok
+     ON CONFLICT (tenant_id, user_id, submission_id) DO NOTHING RETURNING 1)`,
+    `upd AS (UPDATE learner_states SET state = $22, current = $23, answered = $24, version = version + 1, updated_at = now()
+     WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND EXISTS (SELECT 1 FROM att) RETURNING 1)`,
+  ];
+  if (extra.itemStat) {
+    const s = extra.itemStat;
+    params.push(s.difficulty, s.delta, s.correct ? 1 : 0);
+    const [d, delta, c] = [params.length - 2, params.length - 1, params.length];
+    ctes.push(`st AS (INSERT INTO item_stats(tenant_id, pack_id, item_id, difficulty, answers, correct) SELECT $1, $5, $6, $${d}, 1, $${c} FROM att
+     ON CONFLICT (tenant_id, pack_id, item_id) DO UPDATE SET
+       difficulty = LEAST(GREATEST(item_stats.difficulty + $${delta}::double precision, -${DIFFICULTY_LIMIT}), ${DIFFICULTY_LIMIT}),
+       answers = item_stats.answers + 1, correct = item_stats.correct + EXCLUDED.correct RETURNING 1)`);
+  }
+  let notified = '0';
+  if (extra.scores?.rows.length) {
+    params.push(JSON.stringify(extra.scores.rows));
+    ctes.push(`ob AS (${extra.scores.upsert(`$${params.length}`, ' CROSS JOIN att')})`, extra.scores.notify('ob'));
+    notified = '(SELECT count(*) FROM notified)';
+  }
+  const { rows } = await db.query<{ locked: number; inserted: number }>(
+    `WITH ${ctes.join(',\n')}
+     SELECT (SELECT count(*) FROM ok)::int AS locked, (SELECT count(*) FROM att)::int AS inserted, ${notified}::int AS notified`,
+    params,
   );
-  return rows[0] ? { resourceLinkId: rows[0].resource_link_id, result: rows[0].result } : null;
+  if (!rows[0].locked) return 'conflict';
+  return rows[0].inserted ? 'recorded' : 'duplicate';
 }
 
 export async function itemStats(db: Queryable, tenantId: string, packId: string): Promise<Map<string, { difficulty: number; answers: number }>> {
@@ -156,24 +249,6 @@ export async function itemStats(db: Queryable, tenantId: string, packId: string)
     [tenantId, packId],
   );
   return new Map(rows.map((r) => [r.item_id, { difficulty: r.difficulty, answers: r.answers }]));
-}
-
-/** One item's calibration (the answer path needs only the answered item's). */
-export async function itemStat(db: Queryable, tenantId: string, packId: string, itemId: string): Promise<{ difficulty: number; answers: number } | undefined> {
-  const { rows } = await db.query<{ difficulty: number; answers: number }>(
-    'SELECT difficulty, answers FROM item_stats WHERE tenant_id = $1 AND pack_id = $2 AND item_id = $3',
-    [tenantId, packId, itemId],
-  );
-  return rows[0];
-}
-
-export async function saveItemStat(tx: Tx, tenantId: string, packId: string, itemId: string, stat: { difficulty: number; answers: number }, correct: boolean): Promise<void> {
-  await tx.query(
-    `INSERT INTO item_stats(tenant_id, pack_id, item_id, difficulty, answers, correct) VALUES ($1,$2,$3,$4,$5,$6)
-     ON CONFLICT (tenant_id, pack_id, item_id) DO UPDATE SET difficulty = EXCLUDED.difficulty, answers = EXCLUDED.answers,
-       correct = item_stats.correct + EXCLUDED.correct`,
-    [tenantId, packId, itemId, stat.difficulty, stat.answers, correct ? 1 : 0],
-  );
 }
 
 /** Every learner's state of one assignment, with names where the launch gave them (instructor view). */

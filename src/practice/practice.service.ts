@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { withTransaction, type Tx } from '../db/index.js';
 import {
   applyAttempt, calibrateItem, createRng, createState, isReviewDue, knownAt, nextStep, paramsFor, predictItem,
   prepareBank, resolveConfig, skillState, type BktParams, type LearnerState, type PreparedBank, type ResolvedConfig,
@@ -12,12 +11,12 @@ import { loadDemoPack } from '../content/content.files.js';
 import type { Item, Pack } from '../content/content.schema.js';
 import { grade, type GradeResult } from '../content/grading.js';
 import { instantiate, isTemplate } from '../content/templates.js';
-import { defaultGrade, enqueueScore } from '../grades/index.js';
+import { defaultGrade, notifySql, outboxRows, outboxUpsertSql, type OutboxRow } from '../grades/index.js';
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  appendAttempt, classStates, findAssignment, findSubmission, itemStat, itemStats, lockLearner, resourceLinkCustom, saveAssignment,
-  saveItemStat, saveLearner, type Assignment, type CurrentQuestion, type LearnerRow,
+  classStates, createLearner, findAssignment, itemStats, readForAnswer, readLearner, recordSubmission, resourceLinkCustom, saveAssignment,
+  updateLearner, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
 import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
 
@@ -108,6 +107,8 @@ interface PackCache {
 const ASSIGNMENT_CACHE_MS = 5_000;
 /** Seconds a calibrated bank is reused before item difficulties are read again. */
 const CALIBRATION_REFRESH_MS = 10_000;
+/** Times a step is tried when other requests of the same student keep writing first. */
+const MAX_WRITE_ATTEMPTS = 5;
 /** Rendered item views kept per pack entry. */
 const MAX_RENDERED = 5_000;
 
@@ -251,9 +252,9 @@ export class PracticeService {
     return { skills, mastered, total: skills.length, done: mastered === skills.length && skills.length > 0 };
   }
 
-  /** Picks the next step with the engine and stores it as the current question. */
-  private async choose(tx: Tx, actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
-    const bank = await this.calibratedBank(tx, actor.tenantId, a.packId, cache);
+  /** Picks the next step with the engine (the caller stores it as the current question). */
+  private async choose(actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
+    const bank = await this.calibratedBank(actor.tenantId, a.packId, cache);
     const rng = createRng(crypto.randomInt(2 ** 31));
     const step = nextStep(row.state, bank, this.config(a, cache), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
     if (step.kind === 'done' || !step.itemId) return null;
@@ -275,10 +276,10 @@ export class PracticeService {
   }
 
   /** The pack's bank with the tenant's calibrated item difficulties (cached for a few seconds). */
-  private async calibratedBank(db: Tx, tenantId: string, packId: string, cache: PackCache): Promise<PreparedBank> {
+  private async calibratedBank(tenantId: string, packId: string, cache: PackCache): Promise<PreparedBank> {
     const now = this.now();
     if (cache.calibrated && now - cache.calibrated.at < CALIBRATION_REFRESH_MS) return cache.calibrated.bank;
-    const stats = await itemStats(db, tenantId, packId);
+    const stats = await itemStats(this.deps.pool, tenantId, packId);
     const bank = stats.size
       ? prepareBank({
           items: cache.pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })),
@@ -296,14 +297,29 @@ export class PracticeService {
     return isTemplate(item) ? instantiate(item, seed).item : item;
   }
 
-  private async withLearner<T>(actor: Actor, fn: (tx: Tx, a: Assignment, cache: PackCache, row: LearnerRow) => Promise<T>): Promise<T | { kind: 'not_configured' }> {
+  /**
+   * Runs one step of the loop against the learner row: `fn` gets the row as read (created when missing)
+   * and either returns the view to show, or a changed row to write first. Writes are conditional on the
+   * version read (optimistic concurrency: no transaction is held across round trips); when another
+   * request of the same student wrote in between, the step runs again on the fresh row.
+   */
+  private async step(
+    actor: Actor,
+    fn: (a: Assignment, cache: PackCache, row: VersionedLearner, key: LearnerKey) => Promise<{ view: PracticeView } | { write: (() => Promise<boolean>) | VersionedLearner; show: () => PracticeView }>,
+    read?: (key: LearnerKey, a: Assignment) => Promise<VersionedLearner | null>,
+  ): Promise<PracticeView> {
     const a = await this.assignment(actor);
     if (!a) return { kind: 'not_configured' };
     const cache = await this.pack(actor.tenantId, a.packId);
-    return withTransaction(this.deps.pool, async (tx) => {
-      const row = await lockLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, createState());
-      return fn(tx, a, cache, row);
-    });
+    const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId };
+    for (let attempt = 1; ; attempt++) {
+      const row = (await (read ? read(key, a) : readLearner(this.deps.pool, key))) ?? (await createLearner(this.deps.pool, key, createState()));
+      const out = await fn(a, cache, row, key);
+      if ('view' in out) return out.view;
+      const written = typeof out.write === 'function' ? await out.write() : await updateLearner(this.deps.pool, key, out.write);
+      if (written) return out.show();
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError('busy', 409, 'Your answer could not be saved because this activity is open in another tab. Please reload the page.');
+    }
   }
 
   private render(a: Assignment, cache: PackCache, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): PracticeView {
@@ -325,117 +341,134 @@ export class PracticeService {
   /**
    * The student page: resumes the unanswered question (a relaunch or a second tab shows the same one),
    * or picks the next step; a student's choice of skill (when allowed) replaces the current question.
+   * Showing an unanswered question is one read and no write.
    */
   async view(actor: Actor, opts: { skill?: string } = {}): Promise<PracticeView> {
-    return this.withLearner(actor, async (tx, a, cache, row) => {
+    return this.step(actor, async (a, cache, row) => {
       const chosen = opts.skill && a.allowChoice && a.skills.includes(opts.skill) ? opts.skill : undefined;
-      if (!row.current || row.current.finished || chosen) {
-        row.current = await this.choose(tx, actor, a, cache, row, chosen);
-        await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
-      }
-      return this.render(a, cache, row);
+      if (row.current && !row.current.finished && !chosen) return { view: this.render(a, cache, row) };
+      const next: VersionedLearner = { ...row, current: await this.choose(actor, a, cache, row, chosen) };
+      return { write: next, show: () => this.render(a, cache, next) };
     });
   }
 
   /** Reveals the next hint of the current question (hint use is recorded with the answer). */
   async hint(actor: Actor, itemId: string, seed: number): Promise<PracticeView> {
-    return this.withLearner(actor, async (tx, a, cache, row) => {
+    return this.step(actor, async (a, cache, row) => {
       const cur = row.current;
       if (cur && !cur.finished && cur.itemId === itemId && cur.seed === seed) {
         const item = this.concrete(cache, cur.itemId, cur.seed);
         if (cur.hints < item.hints.length) {
-          cur.hints += 1;
-          await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
+          const next: VersionedLearner = { ...row, current: { ...cur, hints: cur.hints + 1 } };
+          return { write: next, show: () => this.render(a, cache, next) };
         }
       }
-      return this.render(a, cache, row);
+      return { view: this.render(a, cache, row) };
     });
   }
 
   /**
-   * Grades a submitted answer. A malformed answer gets a message and stores nothing. Otherwise one
-   * transaction appends the attempt, updates the learner state (first try only counts for the model)
-   * and item difficulty, and queues the LMS score. The same submission id again replays the stored result.
+   * Grades a submitted answer. A malformed answer gets a message and stores nothing. Otherwise ONE
+   * statement appends the attempt, updates the learner state (first try only counts for the model) and
+   * the item's difficulty, and queues the LMS score: all or nothing. The same submission id again
+   * replays the stored result.
    */
   async answer(actor: Actor, body: Record<string, unknown>): Promise<PracticeView> {
     const parsed = answerSchema.safeParse(body);
     if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'The answer form is incomplete.');
     const input = parsed.data;
-    return this.withLearner(actor, async (tx, a, cache, row) => {
-      const seen = await findSubmission(tx, actor.tenantId, actor.userId, input.submission_id);
-      if (seen) {
-        if (seen.resourceLinkId !== a.resourceLinkId) throw forbidden('This answer belongs to another activity.');
-        const result = seen.result as SubmissionResult;
-        return this.render(a, cache, row, { result });
-      }
-      const cur = row.current;
-      if (!cur || cur.finished || cur.kind !== 'question' || cur.itemId !== input.item_id || cur.seed !== input.seed) {
-        return this.render(a, cache, row, { notice: 'stale' });
-      }
-      const item = this.concrete(cache, cur.itemId, cur.seed);
-      const response = responseFrom(item, input.response, body);
-      const graded: GradeResult = grade(item, response);
-      if (graded.message) {
-        return this.render(a, cache, row, { result: { correct: false, score: 0, feedback: '', message: graded.message, tries: cur.tries, finished: false, itemId: cur.itemId, seed: cur.seed } });
-      }
-      const now = this.now();
-      const tryNumber = cur.tries + 1;
-      const finished = graded.correct || tryNumber >= MAX_TRIES;
-      const result: SubmissionResult = { correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed };
-      const cfg = this.config(a, cache);
-      const stat = (await itemStat(tx, actor.tenantId, a.packId, cur.itemId)) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
-      const counted = tryNumber === 1;
-      const inserted = await appendAttempt(tx, {
-        tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId: cur.itemId, seed: cur.seed,
-        skills: item.skills, kind: 'answer', tryNumber, counted, response, correct: graded.correct, score: graded.score, hintsUsed: cur.hints,
-        timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: stat.difficulty, remediates: cur.remediates,
-        submissionId: input.submission_id, result, answeredAt: new Date(now),
-      });
-      if (!inserted) return this.render(a, cache, row, { result });
-      if (counted) {
-        const pKnown = item.skills.map((s) => knownAt(skillState(row.state, s, cfg), now, cfg));
-        const predicted = predictItem(pKnown, item.skills.map((s) => paramsFor(cfg, s)), stat.difficulty);
-        await saveItemStat(tx, actor.tenantId, a.packId, cur.itemId, calibrateItem(stat, predicted, graded.score), graded.correct);
-        row.state = applyAttempt(row.state, {
-          itemId: cur.itemId, skills: item.skills, correct: graded.correct, score: graded.score, hintsUsed: cur.hints, at: now,
-          difficulty: stat.difficulty, remediates: cur.remediates ?? undefined,
-        }, cfg);
-        row.answered += 1;
-        await this.queueGrade(tx, actor, a, cache, row, now);
-      }
-      row.current = { ...cur, tries: tryNumber, finished, submissionId: crypto.randomUUID() };
-      await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
-      return this.render(a, cache, row, { result });
-    });
+    let stat: { difficulty: number; answers: number } | undefined;
+    let seen: { resourceLinkId: string; result: unknown } | null = null;
+    const read = async (key: LearnerKey, a: Assignment) => {
+      const r = await readForAnswer(this.deps.pool, key, input.submission_id, a.packId, input.item_id);
+      stat = r.stat;
+      seen = r.seen;
+      return r.learner;
+    };
+    return this.step(
+      actor,
+      async (a, cache, row, key) => {
+        if (seen) {
+          if (seen.resourceLinkId !== a.resourceLinkId) throw forbidden('This answer belongs to another activity.');
+          return { view: this.render(a, cache, row, { result: seen.result as SubmissionResult }) };
+        }
+        const cur = row.current;
+        if (!cur || cur.finished || cur.kind !== 'question' || cur.itemId !== input.item_id || cur.seed !== input.seed) {
+          return { view: this.render(a, cache, row, { notice: 'stale' }) };
+        }
+        const item = this.concrete(cache, cur.itemId, cur.seed);
+        const response = responseFrom(item, input.response, body);
+        const graded: GradeResult = grade(item, response);
+        if (graded.message) {
+          return { view: this.render(a, cache, row, { result: { correct: false, score: 0, feedback: '', message: graded.message, tries: cur.tries, finished: false, itemId: cur.itemId, seed: cur.seed } }) };
+        }
+        const now = this.now();
+        const tryNumber = cur.tries + 1;
+        const finished = graded.correct || tryNumber >= MAX_TRIES;
+        const result: SubmissionResult = { correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed };
+        const cfg = this.config(a, cache);
+        const itemStat = stat ?? { difficulty: item.difficulty ?? 0, answers: 0 };
+        const counted = tryNumber === 1;
+        const next: VersionedLearner = { ...row, current: { ...cur, tries: tryNumber, finished, submissionId: crypto.randomUUID() } };
+        const writes: SubmissionWrites = {};
+        if (counted) {
+          const pKnown = item.skills.map((s) => knownAt(skillState(row.state, s, cfg), now, cfg));
+          const predicted = predictItem(pKnown, item.skills.map((s) => paramsFor(cfg, s)), itemStat.difficulty);
+          const calibrated = calibrateItem(itemStat, predicted, graded.score);
+          writes.itemStat = { difficulty: calibrated.difficulty, delta: calibrated.difficulty - itemStat.difficulty, correct: graded.correct };
+          next.state = applyAttempt(row.state, {
+            itemId: cur.itemId, skills: item.skills, correct: graded.correct, score: graded.score, hintsUsed: cur.hints, at: now,
+            difficulty: itemStat.difficulty, remediates: cur.remediates ?? undefined,
+          }, cfg);
+          next.answered = row.answered + 1;
+          writes.scores = { rows: this.scoreRows(actor, a, cache, next, now), upsert: outboxUpsertSql, notify: notifySql };
+        }
+        const attempt: AttemptRow = {
+          tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId: cur.itemId, seed: cur.seed,
+          skills: item.skills, kind: 'answer', tryNumber, counted, response, correct: graded.correct, score: graded.score, hintsUsed: cur.hints,
+          timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: itemStat.difficulty, remediates: cur.remediates,
+          submissionId: input.submission_id, result, answeredAt: new Date(now),
+        };
+        let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
+        return {
+          write: async () => (outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes)) !== 'conflict',
+          // A duplicate raced in from another request: show its result on the row as it was.
+          show: () => this.render(a, cache, outcome === 'recorded' ? next : row, { result }),
+        };
+      },
+      read,
+    );
   }
 
   /** The student studied a worked example: recorded in the log and the model, then practice goes on. */
   async studied(actor: Actor, itemId: string, seed: number): Promise<PracticeView> {
-    return this.withLearner(actor, async (tx, a, cache, row) => {
+    return this.step(actor, async (a, cache, row, key) => {
       const cur = row.current;
-      if (cur && cur.kind === 'worked_example' && !cur.finished && cur.itemId === itemId && cur.seed === seed) {
-        const item = this.concrete(cache, cur.itemId, cur.seed);
-        const now = this.now();
-        await appendAttempt(tx, {
-          tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId, seed, skills: item.skills,
-          kind: 'worked_example', tryNumber: 1, counted: true, response: null, correct: false, score: 0, hintsUsed: 0,
-          timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: null, remediates: cur.remediates, submissionId: cur.submissionId,
-          result: { studied: true }, answeredAt: new Date(now),
-        });
-        row.state = applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, this.config(a, cache));
-        row.current = await this.choose(tx, actor, a, cache, row);
-        await saveLearner(tx, actor.tenantId, a.resourceLinkId, actor.userId, row);
-      }
-      return this.render(a, cache, row);
+      if (!(cur && cur.kind === 'worked_example' && !cur.finished && cur.itemId === itemId && cur.seed === seed)) return { view: this.render(a, cache, row) };
+      const item = this.concrete(cache, cur.itemId, cur.seed);
+      const now = this.now();
+      const attempt: AttemptRow = {
+        tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId, seed, skills: item.skills,
+        kind: 'worked_example', tryNumber: 1, counted: true, response: null, correct: false, score: 0, hintsUsed: 0,
+        timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: null, remediates: cur.remediates, submissionId: cur.submissionId,
+        result: { studied: true }, answeredAt: new Date(now),
+      };
+      const next: VersionedLearner = { ...row, state: applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, this.config(a, cache)) };
+      next.current = await this.choose(actor, a, cache, next);
+      let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
+      return {
+        write: async () => (outcome = await recordSubmission(this.deps.pool, key, next, attempt)) !== 'conflict',
+        show: () => this.render(a, cache, outcome === 'recorded' ? next : row),
+      };
     });
   }
 
-  /** Queues the LMS score for this student (same transaction as the attempt). */
-  private async queueGrade(tx: Tx, actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, now: number): Promise<void> {
+  /** The LMS score rows for this student's new state (written in the answer's statement). */
+  private scoreRows(actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, now: number): OutboxRow[] {
     const progress = this.progress(row.state, a, cache);
     const skills = progress.skills.map((s) => ({ skillId: s.id, name: s.name, mastery: Math.min(1, Math.max(0, s.mastery)) }));
     const g = defaultGrade({ skills, threshold: a.threshold, points: a.points, answered: row.answered });
-    await enqueueScore(tx, {
+    return outboxRows({
       tenantId: actor.tenantId,
       userId: actor.userId,
       resourceLinkId: a.resourceLinkId,

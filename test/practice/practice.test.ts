@@ -117,6 +117,27 @@ describe('student practice loop', function () {
     expect(state.answered).to.equal(1);
   });
 
+  it('counts a burst of simultaneous identical submits once, and every one of them shows the same verdict', async () => {
+    const l = await launch(srv, { user: 'sandbox-student-1', flavor: 'schoology' });
+    const s = new Student(srv, l.browser, l.ltik);
+    await s.open();
+    const tenant = (await srv.db.pool.query(`SELECT tenant_id FROM learner_states WHERE user_id = 'sandbox-student-1' ORDER BY updated_at DESC LIMIT 1`)).rows[0].tenant_id;
+    const item = concrete(pack, s.itemId!, s.seed);
+    const body = new URLSearchParams([['ltik', s.ltik], ['submission_id', s.submissionId!], ['item_id', s.itemId!], ['seed', String(s.seed)]]);
+    for (const [k, v] of Object.entries(answerFields(item, correctResponse(item)))) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const pages = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const res = await s.browser.fetch(`${srv.url}/practice/answer`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+        return { status: res.status, verdict: (await res.text()).match(/data-correct="(true|false)"/)?.[1] };
+      }),
+    );
+    expect(pages.map((p) => p.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
+    expect(pages.map((p) => p.verdict)).to.deep.equal(['true', 'true', 'true', 'true', 'true', 'true']);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-1' AND tenant_id = $1`, [tenant])).to.equal(1);
+    const state = (await srv.db.pool.query(`SELECT answered FROM learner_states WHERE user_id = 'sandbox-student-1' AND tenant_id = $1`, [tenant])).rows[0];
+    expect(state.answered).to.equal(1);
+  });
+
   it('gives hints one at a time and records hint use with the answer', async () => {
     const s = await student('sandbox-student-4');
     const item = concrete(pack, s.itemId!, s.seed);
