@@ -135,6 +135,27 @@ export interface RenderOptions {
  * URLs and raw HTML are removed; math errors render as KaTeX's red source text rather than throwing.
  */
 export function renderMarkdown(source: string, options: RenderOptions = {}): string {
+  // Pages render the same short texts (skill names, feedback) over and over: reuse the result. Texts
+  // with media links depend on their media list and are rendered each time.
+  const memoKey = options.media?.length || source.length > MEMO_MAX_SOURCE ? undefined : (options.inline ? 'I' : 'B') + source;
+  if (memoKey !== undefined) {
+    const hit = rendered.get(memoKey);
+    if (hit !== undefined) return hit;
+  }
+  const html = render(source, options);
+  if (memoKey !== undefined) {
+    if (rendered.size >= MEMO_SIZE) rendered.delete(rendered.keys().next().value!);
+    rendered.set(memoKey, html);
+  }
+  return html;
+}
+
+/** Rendered texts kept (oldest dropped first), and the longest source worth keeping. */
+const MEMO_SIZE = 5_000;
+const MEMO_MAX_SOURCE = 2_000;
+const rendered = new Map<string, string>();
+
+function render(source: string, options: RenderOptions): string {
   let text = source.replace(/[\uE000\uE001]/g, '');
   if (options.media?.length) {
     const urls = new Map(options.media.map((m) => [m.id, m.url]));

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export interface Queryable {
-  query<R extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = any>(text: string | pg.QueryConfig, params?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 /** A client inside an open transaction; functions that need one say so by taking a Tx. */
 export type Tx = pg.PoolClient & { readonly __tx: true };

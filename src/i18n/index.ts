@@ -23,23 +23,28 @@ export function languageOf(locale: string | undefined): Language {
 }
 
 const translators = new Map<Language, TFunction>();
+/** Translated strings kept per language (oldest dropped first). */
+const MEMO_SIZE = 5_000;
 
 /**
- * A translator for one language (values are escaped by the EJS templates, not here). Lookups without
- * options (most of a page) are memoised per language: the resources never change while running.
+ * A translator for one language (values are escaped by the EJS templates, not here). Results are
+ * memoised per language and options: the resources never change while running.
  */
 export function translator(locale: string | undefined): TFunction {
   const lang = languageOf(locale);
   let t = translators.get(lang);
   if (!t) {
     const fixed = i18n.getFixedT(lang) as unknown as (key: unknown, options?: unknown) => string;
-    const plain = new Map<string, string>();
+    const done = new Map<string, string>();
     t = ((key: unknown, options?: unknown) => {
-      if (options !== undefined || typeof key !== 'string') return fixed(key, options);
-      let v = plain.get(key);
+      if (typeof key !== 'string') return fixed(key, options);
+      // Options are small objects of strings and numbers (interpolation, count): part of the memo key.
+      const k = options === undefined ? key : `${key}\u0000${JSON.stringify(options)}`;
+      let v = done.get(k);
       if (v === undefined) {
-        v = fixed(key);
-        plain.set(key, v);
+        v = fixed(key, options);
+        if (done.size >= MEMO_SIZE) done.delete(done.keys().next().value!);
+        done.set(k, v);
       }
       return v;
     }) as unknown as TFunction;

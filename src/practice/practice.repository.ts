@@ -97,20 +97,22 @@ const toLearner = (r: LearnerDbRow): VersionedLearner => ({ state: r.state, curr
 
 /** The learner row of (tenant, assignment, user), or null. No lock: writes check the version instead. */
 export async function readLearner(db: Queryable, k: LearnerKey): Promise<VersionedLearner | null> {
-  const { rows } = await db.query<LearnerDbRow>(
-    'SELECT state, current, answered, version FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3',
-    [k.tenantId, k.resourceLinkId, k.userId],
-  );
+  const { rows } = await db.query<LearnerDbRow>({
+    name: 'practice-read-learner',
+    text: 'SELECT state, current, answered, version FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3',
+    values: [k.tenantId, k.resourceLinkId, k.userId],
+  });
   return rows[0] ? toLearner(rows[0]) : null;
 }
 
 /** Creates the learner row if it is missing and returns the stored one. */
 export async function createLearner(db: Queryable, k: LearnerKey, fresh: LearnerState): Promise<VersionedLearner> {
-  const { rows } = await db.query<LearnerDbRow>(
-    `INSERT INTO learner_states(tenant_id, resource_link_id, user_id, state) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING
+  const { rows } = await db.query<LearnerDbRow>({
+    name: 'practice-create-learner',
+    text: `INSERT INTO learner_states(tenant_id, resource_link_id, user_id, state) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING
      RETURNING state, current, answered, version`,
-    [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(fresh)],
-  );
+    values: [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(fresh)],
+  });
   if (rows[0]) return toLearner(rows[0]);
   const again = await readLearner(db, k);
   if (!again) throw new Error('learner row vanished while being created');
@@ -119,11 +121,12 @@ export async function createLearner(db: Queryable, k: LearnerKey, fresh: Learner
 
 /** Writes the learner row if nobody else wrote it since it was read at `row.version`; false on a conflict. */
 export async function updateLearner(db: Queryable, k: LearnerKey, row: VersionedLearner): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE learner_states SET state = $4, current = $5, answered = $6, version = version + 1, updated_at = now()
+  const { rowCount } = await db.query({
+    name: 'practice-update-learner',
+    text: `UPDATE learner_states SET state = $4, current = $5, answered = $6, version = version + 1, updated_at = now()
      WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND version = $7`,
-    [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(row.state), row.current ? JSON.stringify(row.current) : null, row.answered, row.version],
-  );
+    values: [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(row.state), row.current ? JSON.stringify(row.current) : null, row.answered, row.version],
+  });
   return rowCount === 1;
 }
 
@@ -138,15 +141,16 @@ export async function readForAnswer(
   packId: string,
   itemId: string,
 ): Promise<{ learner: VersionedLearner | null; seen: { resourceLinkId: string; result: unknown } | null; stat: { difficulty: number; answers: number } | undefined }> {
-  const { rows } = await db.query<LearnerDbRow & { has_learner: boolean; seen_link: string | null; seen_result: unknown; difficulty: number | null; item_answers: number | null }>(
-    `SELECT l.tenant_id IS NOT NULL AS has_learner, l.state, l.current, l.answered, l.version,
+  const { rows } = await db.query<LearnerDbRow & { has_learner: boolean; seen_link: string | null; seen_result: unknown; difficulty: number | null; item_answers: number | null }>({
+    name: 'practice-read-answer',
+    text: `SELECT l.tenant_id IS NOT NULL AS has_learner, l.state, l.current, l.answered, l.version,
             s.resource_link_id AS seen_link, s.result AS seen_result, i.difficulty, i.answers AS item_answers
      FROM (SELECT 1) AS one
      LEFT JOIN learner_states l ON l.tenant_id = $1 AND l.resource_link_id = $2 AND l.user_id = $3
      LEFT JOIN attempts s ON s.tenant_id = $1 AND s.user_id = $3 AND s.submission_id = $4
      LEFT JOIN item_stats i ON i.tenant_id = $1 AND i.pack_id = $5 AND i.item_id = $6`,
-    [k.tenantId, k.resourceLinkId, k.userId, submissionId, packId, itemId],
-  );
+    values: [k.tenantId, k.resourceLinkId, k.userId, submissionId, packId, itemId],
+  });
   const r = rows[0];
   return {
     learner: r.has_learner ? toLearner(r) : null,
@@ -234,11 +238,13 @@ export async function recordSubmission(db: Queryable, k: LearnerKey, learner: Ve
     ctes.push(`ob AS (${extra.scores.upsert(`$${params.length}`, ' CROSS JOIN att')})`, extra.scores.notify('ob'));
     notified = '(SELECT count(*) FROM notified)';
   }
-  const { rows } = await db.query<{ locked: number; inserted: number }>(
-    `WITH ${ctes.join(',\n')}
+  const { rows } = await db.query<{ locked: number; inserted: number }>({
+    // Named, so each pooled connection parses and plans this statement once (three shapes at most).
+    name: `practice-record-${extra.itemStat ? 's' : ''}${extra.scores?.rows.length ? 'o' : ''}`,
+    text: `WITH ${ctes.join(',\n')}
      SELECT (SELECT count(*) FROM ok)::int AS locked, (SELECT count(*) FROM att)::int AS inserted, ${notified}::int AS notified`,
-    params,
-  );
+    values: params,
+  });
   if (!rows[0].locked) return 'conflict';
   return rows[0].inserted ? 'recorded' : 'duplicate';
 }

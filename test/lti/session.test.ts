@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import crypto from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Actor } from '../../src/lti/actor.js';
+import { SessionTokens } from '../../src/lti/session.js';
+
+const actor: Actor = { tenantId: 't1', platformId: 'p1', userId: 'u1', roles: ['student'], role: 'student', locale: 'en', resourceLinkId: 'l1', frameOrigins: ['https://lms.example'] };
+
+/** The session token is checked on every request; the verified-token cache must not weaken any check. */
+describe('session tokens (ltik)', () => {
+  const key = crypto.randomBytes(32);
+  const sessions = () => new SessionTokens(key, 60, 'https://tool.example');
+  const refusal = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (err) {
+      return (err as { status?: number; message: string });
+    }
+    throw new Error('the token was accepted');
+  };
+
+  it('accepts its own token, again and again, with the actor it carries', async () => {
+    const s = sessions();
+    const token = await s.issue(actor);
+    expect((await s.verifyWithAge(token)).actor).to.deep.equal(actor);
+    expect((await s.verifyWithAge(token)).actor).to.deep.equal(actor);
+  });
+
+  it('refuses a token whose payload was edited after a valid one was used', async () => {
+    const s = sessions();
+    const token = await s.issue(actor);
+    await s.verify(token);
+    const [h, p, sig] = token.split('.');
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    payload.a.userId = 'someone-else';
+    payload.a.roles = ['instructor'];
+    const forged = [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), sig].join('.');
+    expect((await refusal(s.verify(forged))).status).to.equal(401);
+  });
+
+  it('refuses a token signed with another key, an alg=none token and a truncated signature', async () => {
+    const s = sessions();
+    const token = await s.issue(actor);
+    await s.verify(token);
+    const other = await new SessionTokens(crypto.randomBytes(32), 60, 'https://tool.example').issue(actor);
+    expect((await refusal(s.verify(other))).status).to.equal(401);
+    const [, p] = token.split('.');
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'ltik' })).toString('base64url')}.${p}.`;
+    expect((await refusal(s.verify(none))).status).to.equal(401);
+    expect((await refusal(s.verify(token.slice(0, -2)))).status).to.equal(401);
+  });
+
+  it('refuses a token for another audience or issuer even with the right key', async () => {
+    const s = sessions();
+    const wrongAud = await new SignJWT({ a: actor }).setProtectedHeader({ alg: 'HS256', typ: 'ltik' }).setIssuer('https://tool.example').setAudience('other').setIssuedAt().setExpirationTime('5m').sign(key);
+    const wrongIss = await new SignJWT({ a: actor }).setProtectedHeader({ alg: 'HS256', typ: 'ltik' }).setIssuer('https://evil.example').setAudience('mastery-session').setIssuedAt().setExpirationTime('5m').sign(key);
+    expect((await refusal(s.verify(wrongAud))).status).to.equal(401);
+    expect((await refusal(s.verify(wrongIss))).status).to.equal(401);
+  });
+
+  it('refuses a token once it has expired, even though it was verified (and remembered) before', async () => {
+    const s = sessions();
+    const token = await s.issue(actor);
+    await s.verify(token);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 61 * 60_000;
+    try {
+      const err = await refusal(s.verify(token));
+      expect(err.status).to.equal(401);
+      expect(err.message).to.match(/expired/);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('tells the age of a token so pages re-sign only tokens older than a minute', async () => {
+    const s = sessions();
+    const token = await s.issue(actor);
+    expect((await s.verifyWithAge(token)).ageSeconds).to.be.at.most(1);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 90_000;
+    try {
+      expect((await s.verifyWithAge(token)).ageSeconds).to.be.within(89, 91);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
