@@ -398,7 +398,7 @@ async function main(): Promise<void> {
         const item = concrete(itemId, Number(seed));
         const right = s.rng() < RIGHT;
         const response = right ? correctResponse(item) : (distractorResponses(item)[0] ?? '__definitely wrong__');
-        const fields: [string, string][] = [['submission_id', submission], ['item_id', itemId], ['seed', seed]];
+        const fields: [string, string][] = [['submission_id', submission], ['item_id', itemId], ['seed', seed], ['shown_at', field(html, 'shown_at') ?? '']];
         if (item.type === 'ordering') (response as readonly string[]).forEach((id, i) => fields.push([`order_${id}`, String(i + 1)]));
         else for (const r of typeof response === 'string' ? [response] : [...(response as readonly string[])]) fields.push(['response', r]);
         const t0 = performance.now();

@@ -31,6 +31,7 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
     itemId: cur.itemId,
     seed: cur.seed,
     submissionId: cur.submissionId,
+    shownAt: view.shownAt,
     hints,
     moreHints: cur.hints < student.hintCount,
     finished,

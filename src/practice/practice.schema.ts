@@ -19,6 +19,8 @@ export const answerSchema = z.object({
   item_id: z.string().min(1).max(200),
   seed: z.coerce.number().int().min(0).max(2 ** 32),
   response: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(50)]).optional(),
+  /** When the page showing the question was made (ms since the epoch), for the time on question. */
+  shown_at: z.coerce.number().int().min(0).optional().catch(undefined),
 });
 export type AnswerInput = z.infer<typeof answerSchema>;
 

@@ -75,6 +75,8 @@ export type PracticeView =
       /** Memoises rendering of this item instance (the pack's content is immutable while cached). */
       memo: <T>(key: string, make: () => T) => T;
       notice?: string;
+      /** When this page was made (ms); the answer form sends it back to time the question as shown. */
+      shownAt: number;
     };
 
 /** The stored outcome of one submission, replayed as is when the same submission comes again. */
@@ -87,6 +89,9 @@ export interface SubmissionResult {
   finished: boolean;
   itemId: string;
   seed: number;
+  /** Why the question was chosen and how many hints were open (to show a replay as it was). */
+  reason?: CurrentQuestion['reason'];
+  hints?: number;
 }
 
 interface PackCache {
@@ -335,7 +340,24 @@ export class PracticeService {
       return v;
     };
     const item = memo('item', () => this.concrete(cache, row.current!.itemId, row.current!.seed));
-    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, memo, ...extra };
+    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, memo, shownAt: this.now(), ...extra };
+  }
+
+  /**
+   * A recorded submission shown again (double click, retry, replayed form): its stored result on the
+   * question it answered, even when the student has moved on to the next question since.
+   */
+  private replay(a: Assignment, cache: PackCache, row: LearnerRow, result: SubmissionResult): PracticeView {
+    const cur = row.current;
+    const shown: CurrentQuestion =
+      cur && cur.itemId === result.itemId && cur.seed === result.seed
+        ? { ...cur, tries: Math.max(cur.tries, result.tries), finished: cur.finished || result.finished }
+        : {
+            kind: 'question', itemId: result.itemId, seed: result.seed, skill: null, remediates: null, servedAt: 0,
+            reason: result.reason ?? cur?.reason ?? { code: 'practice_at_level', skill: null, related: [] },
+            hints: result.hints ?? 0, tries: result.tries, finished: result.finished, submissionId: crypto.randomUUID(),
+          };
+    return this.render(a, cache, { ...row, current: shown }, { result });
   }
 
   /**
@@ -390,7 +412,7 @@ export class PracticeService {
       async (a, cache, row, key) => {
         if (seen) {
           if (seen.resourceLinkId !== a.resourceLinkId) throw forbidden('This answer belongs to another activity.');
-          return { view: this.render(a, cache, row, { result: seen.result as SubmissionResult }) };
+          return { view: this.replay(a, cache, row, seen.result as SubmissionResult) };
         }
         const cur = row.current;
         if (!cur || cur.finished || cur.kind !== 'question' || cur.itemId !== input.item_id || cur.seed !== input.seed) {
@@ -405,11 +427,14 @@ export class PracticeService {
         const now = this.now();
         const tryNumber = cur.tries + 1;
         const finished = graded.correct || tryNumber >= MAX_TRIES;
-        const result: SubmissionResult = { correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed };
+        const result: SubmissionResult = {
+          correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed, reason: cur.reason, hints: cur.hints,
+        };
         const cfg = this.config(a, cache);
         const itemStat = stat ?? { difficulty: item.difficulty ?? 0, answers: 0 };
         const counted = tryNumber === 1;
-        const next: VersionedLearner = { ...row, current: { ...cur, tries: tryNumber, finished, submissionId: crypto.randomUUID() } };
+        const shown: CurrentQuestion = { ...cur, tries: tryNumber, finished, submissionId: crypto.randomUUID() };
+        const next: VersionedLearner = { ...row, current: shown };
         const writes: SubmissionWrites = {};
         if (counted) {
           const pKnown = item.skills.map((s) => knownAt(skillState(row.state, s, cfg), now, cfg));
@@ -423,17 +448,21 @@ export class PracticeService {
           next.answered = row.answered + 1;
           writes.scores = { rows: this.scoreRows(actor, a, cache, next, now), upsert: outboxUpsertSql, notify: notifySql };
         }
+        // A finished question's successor is chosen now, on the new state, and stored with the answer:
+        // "Next" is then one read and no write. (null: every skill mastered, the done page.)
+        if (finished) next.current = await this.choose(actor, a, cache, next);
         const attempt: AttemptRow = {
           tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId: cur.itemId, seed: cur.seed,
           skills: item.skills, kind: 'answer', tryNumber, counted, response, correct: graded.correct, score: graded.score, hintsUsed: cur.hints,
-          timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: itemStat.difficulty, remediates: cur.remediates,
+          timeMs: Math.max(0, Math.min(now - shownSince(cur.servedAt, input.shown_at, now), 3_600_000)), difficulty: itemStat.difficulty, remediates: cur.remediates,
           submissionId: input.submission_id, result, answeredAt: new Date(now),
         };
         let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
         return {
           write: async () => (outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes)) !== 'conflict',
-          // A duplicate raced in from another request: show its result on the row as it was.
-          show: () => this.render(a, cache, outcome === 'recorded' ? next : row, { result }),
+          // The page shows the answered question with its feedback; a duplicate that raced in from another
+          // request is shown as a replay.
+          show: () => (outcome === 'recorded' ? this.render(a, cache, { ...next, current: shown }, { result }) : this.replay(a, cache, row, result)),
         };
       },
       read,
@@ -502,6 +531,15 @@ export class PracticeService {
       }),
     };
   }
+}
+
+/**
+ * Since when the student saw the question: the moment the page showing it was made (sent back by the
+ * form), if it is plausible (not before the question was chosen, not in the future); else when chosen.
+ * A question chosen in advance (with the previous answer) is timed from when it was shown.
+ */
+export function shownSince(servedAt: number, shownAt: number | undefined, now: number): number {
+  return shownAt !== undefined && shownAt >= servedAt && shownAt <= now ? shownAt : servedAt;
 }
 
 /** Turns the answer form into the response grading expects (ordering items post `order_<id>` positions). */

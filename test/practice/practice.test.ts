@@ -138,6 +138,48 @@ describe('student practice loop', function () {
     expect(state.answered).to.equal(1);
   });
 
+  it('chooses the next question with the finishing answer, so "Next" only reads; a replay still shows the answered question', async () => {
+    const since = new Date();
+    const l = await launch(srv, { user: 'sandbox-student-2', flavor: 'moodle' });
+    const s = new Student(srv, l.browser, l.ltik);
+    await s.open();
+    const first = { itemId: s.itemId!, seed: s.seed, submissionId: s.submissionId! };
+    const item = concrete(pack, first.itemId, first.seed);
+    const fields = { submission_id: first.submissionId, item_id: first.itemId, seed: String(first.seed), ...answerFields(item, correctResponse(item)) };
+    await s.post('/practice/answer', fields);
+    expect(s.verdict).to.equal('true');
+    expect(s.html).to.contain(`data-item="${first.itemId}"`);
+    const tenant = (await srv.db.pool.query(`SELECT tenant_id FROM learner_states WHERE user_id = 'sandbox-student-2' ORDER BY updated_at DESC LIMIT 1`)).rows[0].tenant_id;
+    const stored = async () => (await srv.db.pool.query(`SELECT current, version FROM learner_states WHERE user_id = 'sandbox-student-2' AND tenant_id = $1`, [tenant])).rows[0];
+    const before = await stored();
+    expect(before.current.finished).to.equal(false);
+    expect(before.current.tries).to.equal(0);
+    await s.post('/practice/next', {});
+    expect(s.html).to.contain('data-testid="submit"');
+    expect(s.itemId).to.equal(before.current.itemId);
+    expect((await stored()).version).to.equal(before.version);
+    // The same answer form again, after moving on: the answered question and its verdict, counted once.
+    await s.post('/practice/answer', fields);
+    expect(s.verdict).to.equal('true');
+    expect(s.html).to.contain(`data-item="${first.itemId}"`);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-2' AND tenant_id = $1 AND submission_id = $2`, [tenant, first.submissionId])).to.equal(1);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-2' AND tenant_id = $1 AND answered_at >= $2`, [tenant, since])).to.equal(1);
+  });
+
+  it('times a question from when its page was shown, ignoring an implausible shown_at', async () => {
+    const { shownSince } = await import('../../src/practice/practice.service.js');
+    expect(shownSince(1_000, 5_000, 9_000)).to.equal(5_000);
+    expect(shownSince(1_000, undefined, 9_000)).to.equal(1_000);
+    expect(shownSince(1_000, 500, 9_000)).to.equal(1_000);
+    expect(shownSince(1_000, 10_000, 9_000)).to.equal(1_000);
+    const s = await student('sandbox-student-3');
+    expect(s.field('shown_at')).to.match(/^\d+$/);
+    const item = concrete(pack, s.itemId!, s.seed);
+    await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), shown_at: String(Date.now() + 3_600_000), ...answerFields(item, correctResponse(item)) });
+    const row = (await srv.db.pool.query(`SELECT time_ms FROM attempts WHERE user_id = 'sandbox-student-3' ORDER BY id DESC LIMIT 1`)).rows[0];
+    expect(row.time_ms).to.be.within(0, 3_600_000);
+  });
+
   it('gives hints one at a time and records hint use with the answer', async () => {
     const s = await student('sandbox-student-4');
     const item = concrete(pack, s.itemId!, s.seed);
