@@ -12,9 +12,13 @@
  * generator runs in this process, so it shares an event loop with neither server. Students are launched
  * before any timing: each one is a full OIDC login through the sandbox with an id_token signed by the
  * sandbox key for a distinct `sub` (the sandbox's own demo users are only four). Then every student loops:
- * answer the question on screen (about 3 in 4 right), and POST /practice/next when the question is
- * finished. Only answers are counted and timed; the /next round trips are part of the wall time (and are
- * reported separately). Prints a table and, as the very last line, one JSON object. Tokens are never printed.
+ * answer the question on screen (about 3 in 4 right, sending back every field of the form as a browser
+ * does), and POST /practice/next when the question is finished. A student who masters everything is
+ * replaced by a fresh one. Only answers are counted and timed; the /next round trips are part of the wall
+ * time (and are reported separately). The closed-loop phases (50 and 200 students, no think time) measure
+ * saturation; the paced phase (200 students thinking ~1 s before each step) measures latency under a
+ * heavy load that does not saturate the machine. Prints a table and, as the very last line, one JSON
+ * object. Tokens are never printed.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -32,7 +36,11 @@ const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
 const LEVELS = [50, 200] as const;
-const STUDENTS = Math.max(...LEVELS);
+const CONCURRENCY = Math.max(...LEVELS);
+/** Students launched before timing; one who reaches "done" is replaced by the next fresh one. */
+const STUDENTS = int(process.env.BENCH_STUDENTS, 700);
+/** Mean think time (s) of the paced phase: each student waits this long (exponential) before each step. */
+const THINK_S = 1;
 const WORKER = process.env.BENCH_WORKER === 'in-process' ? 'in-process' : 'off';
 const POOL_SIZE = 10;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -234,7 +242,7 @@ async function stopChild(child: Child | undefined): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // The load generator: keep-alive node:http agent, form posts, the page parsed with a few regexes.
 
-let agent = new http.Agent({ keepAlive: true, maxSockets: STUDENTS });
+let agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
 function post(url: URL, form: URLSearchParams): Promise<{ status: number; body: string }> {
   const body = form.toString();
@@ -270,8 +278,11 @@ function decodeEntities(s: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&amp;/g, '&');
 }
+const fieldPatterns = new Map<string, RegExp>();
 const field = (html: string, name: string): string | undefined => {
-  const m = html.match(new RegExp(`name="${name}" value="([^"]*)"`));
+  let re = fieldPatterns.get(name);
+  if (!re) fieldPatterns.set(name, (re = new RegExp(`name="${name}" value="([^"]*)"`)));
+  const m = html.match(re);
   return m ? decodeEntities(m[1]) : undefined;
 };
 
@@ -289,6 +300,7 @@ interface PhaseStats {
   answers: number[];
   nexts: number[];
   errors: Map<string, number>;
+  /** Students who reached "done" (each replaced by a fresh student). */
   done: number;
   wallMs: number;
 }
@@ -387,6 +399,9 @@ async function main(): Promise<void> {
       );
     }
     const openS = (performance.now() - tOpen) / 1000;
+    /** Fresh students, handed out in order; a phase's slot takes the next one when its student is done. */
+    let fresh = 0;
+    const take = (): Student | undefined => students[fresh++];
 
     /** One step of a student: answer (timed, counted) or move on. */
     const step = async (s: Student, st: PhaseStats): Promise<void> => {
@@ -418,13 +433,21 @@ async function main(): Promise<void> {
       }
     };
 
-    const runStudents = async (n: number, seconds: number): Promise<PhaseStats> => {
+    /** n concurrent students for `seconds`; with thinkS, each waits a random (exponential) think time before each step. */
+    const runStudents = async (n: number, seconds: number, thinkS = 0): Promise<PhaseStats> => {
       const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, wallMs: 0 };
       const start = performance.now();
       const end = start + seconds * 1000;
+      let starved = false;
       await Promise.all(
-        students.slice(0, n).map(async (s) => {
-          while (!s.done && performance.now() < end) {
+        Array.from({ length: n }, async () => {
+          let s = take();
+          while (s && performance.now() < end) {
+            if (thinkS) {
+              const wait = -Math.log(1 - s.rng()) * thinkS * 1000;
+              if (performance.now() + wait >= end) break;
+              await new Promise((r) => setTimeout(r, wait));
+            }
             try {
               await step(s, st);
             } catch (err) {
@@ -432,9 +455,14 @@ async function main(): Promise<void> {
               st.errors.set(why, (st.errors.get(why) ?? 0) + 1);
               await send(s, '/practice', []).catch(() => undefined);
             }
+            if (s.done) {
+              s = take();
+              if (!s) starved = true;
+            }
           }
         }),
       );
+      if (starved) throw new Error(`ran out of fresh students (${STUDENTS}); raise BENCH_STUDENTS`);
       st.wallMs = performance.now() - start;
       return st;
     };
@@ -482,6 +510,11 @@ async function main(): Promise<void> {
       const st = await runStudents(conc, PHASE_S);
       results.push({ name: 'mastery answer', conc, st, cpuMs: (await childCpuMs(app)) - c0 });
     }
+    {
+      const c0 = await childCpuMs(app);
+      const st = await runStudents(CONCURRENCY, PHASE_S, THINK_S);
+      results.push({ name: `paced answer (${THINK_S} s think)`, conc: CONCURRENCY, st, cpuMs: (await childCpuMs(app)) - c0 });
+    }
     for (const conc of LEVELS) {
       const c0 = await childCpuMs(base);
       const st = await runBaseline(conc, PHASE_S);
@@ -514,19 +547,22 @@ async function main(): Promise<void> {
     };
     table([
       ['what', 'concurrent', 'count', 'errors', 'per s', 'p50 ms', 'p99 ms', '/next count', '/next p50', '/next p99', 'server CPU ms/req'],
-      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('mastery') ? String(r.st.nexts.length) : '-', r.name.startsWith('mastery') ? f2(r.nextP50) : '-', r.name.startsWith('mastery') ? f2(r.nextP99) : '-', f2(r.cpuPer)]),
+      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('baseline') ? '-' : String(r.st.nexts.length), r.name.startsWith('baseline') ? '-' : f2(r.nextP50), r.name.startsWith('baseline') ? '-' : f2(r.nextP99), f2(r.cpuPer)]),
     ]);
     for (const r of fig) {
       for (const [why, k] of r.st.errors) out(`  ${r.name} @${r.conc} error x${k}: ${why}`);
-      if (r.st.done) out(`  ${r.name} @${r.conc}: ${r.st.done} students reached "done" and stopped`);
+      if (r.st.done) out(`  ${r.name} @${r.conc}: ${r.st.done} students reached "done" and were replaced by fresh ones`);
     }
     const m = (c: number) => fig.find((r) => r.name.startsWith('mastery') && r.conc === c)!;
     const bl = (c: number) => fig.find((r) => r.name.startsWith('baseline') && r.conc === c)!;
+    const paced = fig.find((r) => r.name.startsWith('paced'))!;
     const ratio = m(200).perS / bl(200).perS;
     out('');
     out(`ratio (mastery answers/s / baseline inserts/s at 200 concurrent): ${f2(ratio)}   (at 50: ${f2(m(50).perS / bl(50).perS)})`);
     const met = [m(200).perS >= 1000 && m(50).perS >= 1000, m(200).p99 < 50, ratio >= 0.5];
     out(`target: >= 1,000 answers/s ${met[0] ? 'met' : 'NOT met'}; p99 < 50 ms at 200 ${met[1] ? 'met' : 'NOT met'}; ratio >= 0.5 ${met[2] ? 'met' : 'NOT met'}`);
+    out(`paced: ${CONCURRENCY} students who each think ${THINK_S} s on average (exponential) before every step: latency at a heavy but`);
+    out(`not saturating load (${f1(paced.perS)} answers/s). The closed-loop rows have no think time: there p50 ~ concurrency / throughput.`);
     out('server CPU ms/req: CPU time of the server process per request it served (answers and /next); PostgreSQL and the');
     out('load generator not included.');
     out(`machine load average (1 min) ${f1(loadBefore)} before the measured phases, ${f1(loadAfter)} after, on ${os.cpus().length} CPUs`);
@@ -545,6 +581,11 @@ async function main(): Promise<void> {
         baseline_inserts_per_s_200: round(bl(200).perS, 1),
         baseline_p99_ms_200: round(bl(200).p99, 2),
         ratio_vs_baseline: round(ratio, 2),
+        paced_think_s: THINK_S,
+        answers_per_s_200_paced: round(paced.perS, 1),
+        p50_ms_200_paced: round(paced.p50, 2),
+        p99_ms_200_paced: round(paced.p99, 2),
+        server_cpu_ms_per_request_200: round(m(200).cpuPer, 3),
       }),
     );
   } finally {

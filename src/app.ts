@@ -44,6 +44,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
+  // Compiled templates without line-number bookkeeping outside development (errors still reach the
+  // error handler; only EJS's line-annotated messages are lost).
+  if (app.get('env') !== 'development') app.set('view options', { compileDebug: false });
   app.use(cspNonce);
   app.use(
     securityHeaders((res) => {
