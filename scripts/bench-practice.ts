@@ -5,7 +5,8 @@
  *
  *   npm run bench:practice        (BENCH_SECONDS per measured phase, default 12; BENCH_WORKER=in-process
  *                                   runs the grade worker in the app process, default off;
- *                                   BENCH_CPU_PROF=DIR writes CPU profiles of the server processes)
+ *                                   BENCH_CPU_PROF=DIR writes a CPU profile of the Mastery process over the
+ *                                   closed-loop 200-student phase only, as DIR/mastery-200.cpuprofile)
  *
  * One embedded PostgreSQL (temp dir, random port). Mastery (NODE_ENV=production settings, SANDBOX=1, logs
  * silent) runs in a child process; the baseline express app runs in another child process; the load
@@ -57,6 +58,7 @@ interface ChildConfig {
 }
 type ChildMessage =
   | { type: 'ready'; url: string }
+  | { type: 'profiling' }
   | { type: 'launched'; ltiks: string[] }
   | { type: 'error'; message: string }
   | { type: 'cpu'; ms: number };
@@ -84,6 +86,26 @@ function onStop(stop: () => Promise<void>, extra?: (m: { type?: string; n?: numb
     } else extra?.(m);
   });
   process.on('disconnect', go);
+}
+
+/** Starts or stops (and writes) a CPU profile of this process (BENCH_CPU_PROF). */
+let inspectorSession: import('node:inspector/promises').Session | undefined;
+async function profile(start: boolean): Promise<void> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return;
+  const inspector = await import('node:inspector/promises');
+  if (start) {
+    inspectorSession = new inspector.Session();
+    inspectorSession.connect();
+    await inspectorSession.post('Profiler.enable');
+    await inspectorSession.post('Profiler.start');
+    return;
+  }
+  if (!inspectorSession) return;
+  const { profile: p } = await inspectorSession.post('Profiler.stop');
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'mastery-200.cpuprofile'), JSON.stringify(p));
+  inspectorSession.disconnect();
 }
 
 /** Mastery as deployed, plus launching N distinct students through its sandbox (untimed). */
@@ -130,6 +152,10 @@ async function appChild(cfg: ChildConfig): Promise<void> {
       await fs.rm(dataDir, { recursive: true, force: true });
     },
     (m) => {
+      if (m?.type === 'profile-start' || m?.type === 'profile-stop') {
+        void profile(m.type === 'profile-start').then(() => send({ type: 'profiling' }));
+        return;
+      }
       if (m?.type !== 'launch') return;
       const n = m.n ?? 0;
       const ltiks: string[] = new Array(n);
@@ -182,7 +208,7 @@ function startChild(role: 'app' | 'baseline', cfg: ChildConfig, timeoutMs: numbe
   const proc = fork(fileURLToPath(import.meta.url), ['--child', role], {
     env: { ...process.env, NODE_ENV: 'production', BENCH_CHILD_CONFIG: JSON.stringify(cfg) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    execArgv: process.execArgv,
   });
   const child: Child = { proc, output: [] };
   const keep = (b: Buffer) => {
@@ -506,8 +532,11 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg()[0];
     const results: { name: string; conc: number; st: PhaseStats; cpuMs: number }[] = [];
     for (const conc of LEVELS) {
+      const prof = process.env.BENCH_CPU_PROF && conc === CONCURRENCY;
+      if (prof) await ask(app, { type: 'profile-start' }, 'profiling', 10_000);
       const c0 = await childCpuMs(app);
       const st = await runStudents(conc, PHASE_S);
+      if (prof) await ask(app, { type: 'profile-stop' }, 'profiling', 30_000);
       results.push({ name: 'mastery answer', conc, st, cpuMs: (await childCpuMs(app)) - c0 });
     }
     {

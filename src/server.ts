@@ -84,6 +84,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
       });
       r.delete('/admin/api/tenants/:tenantId/users/:userId', async (req, res) => {
         const deleted = await deleteUser(db.pool, String(req.params.tenantId), String(req.params.userId));
+        practice.forgetUser(String(req.params.tenantId), String(req.params.userId));
         log.info({ tenant: String(req.params.tenantId) }, 'user data deleted');
         res.json({ deleted });
       });

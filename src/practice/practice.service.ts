@@ -105,13 +105,21 @@ interface PackCache {
   /** Rendered views of items (per item, seed and purpose), valid as long as this pack entry. */
   rendered: Map<string, unknown>;
   /** The bank with calibrated difficulties, refreshed every few seconds (difficulty drifts slowly). */
-  calibrated?: { bank: PreparedBank; at: number };
+  calibrated?: { bank: PreparedBank; stats: Map<string, { difficulty: number; answers: number }>; at: number };
 }
 
 /** How long an assignment's settings are reused in process before being read again. */
 const ASSIGNMENT_CACHE_MS = 5_000;
 /** Seconds a calibrated bank is reused before item difficulties are read again. */
 const CALIBRATION_REFRESH_MS = 10_000;
+/**
+ * Learner rows this process read or wrote are reused this long. Every write still checks the row's
+ * version, so with several processes a reused row can at worst show a page that is one step behind
+ * (the next submit then re-reads); no answer is ever lost or counted twice.
+ */
+const LEARNER_CACHE_MS = 60_000;
+/** Learner rows kept (oldest used dropped first). */
+const LEARNER_CACHE_SIZE = 20_000;
 /** Times a step is tried when other requests of the same student keep writing first. */
 const MAX_WRITE_ATTEMPTS = 5;
 /** Rendered item views kept per pack entry. */
@@ -128,6 +136,8 @@ export class PracticeService {
   /** Assignments read recently (settings change rarely; a change reaches other processes within seconds). */
   private assignments = new Map<string, { assignment: Assignment; at: number }>();
   private demo: Promise<Pack> | undefined;
+  /** Recently used learner rows by tenant, assignment and user (see LEARNER_CACHE_MS). */
+  private learners = new Map<string, { row: VersionedLearner; at: number }>();
 
   constructor(private readonly deps: { pool: pg.Pool; log: Logger; now?: () => number }) {}
 
@@ -291,7 +301,7 @@ export class PracticeService {
           skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
         })
       : cache.bank;
-    cache.calibrated = { bank, at: now };
+    cache.calibrated = { bank, stats, at: now };
     return bank;
   }
 
@@ -303,27 +313,72 @@ export class PracticeService {
   }
 
   /**
-   * Runs one step of the loop against the learner row: `fn` gets the row as read (created when missing)
+   * Runs one step of the loop against the learner row: `fn` gets the row (recently used, read or created)
    * and either returns the view to show, or a changed row to write first. Writes are conditional on the
    * version read (optimistic concurrency: no transaction is held across round trips); when another
-   * request of the same student wrote in between, the step runs again on the fresh row.
+   * request of the same student wrote in between, the step runs again on a freshly read row.
    */
   private async step(
     actor: Actor,
-    fn: (a: Assignment, cache: PackCache, row: VersionedLearner, key: LearnerKey) => Promise<{ view: PracticeView } | { write: (() => Promise<boolean>) | VersionedLearner; show: () => PracticeView }>,
-    read?: (key: LearnerKey, a: Assignment) => Promise<VersionedLearner | null>,
+    fn: (a: Assignment, cache: PackCache, row: VersionedLearner, key: LearnerKey) => Promise<{ view: PracticeView } | { write: (() => Promise<WriteOutcome>) | VersionedLearner; show: () => PracticeView }>,
+    read?: (key: LearnerKey, a: Assignment, cache: PackCache, first: boolean) => Promise<VersionedLearner | null>,
   ): Promise<PracticeView> {
     const a = await this.assignment(actor);
     if (!a) return { kind: 'not_configured' };
     const cache = await this.pack(actor.tenantId, a.packId);
     const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId };
     for (let attempt = 1; ; attempt++) {
-      const row = (await (read ? read(key, a) : readLearner(this.deps.pool, key))) ?? (await createLearner(this.deps.pool, key, createState()));
+      const first = attempt === 1;
+      const known = first ? this.recall(key) : undefined;
+      const row = (read ? await read(key, a, cache, first) : known)
+        ?? (await readLearner(this.deps.pool, key))
+        ?? (await createLearner(this.deps.pool, key, createState()));
+      // A row served from memory keeps its age: the cache never outlives LEARNER_CACHE_MS since the last read or write.
+      if (row !== known) this.remember(key, row);
       const out = await fn(a, cache, row, key);
       if ('view' in out) return out.view;
-      const written = typeof out.write === 'function' ? await out.write() : await updateLearner(this.deps.pool, key, out.write);
-      if (written) return out.show();
+      let outcome: WriteOutcome;
+      if (typeof out.write === 'function') outcome = await out.write();
+      else outcome = (await updateLearner(this.deps.pool, key, out.write)) ? { written: out.write } : 'conflict';
+      if (outcome !== 'conflict') {
+        if (outcome === 'unchanged') this.forget(key);
+        else this.remember(key, { ...outcome.written, version: outcome.written.version + 1 });
+        return out.show();
+      }
+      this.forget(key);
       if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError('busy', 409, 'Your answer could not be saved because this activity is open in another tab. Please reload the page.');
+    }
+  }
+
+  private cacheKey(k: LearnerKey): string {
+    return `${k.tenantId}\u0000${k.resourceLinkId}\u0000${k.userId}`;
+  }
+
+  /** A learner row this process used recently, if still fresh. Never mutated: steps copy before changing. */
+  private recall(k: LearnerKey): VersionedLearner | undefined {
+    const hit = this.learners.get(this.cacheKey(k));
+    return hit && this.now() - hit.at < LEARNER_CACHE_MS ? hit.row : undefined;
+  }
+
+  private remember(k: LearnerKey, row: VersionedLearner): void {
+    const id = this.cacheKey(k);
+    const prev = this.learners.get(id);
+    // Keep a newer version read or written by a concurrent request of the same student.
+    if (prev && prev.row.version > row.version && this.now() - prev.at < LEARNER_CACHE_MS) return;
+    this.learners.delete(id);
+    if (this.learners.size >= LEARNER_CACHE_SIZE) this.learners.delete(this.learners.keys().next().value!);
+    this.learners.set(id, { row, at: this.now() });
+  }
+
+  private forget(k: LearnerKey): void {
+    this.learners.delete(this.cacheKey(k));
+  }
+
+  /** Drops every remembered row of one user of a tenant (after their data is deleted). */
+  forgetUser(tenantId: string, userId: string): void {
+    for (const id of [...this.learners.keys()]) {
+      const [t, , u] = id.split('\u0000');
+      if (t === tenantId && u === userId) this.learners.delete(id);
     }
   }
 
@@ -401,7 +456,19 @@ export class PracticeService {
     const input = parsed.data;
     let stat: { difficulty: number; answers: number } | undefined;
     let seen: { resourceLinkId: string; result: unknown } | null = null;
-    const read = async (key: LearnerKey, a: Assignment) => {
+    const read = async (key: LearnerKey, a: Assignment, cache: PackCache, first: boolean) => {
+      // Fast path: this process knows the row, and the form answers its current question with that
+      // question's own submission id, so it cannot have been recorded (recording renews the id and the
+      // version guards against other processes). The item's calibration comes from the bank (seconds old;
+      // the write applies the step as a delta).
+      const known = first ? this.recall(key) : undefined;
+      const cur = known?.current;
+      if (known && cur && !cur.finished && cur.kind === 'question' && cur.itemId === input.item_id && cur.seed === input.seed && cur.submissionId === input.submission_id) {
+        await this.calibratedBank(actor.tenantId, a.packId, cache);
+        stat = cache.calibrated?.stats.get(cur.itemId);
+        seen = null;
+        return known;
+      }
       const r = await readForAnswer(this.deps.pool, key, input.submission_id, a.packId, input.item_id);
       stat = r.stat;
       seen = r.seen;
@@ -459,7 +526,7 @@ export class PracticeService {
         };
         let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
         return {
-          write: async () => (outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes)) !== 'conflict',
+          write: async () => settled((outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes)), next),
           // The page shows the answered question with its feedback; a duplicate that raced in from another
           // request is shown as a replay.
           show: () => (outcome === 'recorded' ? this.render(a, cache, { ...next, current: shown }, { result }) : this.replay(a, cache, row, result)),
@@ -486,7 +553,7 @@ export class PracticeService {
       next.current = await this.choose(actor, a, cache, next);
       let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
       return {
-        write: async () => (outcome = await recordSubmission(this.deps.pool, key, next, attempt)) !== 'conflict',
+        write: async () => settled((outcome = await recordSubmission(this.deps.pool, key, next, attempt)), next),
         show: () => this.render(a, cache, outcome === 'recorded' ? next : row),
       };
     });
@@ -532,6 +599,12 @@ export class PracticeService {
     };
   }
 }
+
+/** What a step's write did: wrote this row, found the submission already recorded, or lost a race. */
+type WriteOutcome = { written: VersionedLearner } | 'unchanged' | 'conflict';
+
+const settled = (outcome: 'recorded' | 'conflict' | 'duplicate', row: VersionedLearner): WriteOutcome =>
+  outcome === 'recorded' ? { written: row } : outcome === 'duplicate' ? 'unchanged' : 'conflict';
 
 /**
  * Since when the student saw the question: the moment the page showing it was made (sent back by the

@@ -325,6 +325,41 @@ describe('student practice loop', function () {
     expect(await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id = 'sandbox-student-1'`, [tenantId])).to.equal(0);
     expect(await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id <> 'sandbox-student-1'`, [tenantId])).to.be.greaterThan(0);
     expect((await fetch(url, { method: 'DELETE', headers: admin })).status).to.equal(404);
+    // The page the student sees next starts over: nothing remembered in memory survives the deletion.
+    await s.post('/practice', {});
+    expect(s.html).to.contain('0 of 5 skills mastered');
+    expect(s.html).not.to.contain('data-correct=');
+    expect(await count(`SELECT count(*) AS n FROM learner_states WHERE tenant_id = $1 AND user_id = 'sandbox-student-1' AND answered = 0`, [tenantId])).to.equal(1);
+  });
+
+  it('stays exact with two processes: an answer recorded by one is replayed, not counted again, by the other', async () => {
+    const { PracticeService } = await import('../../src/practice/practice.service.js');
+    const { pino } = await import('pino');
+    const log = pino({ level: 'silent' });
+    const one = new PracticeService({ pool: srv.db.pool, log });
+    const two = new PracticeService({ pool: srv.db.pool, log });
+    const l = await launch(srv, { user: 'sandbox-student-4', flavor: 'schoology' });
+    const actor = await srv.deps.sessions.verify(l.ltik);
+    const seenByOne = await one.view(actor);
+    const seenByTwo = await two.view(actor);
+    if (seenByOne.kind !== 'question' || seenByTwo.kind !== 'question') throw new Error('expected a question');
+    expect(seenByTwo.current.submissionId).to.equal(seenByOne.current.submissionId);
+    const item = concrete(pack, seenByOne.current.itemId, seenByOne.current.seed);
+    const form = { submission_id: seenByOne.current.submissionId, item_id: seenByOne.current.itemId, seed: String(seenByOne.current.seed), ...answerFields(item, correctResponse(item)) };
+    const answeredBefore = (await srv.db.pool.query(`SELECT answered FROM learner_states WHERE tenant_id = $1 AND user_id = 'sandbox-student-4' AND resource_link_id = $2`, [actor.tenantId, actor.resourceLinkId])).rows[0].answered;
+    const first = await one.answer(actor, form);
+    const again = await two.answer(actor, form);
+    if (first.kind !== 'question' || again.kind !== 'question') throw new Error('expected the answered question');
+    expect(first.result?.correct).to.equal(true);
+    expect(again.result?.correct).to.equal(true);
+    expect(again.current.itemId).to.equal(seenByOne.current.itemId);
+    expect(await count(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id = 'sandbox-student-4' AND submission_id = $2`, [actor.tenantId, form.submission_id])).to.equal(1);
+    const stored = (await srv.db.pool.query(`SELECT answered, current FROM learner_states WHERE tenant_id = $1 AND user_id = 'sandbox-student-4' AND resource_link_id = $2`, [actor.tenantId, actor.resourceLinkId])).rows[0];
+    expect(stored.answered).to.equal(answeredBefore + 1);
+    // Process two now knows the new row: it shows the next question chosen by process one.
+    const next = await two.view(actor);
+    if (next.kind !== 'question' && next.kind !== 'worked_example') throw new Error('expected the next step');
+    expect(next.current.submissionId).to.equal(stored.current.submissionId);
   });
 
   it('keeps tenants apart: the same user and link in another deployment see none of it', async () => {
