@@ -131,6 +131,12 @@ export async function loadPack(db: Queryable, tenantId: string, packId: string):
   return { pack: packMetaSchema.parse(meta.rows[0].meta), skills: skills.rows.map((r) => skillSchema.parse(r.body)), items: items.rows.map((r) => itemSchema.parse(r.body)) };
 }
 
+/** When the pack was last imported (changes on every re-import), or null when it is gone. */
+export async function packStamp(db: Queryable, tenantId: string, packId: string): Promise<string | null> {
+  const { rows } = await db.query<{ stamp: string }>(`SELECT imported_at::text AS stamp FROM content_packs WHERE tenant_id = $1 AND id = $2`, [tenantId, packId]);
+  return rows[0]?.stamp ?? null;
+}
+
 /** The skills of one pack, or of all the tenant's packs, in pack order. */
 export async function listSkills(db: Queryable, tenantId: string, packId?: string): Promise<{ packId: string; skill: Skill }[]> {
   const { rows } = await db.query(

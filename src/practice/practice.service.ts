@@ -6,7 +6,7 @@ import {
   prepareBank, resolveConfig, skillState, type BktParams, type LearnerState, type PreparedBank, type ResolvedConfig,
 } from '../engine/index.js';
 import { loadSkillParams } from './model.service.js';
-import { ensurePack, loadPack } from '../content/content.repository.js';
+import { ensurePack, loadPack, packStamp } from '../content/content.repository.js';
 import { loadDemoPack } from '../content/content.files.js';
 import type { Item, Pack } from '../content/content.schema.js';
 import { grade, type GradeResult } from '../content/grading.js';
@@ -101,13 +101,19 @@ interface PackCache {
   items: Map<string, Item>;
   bank: PreparedBank;
   skillNames: Map<string, string>;
+  /** When this entry was last checked against the database, and the import it was built from. */
   at: number;
+  stamp: string | null;
+  /** A check in progress (requests keep using this entry meanwhile). */
+  checking?: Promise<void>;
   /** Rendered views of items (per item, seed and purpose), valid as long as this pack entry. */
   rendered: Map<string, unknown>;
   /** The bank with calibrated difficulties, refreshed every few seconds (difficulty drifts slowly). */
   calibrated?: { bank: PreparedBank; stats: Map<string, { difficulty: number; answers: number }>; at: number };
 }
 
+/** How often a cached content pack is checked for a re-import and new model parameters. */
+const PACK_CHECK_MS = 60_000;
 /** How long an assignment's settings are reused in process before being read again. */
 const ASSIGNMENT_CACHE_MS = 5_000;
 /** Seconds a calibrated bank is reused before item difficulties are read again. */
@@ -153,12 +159,46 @@ export class PracticeService {
     this.seededTenants.add(tenantId);
   }
 
-  /** The pack of an assignment, parsed and indexed; cached briefly per tenant. */
+  /**
+   * The pack of an assignment, parsed and indexed, cached per tenant. Every minute the entry is checked in
+   * the background (requests never wait for it): a re-imported pack is loaded anew, otherwise only the
+   * fitted model parameters are read again, and the rendered items are kept.
+   */
   async pack(tenantId: string, packId: string): Promise<PackCache> {
     const key = `${tenantId}\u0000${packId}`;
     const hit = this.packs.get(key);
-    if (hit && this.now() - hit.at < 60_000) return hit;
+    if (hit) {
+      if (this.now() - hit.at >= PACK_CHECK_MS && !hit.checking) {
+        hit.checking = this.checkPack(key, tenantId, packId, hit)
+          .catch((err: Error) => this.deps.log.warn({ tenant: tenantId, pack: packId, err: err.message }, 'content pack check failed; keeping the loaded one'))
+          .finally(() => {
+            hit.checking = undefined;
+          });
+      }
+      return hit;
+    }
+    const entry = await this.loadPackEntry(tenantId, packId);
+    this.packs.set(key, entry);
+    return entry;
+  }
+
+  private async checkPack(key: string, tenantId: string, packId: string, hit: PackCache): Promise<void> {
+    const stamp = await packStamp(this.deps.pool, tenantId, packId);
+    if (stamp !== null && stamp === hit.stamp) {
+      hit.params = await loadSkillParams(this.deps.pool, tenantId, packId);
+      hit.at = this.now();
+      return;
+    }
+    if (stamp === null) {
+      this.packs.delete(key);
+      return;
+    }
+    this.packs.set(key, await this.loadPackEntry(tenantId, packId));
+  }
+
+  private async loadPackEntry(tenantId: string, packId: string): Promise<PackCache> {
     await this.ensureContent(tenantId);
+    const stamp = await packStamp(this.deps.pool, tenantId, packId);
     const pack = await loadPack(this.deps.pool, tenantId, packId);
     if (!pack) throw new AppError('pack_missing', 404, 'The content of this activity is no longer available. Ask your teacher to set it up again.');
     const items = new Map(pack.items.map((i) => [i.id, i]));
@@ -167,9 +207,7 @@ export class PracticeService {
       skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
     });
     const params = await loadSkillParams(this.deps.pool, tenantId, packId);
-    const entry: PackCache = { pack, params, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now(), rendered: new Map() };
-    this.packs.set(key, entry);
-    return entry;
+    return { pack, params, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now(), stamp, rendered: new Map() };
   }
 
   private config(a: Assignment, cache: PackCache): ResolvedConfig {
