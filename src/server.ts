@@ -11,7 +11,7 @@ import { PlatformKeySets } from './lti/launch.js';
 import { PlatformRegistry } from './lti/registry.js';
 import { SessionTokens } from './lti/session.js';
 import { SandboxPlatform } from './sandbox/platform.js';
-import { createGradeServices, type GradeWorker } from './grades/index.js';
+import { createGradeServices, ScoreNotifier, type GradeWorker } from './grades/index.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
@@ -74,7 +74,8 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     sandbox = new SandboxPlatform(db.pool, registry, publicUrl);
     await sandbox.init();
   }
-  const practice = new PracticeService({ pool: db.pool, log });
+  const scores = new ScoreNotifier(db.pool);
+  const practice = new PracticeService({ pool: db.pool, log, scoresQueued: () => scores.committed() });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
   const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: (r) => {
       grades.adminRoutes(r);
@@ -99,6 +100,8 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   if (settings.inProcessWorker) {
     worker = grades.createWorker();
     await worker.start();
+    const w = worker;
+    scores.onCommitted(() => w.nudge());
   }
   return {
     url: publicUrl,
@@ -108,6 +111,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     async close() {
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      scores.close();
       await worker?.stop();
       await db.close();
     },

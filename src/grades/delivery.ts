@@ -60,6 +60,8 @@ export class GradeWorker {
   private loopDone: Promise<void> | undefined;
   private inflight = new Set<Promise<void>>();
   private wake: (() => void) | undefined;
+  /** Set by a wake-up that came while the loop was busy, so it is not lost. */
+  private nudged = false;
   private listener: pg.Client | undefined;
   private targets = new Map<string, Target>();
   private lineItems = new Map<string, string>();
@@ -81,6 +83,12 @@ export class GradeWorker {
     this.loopDone = this.loop().catch((err) => this.deps.log.error({ err: (err as Error).message }, 'grade worker stopped unexpectedly'));
   }
 
+  /** Wakes the worker now: scores were just committed (NOTIFY from any process, or a call in this one). */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
   /** Stops claiming, waits for the sends in flight, closes the LISTEN connection. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -98,7 +106,7 @@ export class GradeWorker {
     try {
       const client = new pg.Client(opts);
       client.on('error', () => undefined);
-      client.on('notification', () => this.wake?.());
+      client.on('notification', () => this.nudge());
       await client.connect();
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
       this.listener = client;
@@ -129,6 +137,10 @@ export class GradeWorker {
         }
       }
       if (claimed > 0 && claimed === free) continue;
+      if (this.nudged) {
+        this.nudged = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
         function done() {

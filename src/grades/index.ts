@@ -1,8 +1,9 @@
 /**
  * Grades and mastery back to the LMS (AGS 2.0), with durable delivery; the roster through NRPS 2.0.
  *
- * The practice service calls `enqueueScore(tx, …)` inside its answer transaction (the outbox row commits
- * with the attempt or not at all); a `GradeWorker` (in the web process or `npm run worker`) delivers it.
+ * The practice service writes the outbox rows (outboxRows + outboxUpsertSql) in its answer statement,
+ * so a score commits with the attempt or not at all; other callers use `enqueueScore(tx, …)`. After the
+ * commit a `ScoreNotifier` wakes a `GradeWorker` (in the web process or `npm run worker`) to deliver it.
  * See docs/grades.md.
  */
 import type pg from 'pg';
@@ -21,6 +22,7 @@ export type { ScoreInput, SkillMastery, ActivityProgress, GradingProgress } from
 export { defaultGrade } from './rule.js';
 export type { GradeRuleInput, GradeRuleOutput } from './rule.js';
 export { GradeWorker } from './delivery.js';
+export { ScoreNotifier } from './notify.js';
 export { RosterService } from './roster.js';
 export type { Roster, Member } from './roster.js';
 export { loadGradeSettings } from './settings.js';

@@ -195,15 +195,18 @@ const DIFFICULTY_LIMIT = 4;
 /** Extra writes of a submission, all conditional on the attempt being appended. */
 export interface SubmissionWrites {
   itemStat?: ItemStatChange;
-  /** A data-modifying CTE body that upserts LMS score rows from a JSON parameter, and its NOTIFY CTE. */
-  scores?: { rows: unknown[]; upsert: (param: string, guard: string) => string; notify: (cte: string) => string };
+  /**
+   * A data-modifying CTE body that upserts LMS score rows from a JSON parameter. No NOTIFY here: it would
+   * serialise every answer's commit (the caller wakes delivery after the commit, see grades/notify.ts).
+   */
+  scores?: { rows: unknown[]; upsert: (param: string, guard: string) => string };
 }
 
 /**
  * Records a submission in ONE statement (so one atomic transaction and one round trip): if the learner
  * row still has the version that was read, appends the attempt unless its submission id is recorded
  * already, and only then writes the new learner state, the item's calibration step and the LMS score
- * rows (the delivery worker is woken by NOTIFY at commit). Returns 'conflict' when someone else wrote the
+ * rows. Returns 'conflict' when someone else wrote the
  * learner row first (read again and retry) and 'duplicate' when the submission id was already recorded.
  */
 export async function recordSubmission(db: Queryable, k: LearnerKey, learner: VersionedLearner, attempt: AttemptRow, extra: SubmissionWrites = {}): Promise<'recorded' | 'conflict' | 'duplicate'> {
@@ -232,17 +235,15 @@ export async function recordSubmission(db: Queryable, k: LearnerKey, learner: Ve
        difficulty = LEAST(GREATEST(item_stats.difficulty + $${delta}::double precision, -${DIFFICULTY_LIMIT}), ${DIFFICULTY_LIMIT}),
        answers = item_stats.answers + 1, correct = item_stats.correct + EXCLUDED.correct RETURNING 1)`);
   }
-  let notified = '0';
   if (extra.scores?.rows.length) {
     params.push(JSON.stringify(extra.scores.rows));
-    ctes.push(`ob AS (${extra.scores.upsert(`$${params.length}`, ' CROSS JOIN att')})`, extra.scores.notify('ob'));
-    notified = '(SELECT count(*) FROM notified)';
+    ctes.push(`ob AS (${extra.scores.upsert(`$${params.length}`, ' CROSS JOIN att')})`);
   }
   const { rows } = await db.query<{ locked: number; inserted: number }>({
     // Named, so each pooled connection parses and plans this statement once (three shapes at most).
     name: `practice-record-${extra.itemStat ? 's' : ''}${extra.scores?.rows.length ? 'o' : ''}`,
     text: `WITH ${ctes.join(',\n')}
-     SELECT (SELECT count(*) FROM ok)::int AS locked, (SELECT count(*) FROM att)::int AS inserted, ${notified}::int AS notified`,
+     SELECT (SELECT count(*) FROM ok)::int AS locked, (SELECT count(*) FROM att)::int AS inserted`,
     values: params,
   });
   if (!rows[0].locked) return 'conflict';

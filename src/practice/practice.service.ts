@@ -11,7 +11,7 @@ import { loadDemoPack } from '../content/content.files.js';
 import type { Item, Pack } from '../content/content.schema.js';
 import { grade, type GradeResult } from '../content/grading.js';
 import { instantiate, isTemplate } from '../content/templates.js';
-import { defaultGrade, notifySql, outboxRows, outboxUpsertSql, type OutboxRow } from '../grades/index.js';
+import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../grades/index.js';
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
@@ -145,7 +145,7 @@ export class PracticeService {
   /** Recently used learner rows by tenant, assignment and user (see LEARNER_CACHE_MS). */
   private learners = new Map<string, { row: VersionedLearner; at: number }>();
 
-  constructor(private readonly deps: { pool: pg.Pool; log: Logger; now?: () => number }) {}
+  constructor(private readonly deps: { pool: pg.Pool; log: Logger; now?: () => number; /** Called after an answer committed LMS scores (wakes grade delivery). */ scoresQueued?: () => void }) {}
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
@@ -551,7 +551,7 @@ export class PracticeService {
             difficulty: itemStat.difficulty, remediates: cur.remediates ?? undefined,
           }, cfg);
           next.answered = row.answered + 1;
-          writes.scores = { rows: this.scoreRows(actor, a, cache, next, now), upsert: outboxUpsertSql, notify: notifySql };
+          writes.scores = { rows: this.scoreRows(actor, a, cache, next, now), upsert: outboxUpsertSql };
         }
         // A finished question's successor is chosen now, on the new state, and stored with the answer:
         // "Next" is then one read and no write. (null: every skill mastered, the done page.)
@@ -564,7 +564,11 @@ export class PracticeService {
         };
         let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
         return {
-          write: async () => settled((outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes)), next),
+          write: async () => {
+            outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes);
+            if (outcome === 'recorded' && writes.scores) this.deps.scoresQueued?.();
+            return settled(outcome, next);
+          },
           // The page shows the answered question with its feedback; a duplicate that raced in from another
           // request is shown as a replay.
           show: () => (outcome === 'recorded' ? this.render(a, cache, { ...next, current: shown }, { result }) : this.replay(a, cache, row, result)),

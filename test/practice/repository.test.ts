@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Database } from '../../src/db/index.js';
 import { createState } from '../../src/engine/index.js';
-import { notifySql, outboxRows, outboxUpsertSql } from '../../src/grades/index.js';
+import { outboxRows, outboxUpsertSql } from '../../src/grades/index.js';
 import {
   createLearner, readForAnswer, readLearner, recordSubmission, updateLearner, type AttemptRow, type LearnerKey, type VersionedLearner,
 } from '../../src/practice/practice.repository.js';
@@ -29,7 +29,6 @@ describe('practice repository: one-statement answer write with optimistic concur
   const scores = (k: LearnerKey) => ({
     rows: outboxRows({ tenantId: k.tenantId, userId: k.userId, resourceLinkId: k.resourceLinkId, scoreGiven: 1, scoreMaximum: 10, activityProgress: 'InProgress', gradingProgress: 'FullyGraded', at: new Date() }),
     upsert: outboxUpsertSql,
-    notify: notifySql,
   });
   const n = async (sql: string, params: unknown[]) => Number((await db.pool.query(sql, params)).rows[0].n);
   const changed = (row: VersionedLearner, answered: number): VersionedLearner => ({ ...row, answered, current: null });
