@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import { renderAnswer, renderGrade, renderHint, renderItemForStudent } from '../content/content.presenter.js';
 import { renderMarkdown } from '../content/markdown.js';
+import { labelMath, plainText } from './math-labels.js';
 import type { PracticeView, Progress } from './practice.service.js';
 import { MAX_TRIES } from './practice.service.js';
 
@@ -16,7 +17,11 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
   const progress = presentProgress(view.progress, t);
   if (view.kind === 'done') return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice };
   const cur = view.current;
-  const student = view.memo(`student:${locale}`, () => renderItemForStudent(view.item, { seed: cur.seed, locale }));
+  const student = view.memo(`student:${locale}`, () => {
+    const v = renderItemForStudent(view.item, { seed: cur.seed, locale });
+    // Choice labels with named math and their plain reading, made once per item instance.
+    return { ...v, choices: v.choices.map((c) => ({ ...c, labelHtml: labelMath(c.html), plain: plainText(c.html) })) };
+  });
   const hints = Array.from({ length: cur.hints }, (_, i) => view.memo(`hint:${i}`, () => renderHint(view.item, i, { seed: cur.seed }) ?? ''));
   const result = view.result;
   const finished = cur.finished;
