@@ -304,20 +304,29 @@ function decodeEntities(s: string): string {
     .replace(/&quot;/g, '"')
     .replace(/&amp;/g, '&');
 }
-const fieldPatterns = new Map<string, RegExp>();
-const field = (html: string, name: string): string | undefined => {
-  let re = fieldPatterns.get(name);
-  if (!re) fieldPatterns.set(name, (re = new RegExp(`name="${name}" value="([^"]*)"`)));
-  const m = html.match(re);
-  return m ? decodeEntities(m[1]) : undefined;
-};
 
 type Item = import('../src/content/content.schema.js').Item;
+
+/** What the load generator reads off a page, in one scan: the first value of each form field, and the step offered. */
+interface Page {
+  fields: Map<string, string>;
+  step: 'submit' | 'next' | 'continue' | null;
+}
+const PAGE_TOKENS = /name="([\w-]+)" value="([^"]*)"|data-testid="(submit|next|continue)"/g;
+function scanPage(html: string): Page {
+  const fields = new Map<string, string>();
+  let step: Page['step'] = null;
+  for (const m of html.matchAll(PAGE_TOKENS)) {
+    if (m[3]) step ??= m[3] as Page['step'];
+    else if (!fields.has(m[1])) fields.set(m[1], decodeEntities(m[2]));
+  }
+  return { fields, step };
+}
 
 interface Student {
   n: number;
   ltik: string;
-  html: string;
+  page: Page;
   rng: () => number;
   done: boolean;
 }
@@ -394,7 +403,7 @@ async function main(): Promise<void> {
       return {
         n,
         ltik,
-        html: '',
+        page: { fields: new Map(), step: null },
         done: false,
         rng: () => {
           x = (x * 1103515245 + 12345) % 2147483648;
@@ -408,8 +417,8 @@ async function main(): Promise<void> {
       const form = new URLSearchParams([['ltik', s.ltik], ...fields]);
       const res = await post(practiceUrl(p), form);
       if (res.status >= 400) throw new Error(`${p} answered ${res.status}`);
-      s.html = res.body;
-      const fresh = field(res.body, 'ltik');
+      s.page = scanPage(res.body);
+      const fresh = s.page.fields.get('ltik');
       if (fresh) s.ltik = fresh;
       return res.status;
     };
@@ -431,27 +440,27 @@ async function main(): Promise<void> {
 
     /** One step of a student: answer (timed, counted) or move on. */
     const step = async (s: Student, st: PhaseStats): Promise<void> => {
-      const html = s.html;
-      if (html.includes('data-testid="submit"')) {
-        const itemId = field(html, 'item_id')!;
-        const seed = field(html, 'seed') ?? '0';
-        const submission = field(html, 'submission_id')!;
+      const { fields: f, step: offered } = s.page;
+      if (offered === 'submit') {
+        const itemId = f.get('item_id')!;
+        const seed = f.get('seed') ?? '0';
+        const submission = f.get('submission_id')!;
         const item = concrete(itemId, Number(seed));
         const right = s.rng() < RIGHT;
         const response = right ? correctResponse(item) : (distractorResponses(item)[0] ?? '__definitely wrong__');
-        const fields: [string, string][] = [['submission_id', submission], ['item_id', itemId], ['seed', seed], ['shown_at', field(html, 'shown_at') ?? '']];
+        const fields: [string, string][] = [['submission_id', submission], ['item_id', itemId], ['seed', seed], ['shown_at', f.get('shown_at') ?? '']];
         if (item.type === 'ordering') (response as readonly string[]).forEach((id, i) => fields.push([`order_${id}`, String(i + 1)]));
         else for (const r of typeof response === 'string' ? [response] : [...(response as readonly string[])]) fields.push(['response', r]);
         const t0 = performance.now();
         await send(s, '/practice/answer', fields);
         st.answers.push(performance.now() - t0);
-      } else if (html.includes('data-testid="next"')) {
+      } else if (offered === 'next') {
         const t0 = performance.now();
         await send(s, '/practice/next', []);
         st.nexts.push(performance.now() - t0);
-      } else if (html.includes('data-testid="continue"')) {
+      } else if (offered === 'continue') {
         const t0 = performance.now();
-        await send(s, '/practice/studied', [['item_id', field(html, 'item_id')!], ['seed', field(html, 'seed') ?? '0']]);
+        await send(s, '/practice/studied', [['item_id', f.get('item_id')!], ['seed', f.get('seed') ?? '0']]);
         st.nexts.push(performance.now() - t0);
       } else {
         s.done = true;
