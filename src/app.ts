@@ -32,7 +32,7 @@ export interface AppDeps {
   sandbox?: SandboxPlatform;
   /** Grade delivery and the NRPS roster (`grades.fetchRoster(tenantId, contextId)` for the dashboard). */
   grades?: GradeServices;
-  /** Routers of later features (practice, dashboard, grades), mounted before the error handler. */
+  /** Routers of later features (practice, dashboard, deep linking), mounted first (their paths are their own). */
   routers?: Router[];
   adminExtra?: (r: Router) => void;
 }
@@ -76,10 +76,11 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '1h', index: false }));
 
+  // The student loop's routes first: they take most requests, and no other router shares their paths.
+  for (const r of deps.routers ?? []) app.use(r);
   app.use(ltiRoutes(deps));
   app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }), adminToken: deps.adminToken, extra: deps.adminExtra }));
   if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
-  for (const r of deps.routers ?? []) app.use(r);
 
   app.get('/', (_req, res) => {
     res.render('index', { title: 'Mastery', publicUrl: deps.publicUrl, sandbox: Boolean(deps.sandbox) });
