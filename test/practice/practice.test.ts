@@ -182,10 +182,17 @@ describe('student practice loop', function () {
 
   it('gives hints one at a time and records hint use with the answer', async () => {
     const s = await student('sandbox-student-4');
+    // Practise on until the question on screen has hints (most items of the demo pack have some).
+    for (let i = 0; i < 20 && concrete(pack, s.itemId!, s.seed).hints.length === 0; i++) {
+      await answer(s, true);
+      await s.post('/practice/next', {});
+    }
     const item = concrete(pack, s.itemId!, s.seed);
-    if (item.hints.length === 0) return;
+    expect(item.hints.length, 'no question with hints came up').to.be.greaterThan(0);
+    expect(s.html).to.contain('data-testid="hint-button"');
     await s.post('/practice/hint', { item_id: s.itemId!, seed: String(s.seed) });
     expect((s.html.match(/data-testid="hint"/g) ?? []).length).to.equal(1);
+    expect(s.html).to.contain(item.hints.length > 1 ? 'data-testid="hint-button"' : 'data-testid="submit"');
     await answer(s, true);
     const row = (await srv.db.pool.query(`SELECT hints_used FROM attempts WHERE user_id = 'sandbox-student-4' ORDER BY id DESC LIMIT 1`)).rows[0];
     expect(row.hints_used).to.equal(1);
