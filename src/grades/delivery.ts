@@ -93,7 +93,8 @@ export class GradeWorker {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    // A nudge, not only a wake: if the loop is busy claiming it must not go on to wait a whole poll.
+    this.nudge();
     await this.loopDone;
     await Promise.allSettled([...this.inflight]);
     await this.listener?.end().catch(() => undefined);

@@ -110,6 +110,8 @@ interface PackCache {
   rendered: Map<string, unknown>;
   /** The bank with calibrated difficulties, refreshed every few seconds (difficulty drifts slowly). */
   calibrated?: { bank: PreparedBank; stats: Map<string, { difficulty: number; answers: number }>; at: number };
+  /** The one calibration read in progress, if any. */
+  calibrating?: Promise<void>;
 }
 
 /** How often a cached content pack is checked for a re-import and new model parameters. */
@@ -328,10 +330,29 @@ export class PracticeService {
     };
   }
 
-  /** The pack's bank with the tenant's calibrated item difficulties (cached for a few seconds). */
+  /**
+   * The pack's bank with the tenant's calibrated item difficulties. Read once, then refreshed every few
+   * seconds in the background by one query: requests use the bank they have meanwhile (difficulty drifts
+   * slowly), so a refresh never stalls the answers that happen to need it.
+   */
   private async calibratedBank(tenantId: string, packId: string, cache: PackCache): Promise<PreparedBank> {
-    const now = this.now();
-    if (cache.calibrated && now - cache.calibrated.at < CALIBRATION_REFRESH_MS) return cache.calibrated.bank;
+    const have = cache.calibrated;
+    if (have && this.now() - have.at < CALIBRATION_REFRESH_MS) return have.bank;
+    if (!cache.calibrating) {
+      cache.calibrating = this.calibrate(tenantId, packId, cache).finally(() => {
+        cache.calibrating = undefined;
+      });
+    }
+    if (have) {
+      cache.calibrating.catch((err: Error) => this.deps.log.warn({ tenant: tenantId, pack: packId, err: err.message }, 'item calibration refresh failed; keeping the last one'));
+      return have.bank;
+    }
+    await cache.calibrating;
+    return cache.calibrated!.bank;
+  }
+
+  private async calibrate(tenantId: string, packId: string, cache: PackCache): Promise<void> {
+    const at = this.now();
     const stats = await itemStats(this.deps.pool, tenantId, packId);
     const bank = stats.size
       ? prepareBank({
@@ -339,8 +360,7 @@ export class PracticeService {
           skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
         })
       : cache.bank;
-    cache.calibrated = { bank, stats, at: now };
-    return bank;
+    cache.calibrated = { bank, stats, at };
   }
 
   /** The concrete item on screen (a template is instantiated with its seed). */
