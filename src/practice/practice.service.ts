@@ -143,6 +143,9 @@ export class PracticeService {
   private seededTenants = new Set<string>();
   /** Assignments read recently (settings change rarely; a change reaches other processes within seconds). */
   private assignments = new Map<string, { assignment: Assignment; at: number }>();
+  /** Background refreshes and first loads of assignments in flight, one per assignment. */
+  private assignmentReads = new Map<string, Promise<void>>();
+  private assignmentLoads = new Map<string, Promise<Assignment | null>>();
   private demo: Promise<Pack> | undefined;
   /** Recently used learner rows by tenant, assignment and user (see LEARNER_CACHE_MS). */
   private learners = new Map<string, { row: VersionedLearner; at: number }>();
@@ -224,7 +227,32 @@ export class PracticeService {
     if (!actor.resourceLinkId) return null;
     const key = `${actor.tenantId}\u0000${actor.resourceLinkId}`;
     const hit = this.assignments.get(key);
-    if (hit && this.now() - hit.at < ASSIGNMENT_CACHE_MS) return hit.assignment;
+    if (hit) {
+      // Settings change rarely: a stale entry is served while one background read refreshes it, so the
+      // students of a class never all wait on the same read when it expires.
+      if (this.now() - hit.at >= ASSIGNMENT_CACHE_MS && !this.assignmentReads.has(key)) {
+        const { tenantId, resourceLinkId } = actor;
+        const read = findAssignment(this.deps.pool, tenantId, resourceLinkId)
+          .then((found) => {
+            if (found) this.assignments.set(key, { assignment: found, at: this.now() });
+            else this.assignments.delete(key);
+          })
+          .catch((err: Error) => this.deps.log.warn({ tenant: tenantId, err: err.message }, 'assignment refresh failed; keeping the last one'))
+          .finally(() => this.assignmentReads.delete(key));
+        this.assignmentReads.set(key, read);
+      }
+      return hit.assignment;
+    }
+    let load = this.assignmentLoads.get(key);
+    if (!load) {
+      load = this.loadAssignment({ ...actor, resourceLinkId: actor.resourceLinkId }, key).finally(() => this.assignmentLoads.delete(key));
+      this.assignmentLoads.set(key, load);
+    }
+    return load;
+  }
+
+  /** Reads an assignment, or binds one from the launch's custom parameters (`skills=`, `threshold=`...). */
+  private async loadAssignment(actor: Actor & { resourceLinkId: string }, key: string): Promise<Assignment | null> {
     const found = await findAssignment(this.deps.pool, actor.tenantId, actor.resourceLinkId);
     if (found) {
       if (this.assignments.size > 10_000) this.assignments.clear();

@@ -4,10 +4,12 @@ import type { Database } from '../../src/db/index.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
 import { importPack } from '../../src/content/content.repository.js';
 import { PracticeService } from '../../src/practice/practice.service.js';
+import { saveAssignment } from '../../src/practice/practice.repository.js';
+import type { Actor } from '../../src/lti/actor.js';
 import { freshDatabase } from '../helpers/db.js';
 
-/** Content packs are cached per process and checked every minute in the background, never on a request's path. */
-describe('practice: content pack cache', function () {
+/** Content packs and assignments are cached per process and refreshed in the background, never on a request's path. */
+describe('practice: content pack and assignment caches', function () {
   this.timeout(60_000);
   let db: Database;
   let clock = Date.now();
@@ -49,5 +51,33 @@ describe('practice: content pack cache', function () {
     expect(fresh).not.to.equal(first);
     expect(fresh.skillNames.get(demo.skills[0].id)).to.equal('Unit fractions (revised)');
     expect(fresh.rendered.size).to.equal(0);
+  });
+
+  it('serves a cached assignment while one background read refreshes it, then the new settings', async () => {
+    const actor: Actor = { tenantId: T, platformId: 'p', userId: 'teacher', roles: ['instructor'], role: 'instructor', locale: 'en', resourceLinkId: 'link-a', frameOrigins: [] };
+    const base = { tenantId: T, resourceLinkId: 'link-a', packId: 'fractions', skills: ['unit-fractions'], threshold: 0.9, targetSuccess: 0.75, allowChoice: true, points: 10, perSkillColumns: false, title: 'A' };
+    await saveAssignment(db.pool, base, null);
+    expect((await service.assignment(actor))?.threshold).to.equal(0.9);
+    await saveAssignment(db.pool, { ...base, threshold: 0.8 }, null);
+    expect((await service.assignment(actor))?.threshold).to.equal(0.9);
+    clock += 6_000;
+    const queries: string[] = [];
+    const spy = (q: unknown) => {
+      queries.push(String((q as { text?: string }).text ?? q));
+    };
+    const original = db.pool.query.bind(db.pool);
+    (db.pool as unknown as { query: unknown }).query = (q: unknown, ...rest: unknown[]) => {
+      spy(q);
+      return (original as (...a: unknown[]) => unknown)(q, ...rest);
+    };
+    try {
+      const during = await Promise.all(Array.from({ length: 20 }, () => service.assignment(actor)));
+      expect(during.every((a) => a?.threshold === 0.9)).to.equal(true);
+      expect(queries.filter((q) => q.includes('FROM assignments'))).to.have.length(1);
+    } finally {
+      (db.pool as unknown as { query: unknown }).query = original;
+    }
+    for (let i = 0; i < 50 && (await service.assignment(actor))?.threshold !== 0.8; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await service.assignment(actor))?.threshold).to.equal(0.8);
   });
 });
