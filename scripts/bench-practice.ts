@@ -14,7 +14,8 @@
  * before any timing: each one is a full OIDC login through the sandbox with an id_token signed by the
  * sandbox key for a distinct `sub` (the sandbox's own demo users are only four). Then every student loops:
  * answer the question on screen (about 3 in 4 right, sending back every field of the form as a browser
- * does), and POST /practice/next when the question is finished. A student who masters everything is
+ * does); when the question is finished, move on as the page's script does: show the next step the
+ * answer page already carries (no request), or POST /practice/next when the page carries none. A student who masters everything is
  * replaced by a fresh one. Only answers are counted and timed; the /next round trips are part of the wall
  * time (and are reported separately). The closed-loop phases (50 and 200 students, no think time) measure
  * saturation; the paced phase (200 students thinking ~1 s before each step) measures latency under a
@@ -327,6 +328,8 @@ interface Student {
   n: number;
   ltik: string;
   page: Page;
+  /** The next step the page carries (<template id="upcoming">), shown in place by the page's script. */
+  upcoming: Page | null;
   rng: () => number;
   done: boolean;
 }
@@ -337,6 +340,8 @@ interface PhaseStats {
   errors: Map<string, number>;
   /** Students who reached "done" (each replaced by a fresh student). */
   done: number;
+  /** Next steps shown in place from the page (no request), as the page's script does. */
+  reveals: number;
   wallMs: number;
 }
 
@@ -404,6 +409,7 @@ async function main(): Promise<void> {
         n,
         ltik,
         page: { fields: new Map(), step: null },
+        upcoming: null,
         done: false,
         rng: () => {
           x = (x * 1103515245 + 12345) % 2147483648;
@@ -417,7 +423,9 @@ async function main(): Promise<void> {
       const form = new URLSearchParams([['ltik', s.ltik], ...fields]);
       const res = await post(practiceUrl(p), form);
       if (res.status >= 400) throw new Error(`${p} answered ${res.status}`);
-      s.page = scanPage(res.body);
+      const at = res.body.indexOf('<template id="upcoming"');
+      s.page = scanPage(at >= 0 ? res.body.slice(0, at) : res.body);
+      s.upcoming = at >= 0 ? scanPage(res.body.slice(at)) : null;
       const fresh = s.page.fields.get('ltik');
       if (fresh) s.ltik = fresh;
       return res.status;
@@ -454,6 +462,11 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         await send(s, '/practice/answer', fields);
         st.answers.push(performance.now() - t0);
+      } else if (offered === 'next' && s.upcoming) {
+        // What the page's script does on Next: show the step the page already carries, no request.
+        s.page = s.upcoming;
+        s.upcoming = null;
+        st.reveals++;
       } else if (offered === 'next') {
         const t0 = performance.now();
         await send(s, '/practice/next', []);
@@ -470,7 +483,7 @@ async function main(): Promise<void> {
 
     /** n concurrent students for `seconds`; with thinkS, each waits a random (exponential) think time before each step. */
     const runStudents = async (n: number, seconds: number, thinkS = 0): Promise<PhaseStats> => {
-      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, wallMs: 0 };
+      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, reveals: 0, wallMs: 0 };
       const start = performance.now();
       const end = start + seconds * 1000;
       let starved = false;
@@ -503,7 +516,7 @@ async function main(): Promise<void> {
     };
 
     const runBaseline = async (n: number, seconds: number): Promise<PhaseStats> => {
-      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, wallMs: 0 };
+      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, reveals: 0, wallMs: 0 };
       const url = new URL('/insert', baseUrl);
       const start = performance.now();
       const end = start + seconds * 1000;
@@ -531,7 +544,8 @@ async function main(): Promise<void> {
     out(`baseline express app (one route, one INSERT, pg pool ${POOL_SIZE}) in another child process; the load generator`);
     out(`(node:http keep-alive agent) in this process. ${STUDENTS} students launched in ${launchS.toFixed(1)} s and their first page opened in ${openS.toFixed(1)} s, before timing`);
     out(`(full OIDC login via the sandbox, a distinct sub each, all 5 demo skills). Each student loops: POST /practice/answer`);
-    out(`(${Math.round(RIGHT * 100)}% right), POST /practice/next when the question is finished. answers/s counts answers only, over`);
+    out(`(${Math.round(RIGHT * 100)}% right); a finished question moves on as the page's script does (the next step the answer`);
+    out(`page carries, no request; POST /practice/next only when it carries none). answers/s counts answers only, over`);
     out(`the phase's wall time (which includes the /next round trips); latencies are client-side round trips of the answer POST.`);
     out(`Warm-up ${WARMUP_S} s, then ${PHASE_S} s per phase.`);
     out('');
@@ -590,6 +604,7 @@ async function main(): Promise<void> {
     for (const r of fig) {
       for (const [why, k] of r.st.errors) out(`  ${r.name} @${r.conc} error x${k}: ${why}`);
       if (r.st.done) out(`  ${r.name} @${r.conc}: ${r.st.done} students reached "done" and were replaced by fresh ones`);
+      if (r.st.reveals) out(`  ${r.name} @${r.conc}: ${r.st.reveals} next steps shown from the answer page (no request), ${r.st.nexts.length} fetched`);
     }
     const m = (c: number) => fig.find((r) => r.name.startsWith('mastery') && r.conc === c)!;
     const bl = (c: number) => fig.find((r) => r.name.startsWith('baseline') && r.conc === c)!;

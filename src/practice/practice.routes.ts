@@ -22,7 +22,11 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
       res.render('practice/not-configured', { title: t('practice.not_configured_title'), t, lang, ltik: res.locals.ltik, actor });
       return;
     }
-    res.render('practice/page', { title: t('practice.title'), t, lang, ltik: res.locals.ltik, v: presentPractice(view, t, actor.locale), actor, extraCss: ['/static/katex/katex.min.css'] });
+    const upcoming = (view.kind === 'question' || view.kind === 'worked_example') && view.upcoming ? presentPractice(view.upcoming, t, actor.locale) : null;
+    res.render('practice/page', {
+      title: t('practice.title'), t, lang, ltik: res.locals.ltik, v: presentPractice(view, t, actor.locale), upcoming, renderedAt: Date.now(), actor,
+      extraCss: ['/static/katex/katex.min.css'],
+    });
   };
 
   const step = (req: Request) => {

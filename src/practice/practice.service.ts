@@ -77,6 +77,8 @@ export type PracticeView =
       notice?: string;
       /** When this page was made (ms); the answer form sends it back to time the question as shown. */
       shownAt: number;
+      /** After an answer that finished the question: the next step, already stored (shown in place by the page's script). */
+      upcoming?: PracticeView;
     };
 
 /** The stored outcome of one submission, replayed as is when the same submission comes again. */
@@ -468,7 +470,7 @@ export class PracticeService {
     }
   }
 
-  private render(a: Assignment, cache: PackCache, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): PracticeView {
+  private render(a: Assignment, cache: PackCache, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): Exclude<PracticeView, { kind: 'not_configured' }> {
     const progress = this.progress(row.state, a, cache);
     if (!row.current) return { kind: 'done', progress, assignment: a };
     const prefix = `${row.current.itemId}\u0000${row.current.seed}\u0000`;
@@ -619,7 +621,12 @@ export class PracticeService {
           },
           // The page shows the answered question with its feedback; a duplicate that raced in from another
           // request is shown as a replay.
-          show: () => (outcome === 'recorded' ? this.render(a, cache, { ...next, current: shown }, { result }) : this.replay(a, cache, row, result)),
+          show: () => {
+            if (outcome !== 'recorded') return this.replay(a, cache, row, result);
+            const view = this.render(a, cache, { ...next, current: shown }, { result });
+            if (finished && view.kind === 'question') view.upcoming = this.render(a, cache, next);
+            return view;
+          },
         };
       },
       read,

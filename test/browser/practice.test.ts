@@ -131,10 +131,20 @@ describe('browser: practising in the sandbox iframe', function () {
     await navigates(frame, () => page.keyboard.press('Enter'));
   }
 
-  /** Moves on from a finished question or a worked example with the keyboard (Space on the button). */
+  /**
+   * Moves on from a finished question or a worked example with the keyboard (Space on the button). After
+   * an answer the page carries the next step and shows it in place (no page load); otherwise it loads.
+   */
   async function moveOn(page: Page, frame: Frame): Promise<void> {
-    const button = (await has(frame, 'next')) ? '[data-testid="next"]' : '[data-testid="continue"]';
+    const next = await has(frame, 'next');
+    const button = next ? '[data-testid="next"]' : '[data-testid="continue"]';
     await tabTo(page, frame, button);
+    if (next && (await frame.locator('template#upcoming').count()) > 0) {
+      await page.keyboard.press('Space');
+      await frame.waitForFunction(() => !document.querySelector('[data-testid="next"]') || !document.getElementById('upcoming'), null, { timeout: 15_000 });
+      expect(await frame.locator('template#upcoming').count()).to.equal(0);
+      return;
+    }
     await navigates(frame, () => page.keyboard.press('Space'));
   }
 
@@ -269,7 +279,12 @@ describe('browser: practising in the sandbox iframe', function () {
     // The student masters the one assigned skill (quickly: fill and click), reaching the done page.
     frame = await launchInFrame(page, 'sandbox-student-2', { link: 'demo-link-unconfigured' });
     for (let i = 0; i < 60 && !(await frame.locator('.done').count()); i++) {
-      if (await has(frame, 'next')) await navigates(frame, () => frame.locator('[data-testid="next"]').click());
+      if (await has(frame, 'next')) {
+        if ((await frame.locator('template#upcoming').count()) > 0) {
+          await frame.locator('[data-testid="next"]').click();
+          await frame.waitForFunction(() => !document.getElementById('upcoming'), null, { timeout: 15_000 });
+        } else await navigates(frame, () => frame.locator('[data-testid="next"]').click());
+      }
       else if (await has(frame, 'continue')) await navigates(frame, () => frame.locator('[data-testid="continue"]').click());
       else {
         const { item } = await current(frame);

@@ -154,6 +154,11 @@ describe('student practice loop', function () {
     const before = await stored();
     expect(before.current.finished).to.equal(false);
     expect(before.current.tries).to.equal(0);
+    // The page carries that next step for its script to show in place, with the stored submission id.
+    const upcoming = s.html.slice(s.html.indexOf('<template id="upcoming"'));
+    expect(upcoming).to.match(/^<template id="upcoming" data-rendered-at="\d+">/);
+    expect(upcoming).to.contain(`data-item="${before.current.itemId}"`);
+    if (before.current.kind === 'question') expect(upcoming).to.contain(`name="submission_id" value="${before.current.submissionId}"`);
     await s.post('/practice/next', {});
     expect(s.html).to.contain('data-testid="submit"');
     expect(s.itemId).to.equal(before.current.itemId);
