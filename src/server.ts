@@ -50,7 +50,7 @@ async function resolveAdminToken(settings: Settings, log: Logger): Promise<strin
  * the address actually bound (tests pass port 0).
  */
 export async function startServer(settings: Settings, log: Logger, opts: { db?: Database; printAdminToken?: boolean } = {}): Promise<RunningServer> {
-  const db = opts.db ?? (await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log }));
+  const db = opts.db ?? (await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log, poolSize: settings.databasePoolSize }));
   await migrate(db.pool, log);
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,8 @@ export interface Settings {
   dataDir: string;
   /** Port of the embedded PostgreSQL when no DATABASE_URL is given. */
   embeddedPgPort: number;
+  /** Connections each process keeps to PostgreSQL. */
+  databasePoolSize: number;
   adminToken: string | undefined;
   sandbox: boolean;
   logLevel: string;
@@ -45,6 +47,7 @@ const schema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SANDBOX: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -80,6 +83,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     databaseUrl: s.DATABASE_URL,
     dataDir: path.resolve(s.DATA_DIR),
     embeddedPgPort: s.EMBEDDED_PG_PORT,
+    databasePoolSize: s.DATABASE_POOL_SIZE,
     adminToken: s.ADMIN_TOKEN,
     sandbox: s.SANDBOX ?? s.NODE_ENV !== 'production',
     logLevel: s.LOG_LEVEL,

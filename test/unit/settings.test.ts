@@ -10,6 +10,11 @@ describe('settings', () => {
   it('names every bad value', () => {
     expect(() => loadSettings({ PORT: 'abc', PUBLIC_URL: 'nope', DATABASE_URL: 'mysql://x', SANDBOX: 'maybe' })).to.throw(SettingsError, /PORT[\s\S]*PUBLIC_URL[\s\S]*DATABASE_URL[\s\S]*SANDBOX/);
   });
+  it('sizes the database pool, 10 by default, and refuses a size of 0', () => {
+    expect(loadSettings({}).databasePoolSize).to.equal(10);
+    expect(loadSettings({ DATABASE_POOL_SIZE: '25' }).databasePoolSize).to.equal(25);
+    expect(() => loadSettings({ DATABASE_POOL_SIZE: '0' })).to.throw(SettingsError, /DATABASE_POOL_SIZE/);
+  });
   it('refuses production without an admin token or public URL, and turns the sandbox off there', () => {
     expect(() => loadSettings({ NODE_ENV: 'production', PUBLIC_URL: 'https://t.example' })).to.throw(/ADMIN_TOKEN/);
     expect(() => loadSettings({ NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(20) })).to.throw(/PUBLIC_URL/);
