@@ -13,7 +13,6 @@
  * flow shape and the same concurrency. Prints a table and, as the very last line, one JSON object.
  * Tokens are never printed.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -21,15 +20,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freeLoopbackPort } from '../src/db/index.js';
+import { childCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
 
 const LTIJS_CLIENT_ID = 'ltijs-baseline';
 const LTIJS_MARKER = 'ltijs-launched:';
 
-const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
 const CONCURRENCY = int(process.env.BENCH_CONCURRENCY, 8);
 const WARMUP = int(process.env.BENCH_WARMUP, 150);
 const LAUNCHES = int(process.env.BENCH_LAUNCHES, 1500);
@@ -57,40 +55,13 @@ interface ChildConfig {
 }
 
 interface ReadyMessage {
+  [k: string]: unknown;
   type: 'ready';
   url: string;
   /** One login-initiation URL per learner, as the LMS would render behind its launch links. */
   logins: { userId: string; name: string; url: string }[];
   /** Where the LMS authorization endpoint for this app lives (for the description). */
   authUrl: string;
-}
-type ChildMessage = ReadyMessage | { type: 'error'; message: string } | { type: 'cpu'; ms: number };
-
-function send(msg: ChildMessage): void {
-  process.send?.(msg);
-}
-
-/** Children stop when told to, or when the parent goes away. */
-function onStop(stop: () => Promise<void>): void {
-  let stopping = false;
-  const go = () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => process.exit(0), 5_000);
-    force.unref();
-    stop()
-      .catch(() => undefined)
-      .finally(() => process.exit(0));
-  };
-  process.on('message', (m: unknown) => {
-    const type = (m as { type?: string })?.type;
-    if (type === 'stop') go();
-    if (type === 'cpu') {
-      const u = process.cpuUsage();
-      send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
-    }
-  });
-  process.on('disconnect', go);
 }
 
 async function learners() {
@@ -125,7 +96,7 @@ async function oursChild(cfg: ChildConfig): Promise<void> {
   });
   const logins = [];
   for (const u of await learners()) logins.push({ userId: u.id, name: u.name, url: await sandbox.loginUrl({ user: u.id }) });
-  send({ type: 'ready', url: srv.url, logins, authUrl: `${sandbox.issuer}/auth` });
+  childSend({ type: 'ready', url: srv.url, logins, authUrl: `${sandbox.issuer}/auth` });
 }
 
 interface LtijsToken {
@@ -258,7 +229,7 @@ async function ltijsChild(cfg: ChildConfig): Promise<void> {
     l.searchParams.set('lti_message_hint', await sandbox.signHint({ user: s.id, link: 'demo-link-fractions', flavor: 'canvas' }));
     logins.push({ userId: s.id, name: s.name, url: l.toString() });
   }
-  send({ type: 'ready', url: ltijsUrl, logins, authUrl: `${signer.url}/auth` });
+  childSend({ type: 'ready', url: ltijsUrl, logins, authUrl: `${signer.url}/auth` });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -320,16 +291,6 @@ class Browser {
   }
 }
 
-function decodeEntities(s: string): string {
-  return s
-    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
-}
-
-/** The auto-post form an LMS answers its authorization request with: action and hidden fields. */
 function autoPostForm(html: string): { action?: string; fields: Record<string, string> } {
   const action = html.match(/<form[^>]*\saction="([^"]*)"/)?.[1];
   const fields: Record<string, string> = {};
@@ -416,11 +377,6 @@ async function pool<T>(n: number, maxMs: number, job: (i: number) => Promise<T>,
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   return { results, wallMs: performance.now() - start };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 interface PhaseResult {
@@ -528,70 +484,6 @@ async function verify(app: AppUnderTest, run: MeasuredRun): Promise<PhaseResult>
 // ---------------------------------------------------------------------------------------------------
 // Orchestration.
 
-interface Child {
-  proc: ChildProcess;
-  output: string[];
-}
-
-function startChild(role: 'ours' | 'ltijs', cfg: ChildConfig, timeoutMs: number): { child: Child; ready: Promise<ReadyMessage> } {
-  const proc = fork(fileURLToPath(import.meta.url), ['--child', role], {
-    env: { ...process.env, NODE_ENV: 'production', BENCH_CHILD_CONFIG: JSON.stringify(cfg) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    // BENCH_CPU_PROF=DIR writes a V8 CPU profile of each app process there (for finding hot spots).
-    execArgv: [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
-  });
-  const child: Child = { proc, output: [] };
-  const keep = (b: Buffer) => {
-    child.output.push(...b.toString().split('\n').filter((l) => l.trim()));
-    if (child.output.length > 200) child.output.splice(0, child.output.length - 200);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const ready = new Promise<ReadyMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} app did not start within ${timeoutMs / 1000} s`)), timeoutMs);
-    proc.on('message', (m: ChildMessage) => {
-      if (m.type === 'cpu') return;
-      clearTimeout(timer);
-      if (m.type === 'ready') resolve(m);
-      else reject(new Error(m.message));
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const last = child.output.filter((l) => /error/i.test(l)).slice(-3).join(' | ') || child.output.slice(-3).join(' | ');
-      reject(new Error(`${role} app exited before it was ready (${signal ?? `code ${code}`})${last ? `: ${last.slice(0, 600)}` : ''}`));
-    });
-  });
-  ready.catch(() => undefined);
-  return { child, ready };
-}
-
-/** CPU time (user + system, ms) the child process has used so far. */
-function childCpuMs(child: Child): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (m: ChildMessage) => {
-      if (m.type !== 'cpu') return;
-      child.proc.off('message', onMessage);
-      resolve(m.ms);
-    };
-    child.proc.on('message', onMessage);
-    child.proc.send({ type: 'cpu' });
-  });
-}
-
-async function stopChild(child: Child | undefined): Promise<void> {
-  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  if (child.proc.connected) child.proc.send({ type: 'stop' });
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 8_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-
-const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
-const round = (n: number, d: number) => (Number.isFinite(n) ? Number(n.toFixed(d)) : null);
-
 async function main(): Promise<void> {
   const started = performance.now();
   const out = (s = '') => process.stdout.write(`${s}\n`);
@@ -626,10 +518,12 @@ async function main(): Promise<void> {
     await admin.end();
     const ltijsDbUrl = emb.url.replace(/\/mastery$/, '/ltijs_bench');
 
-    const o = startChild('ours', { databaseUrl: emb.url }, 60_000);
+    // BENCH_CPU_PROF=DIR writes a V8 CPU profile of each app process there (for finding hot spots).
+    const execArgv = [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
+    const o = startChild<ReadyMessage>(import.meta.url, 'ours', { databaseUrl: emb.url }, 60_000, execArgv);
     ours = o.child;
     const oursReady = await o.ready;
-    const l = startChild('ltijs', { databaseUrl: ltijsDbUrl, oursUrl: oursReady.url, oursDatabaseUrl: emb.url }, 60_000);
+    const l = startChild<ReadyMessage>(import.meta.url, 'ltijs', { databaseUrl: ltijsDbUrl, oursUrl: oursReady.url, oursDatabaseUrl: emb.url }, 60_000, execArgv);
     ltijs = l.child;
     let ltijsReady: ReadyMessage | undefined;
     let ltijsProblem: string | undefined;
@@ -756,20 +650,4 @@ async function main(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------
 
-const childRole = process.argv[2] === '--child' ? process.argv[3] : undefined;
-if (childRole) {
-  const cfg = JSON.parse(process.env.BENCH_CHILD_CONFIG ?? '{}') as ChildConfig;
-  const run = childRole === 'ours' ? oursChild : ltijsChild;
-  run(cfg).catch((err: Error) => {
-    send({ type: 'error', message: `${childRole} app failed to start: ${err.message}` });
-    setTimeout(() => process.exit(1), 100);
-  });
-} else {
-  main().then(
-    () => process.exit(0),
-    (err: Error) => {
-      process.stderr.write(`bench-launch failed: ${err.stack ?? err.message}\n`);
-      process.exit(1);
-    },
-  );
-}
+runBenchmark('bench-launch', main, { ours: oursChild, ltijs: ltijsChild });

@@ -22,19 +22,17 @@
  * heavy load that does not saturate the machine. Prints a table and, as the very last line, one JSON
  * object. Tokens are never printed.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freeLoopbackPort } from '../src/db/index.js';
+import { ask, childCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
 
-const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
 const LEVELS = [50, 200] as const;
@@ -57,37 +55,7 @@ const RIGHT = 0.75;
 interface ChildConfig {
   databaseUrl: string;
 }
-type ChildMessage =
-  | { type: 'ready'; url: string }
-  | { type: 'profiling' }
-  | { type: 'launched'; ltiks: string[] }
-  | { type: 'error'; message: string }
-  | { type: 'cpu'; ms: number };
-
-function send(msg: ChildMessage): void {
-  process.send?.(msg);
-}
-
-function onStop(stop: () => Promise<void>, extra?: (m: { type?: string; n?: number }) => void): void {
-  let stopping = false;
-  const go = () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => process.exit(0), 5_000);
-    force.unref();
-    stop()
-      .catch(() => undefined)
-      .finally(() => process.exit(0));
-  };
-  process.on('message', (m: { type?: string; n?: number }) => {
-    if (m?.type === 'stop') go();
-    else if (m?.type === 'cpu') {
-      const u = process.cpuUsage();
-      send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
-    } else extra?.(m);
-  });
-  process.on('disconnect', go);
-}
+type Ready = { type: 'ready'; url: string };
 
 /** Starts or stops (and writes) a CPU profile of this process (BENCH_CPU_PROF). */
 let inspectorSession: import('node:inspector/promises').Session | undefined;
@@ -154,7 +122,7 @@ async function appChild(cfg: ChildConfig): Promise<void> {
     },
     (m) => {
       if (m?.type === 'profile-start' || m?.type === 'profile-stop') {
-        void profile(m.type === 'profile-start').then(() => send({ type: 'profiling' }));
+        void profile(m.type === 'profile-start').then(() => childSend({ type: 'profiling' }));
         return;
       }
       if (m?.type !== 'launch') return;
@@ -168,12 +136,12 @@ async function appChild(cfg: ChildConfig): Promise<void> {
         }
       };
       Promise.all(Array.from({ length: 8 }, worker)).then(
-        () => send({ type: 'launched', ltiks }),
-        (err: Error) => send({ type: 'error', message: err.message }),
+        () => childSend({ type: 'launched', ltiks }),
+        (err: Error) => childSend({ type: 'error', message: err.message }),
       );
     },
   );
-  send({ type: 'ready', url: srv.url });
+  childSend({ type: 'ready', url: srv.url });
 }
 
 /** The baseline: a bare express app, one route, one INSERT per request, a pg pool of the same size. */
@@ -197,73 +165,7 @@ async function baselineChild(cfg: ChildConfig): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await pool.end();
   });
-  send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
-}
-
-interface Child {
-  proc: ChildProcess;
-  output: string[];
-}
-
-function startChild(role: 'app' | 'baseline', cfg: ChildConfig, timeoutMs: number): { child: Child; ready: Promise<string> } {
-  const proc = fork(fileURLToPath(import.meta.url), ['--child', role], {
-    env: { ...process.env, NODE_ENV: 'production', BENCH_CHILD_CONFIG: JSON.stringify(cfg) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    execArgv: process.execArgv,
-  });
-  const child: Child = { proc, output: [] };
-  const keep = (b: Buffer) => {
-    child.output.push(...b.toString().split('\n').filter((l) => l.trim()));
-    if (child.output.length > 200) child.output.splice(0, child.output.length - 200);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
-    const onMessage = (m: ChildMessage) => {
-      if (m.type !== 'ready' && m.type !== 'error') return;
-      clearTimeout(timer);
-      proc.off('message', onMessage);
-      if (m.type === 'ready') resolve(m.url);
-      else reject(new Error(m.message));
-    };
-    proc.on('message', onMessage);
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${role} exited (${signal ?? `code ${code}`}): ${child.output.slice(-3).join(' | ').slice(0, 600)}`));
-    });
-  });
-  ready.catch(() => undefined);
-  return { child, ready };
-}
-
-function ask<T extends ChildMessage['type']>(child: Child, msg: object, want: T, timeoutMs: number): Promise<Extract<ChildMessage, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.proc.off('message', onMessage);
-      reject(new Error(`no ${want} answer within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    const onMessage = (m: ChildMessage) => {
-      if (m.type !== want && m.type !== 'error') return;
-      clearTimeout(timer);
-      child.proc.off('message', onMessage);
-      if (m.type === 'error') reject(new Error(m.message));
-      else resolve(m as Extract<ChildMessage, { type: T }>);
-    };
-    child.proc.on('message', onMessage);
-    child.proc.send(msg);
-  });
-}
-
-const childCpuMs = async (child: Child) => (await ask(child, { type: 'cpu' }, 'cpu', 5_000)).ms;
-
-async function stopChild(child: Child | undefined): Promise<void> {
-  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.proc.once('exit', () => resolve()));
-  if (child.proc.connected) child.proc.send({ type: 'stop' });
-  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 8_000);
-  await exited;
-  clearTimeout(timer);
+  childSend({ type: 'ready', url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -295,15 +197,6 @@ function post(url: URL, form: URLSearchParams): Promise<{ status: number; body: 
     req.on('error', reject);
     req.end(body);
   });
-}
-
-function decodeEntities(s: string): string {
-  return s
-    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&');
 }
 
 type Item = import('../src/content/content.schema.js').Item;
@@ -343,11 +236,6 @@ interface PhaseStats {
   /** Next steps shown in place from the page (no request), as the page's script does. */
   reveals: number;
   wallMs: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 async function main(): Promise<void> {
@@ -393,15 +281,15 @@ async function main(): Promise<void> {
     const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
     await admin.end();
 
-    const a = startChild('app', { databaseUrl: emb.url }, 60_000);
+    const a = startChild<Ready>(import.meta.url, 'app', { databaseUrl: emb.url }, 60_000);
     app = a.child;
-    const b = startChild('baseline', { databaseUrl: emb.url }, 60_000);
+    const b = startChild<Ready>(import.meta.url, 'baseline', { databaseUrl: emb.url }, 60_000);
     base = b.child;
-    const appUrl = await a.ready;
-    const baseUrl = await b.ready;
+    const appUrl = (await a.ready).url;
+    const baseUrl = (await b.ready).url;
 
     const tLaunch = performance.now();
-    const { ltiks } = await ask(app, { type: 'launch', n: STUDENTS }, 'launched', 60_000);
+    const { ltiks } = await ask<{ type: 'launched'; ltiks: string[] }>(app, { type: 'launch', n: STUDENTS }, 'launched', 60_000);
     const launchS = (performance.now() - tLaunch) / 1000;
     const students: Student[] = ltiks.map((ltik, n) => {
       let x = (n + 1) * 2654435761;
@@ -590,9 +478,6 @@ async function main(): Promise<void> {
         cpuPer: r.cpuMs / Math.max(1, sorted.length + nexts.length),
       };
     });
-    const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
-    const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
-    const round = (n: number, d: number) => (Number.isFinite(n) ? Number(n.toFixed(d)) : null);
     const table = (rows: string[][]) => {
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
       for (const r of rows) out(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
@@ -650,19 +535,4 @@ async function main(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------------
 
-const childRole = process.argv[2] === '--child' ? process.argv[3] : undefined;
-if (childRole) {
-  const cfg = JSON.parse(process.env.BENCH_CHILD_CONFIG ?? '{}') as ChildConfig;
-  (childRole === 'app' ? appChild : baselineChild)(cfg).catch((err: Error) => {
-    send({ type: 'error', message: `${childRole} failed to start: ${err.message}` });
-    setTimeout(() => process.exit(1), 100);
-  });
-} else {
-  main().then(
-    () => process.exit(0),
-    (err: Error) => {
-      process.stderr.write(`bench-practice failed: ${err.stack ?? err.message}\n`);
-      process.exit(1);
-    },
-  );
-}
+runBenchmark('bench-practice', main, { app: appChild, baseline: baselineChild });
