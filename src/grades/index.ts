@@ -16,7 +16,7 @@ import { GradeWorker } from './delivery.js';
 import { RosterService, type Roster } from './roster.js';
 import { loadGradeSettings, type GradeSettings } from './settings.js';
 
-export { enqueueScore, MAIN_COLUMN, MASTERY_COLUMN_MAXIMUM, notifySql, outboxRows, outboxUpsertSql, skillColumn } from './outbox.js';
+export { enqueueScore, MAIN_COLUMN, MASTERY_COLUMN_MAXIMUM, outboxRows, outboxUpsertSql, skillColumn } from './outbox.js';
 export type { OutboxRow } from './outbox.js';
 export type { ScoreInput, SkillMastery, ActivityProgress, GradingProgress } from './outbox.js';
 export { defaultGrade } from './rule.js';

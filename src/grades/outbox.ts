@@ -166,7 +166,7 @@ RETURNING 1`;
 }
 
 /** A CTE (named `notified`) that wakes the delivery workers at commit when the CTE `upserted` wrote a row. */
-export const notifySql = (upserted: string) =>
+const notifySql = (upserted: string) =>
   `notified AS (SELECT pg_notify('${NOTIFY_CHANNEL}', '') FROM (SELECT 1 FROM ${upserted} LIMIT 1) AS any_row)`;
 
 const ENQUEUE = `WITH up AS (${outboxUpsertSql('$1')}), ${notifySql('up')}

@@ -409,16 +409,16 @@ export class PracticeService {
   private async step(
     actor: Actor,
     fn: (a: Assignment, cache: PackCache, row: VersionedLearner, key: LearnerKey) => Promise<{ view: PracticeView } | { write: (() => Promise<WriteOutcome>) | VersionedLearner; show: () => PracticeView }>,
-    read?: (key: LearnerKey, a: Assignment, cache: PackCache, first: boolean) => Promise<VersionedLearner | null>,
+    /** A step's own read; gets the row remembered in memory (first try only), or undefined. */
+    read?: (key: LearnerKey, a: Assignment, cache: PackCache, known: VersionedLearner | undefined) => Promise<VersionedLearner | null>,
   ): Promise<PracticeView> {
     const a = await this.assignment(actor);
     if (!a) return { kind: 'not_configured' };
     const cache = await this.pack(actor.tenantId, a.packId);
     const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId };
     for (let attempt = 1; ; attempt++) {
-      const first = attempt === 1;
-      const known = first ? this.recall(key) : undefined;
-      const row = (read ? await read(key, a, cache, first) : known)
+      const known = attempt === 1 ? this.recall(key) : undefined;
+      const row = (read ? await read(key, a, cache, known) : known)
         ?? (await readLearner(this.deps.pool, key))
         ?? (await createLearner(this.deps.pool, key, createState()));
       // A row served from memory keeps its age: the cache never outlives LEARNER_CACHE_MS since the last read or write.
@@ -544,12 +544,11 @@ export class PracticeService {
     const input = parsed.data;
     let stat: { difficulty: number; answers: number } | undefined;
     let seen: { resourceLinkId: string; result: unknown } | null = null;
-    const read = async (key: LearnerKey, a: Assignment, cache: PackCache, first: boolean) => {
+    const read = async (key: LearnerKey, a: Assignment, cache: PackCache, known: VersionedLearner | undefined) => {
       // Fast path: this process knows the row, and the form answers its current question with that
       // question's own submission id, so it cannot have been recorded (recording renews the id and the
       // version guards against other processes). The item's calibration comes from the bank (seconds old;
       // the write applies the step as a delta).
-      const known = first ? this.recall(key) : undefined;
       const cur = known?.current;
       if (known && cur && !cur.finished && cur.kind === 'question' && cur.itemId === input.item_id && cur.seed === input.seed && cur.submissionId === input.submission_id) {
         await this.calibratedBank(actor.tenantId, a.packId, cache);
