@@ -159,3 +159,31 @@ export function runBenchmark(name: string, main: () => Promise<void>, children: 
     },
   );
 }
+
+/**
+ * CPU time (ms) used so far by a PostgreSQL server: its postmaster (with the children that have exited)
+ * and its running backends, from /proc (Linux; NaN elsewhere). `pgDataDir` holds postmaster.pid.
+ */
+export async function postgresCpuMs(pgDataDir: string): Promise<number> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const TICK_MS = 10; // USER_HZ is 100 on Linux
+  const stat = async (pid: string) => {
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): state is field 3.
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: f[1], ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]) };
+  };
+  try {
+    const postmaster = (await readFile(`${pgDataDir}/postmaster.pid`, 'utf8')).split('\n')[0].trim();
+    const own = await stat(postmaster);
+    let ticks = own.ticks + own.childTicks;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid) || pid === postmaster) continue;
+      const s = await stat(pid).catch(() => undefined);
+      if (s?.ppid === postmaster) ticks += s.ticks;
+    }
+    return ticks * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}

@@ -31,7 +31,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freeLoopbackPort } from '../src/db/index.js';
-import { ask, childCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
+import { ask, childCpuMs, postgresCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
 
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
@@ -247,10 +247,19 @@ async function main(): Promise<void> {
   const { instantiate, isTemplate } = await import('../src/content/templates.js');
   const pack = await loadDemoPack();
   const items = new Map(pack.items.map((i) => [i.id, i]));
-  const concrete = (id: string, seed: number): Item => {
-    const item = items.get(id);
-    if (!item) throw new Error(`unknown item ${id}`);
-    return isTemplate(item) ? instantiate(item, seed).item : item;
+  /** A student's right and wrong answer to each question, worked out once per item and seed (as a student would know them). */
+  const answers = new Map<string, { item: Item; right: unknown; wrong: unknown }>();
+  const answersTo = (id: string, seed: number) => {
+    const key = `${id}\u0000${seed}`;
+    let a = answers.get(key);
+    if (!a) {
+      const template = items.get(id);
+      if (!template) throw new Error(`unknown item ${id}`);
+      const item = isTemplate(template) ? instantiate(template, seed).item : template;
+      a = { item, right: correctResponse(item), wrong: distractorResponses(item)[0] ?? '__definitely wrong__' };
+      answers.set(key, a);
+    }
+    return a;
   };
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-pg-'));
@@ -341,9 +350,8 @@ async function main(): Promise<void> {
         const itemId = f.get('item_id')!;
         const seed = f.get('seed') ?? '0';
         const submission = f.get('submission_id')!;
-        const item = concrete(itemId, Number(seed));
-        const right = s.rng() < RIGHT;
-        const response = right ? correctResponse(item) : (distractorResponses(item)[0] ?? '__definitely wrong__');
+        const { item, right: good, wrong } = answersTo(itemId, Number(seed));
+        const response = s.rng() < RIGHT ? good : wrong;
         const fields: [string, string][] = [['submission_id', submission], ['item_id', itemId], ['seed', seed], ['shown_at', f.get('shown_at') ?? '']];
         if (item.type === 'ordering') (response as readonly string[]).forEach((id, i) => fields.push([`order_${id}`, String(i + 1)]));
         else for (const r of typeof response === 'string' ? [response] : [...(response as readonly string[])]) fields.push(['response', r]);
@@ -441,25 +449,23 @@ async function main(): Promise<void> {
     await runStudents(LEVELS[0], WARMUP_S);
     await runBaseline(LEVELS[0], 1);
     const loadBefore = os.loadavg()[0];
-    const results: { name: string; conc: number; st: PhaseStats; cpuMs: number }[] = [];
+    const results: { name: string; conc: number; st: PhaseStats; cpuMs: number; dbMs: number; genMs: number }[] = [];
+    const pgDir = path.join(dir, 'pg');
+    /** Runs a phase and measures the CPU time the server, PostgreSQL and this load generator spent on it. */
+    const measured = async (name: string, conc: number, server: Child | undefined, run: () => Promise<PhaseStats>, prof = false) => {
+      if (prof) await ask(app!, { type: 'profile-start' }, 'profiling', 10_000);
+      const [c0, d0, g0] = [await childCpuMs(server!), await postgresCpuMs(pgDir), process.cpuUsage()];
+      const st = await run();
+      const g = process.cpuUsage(g0);
+      const [c1, d1] = [await childCpuMs(server!), await postgresCpuMs(pgDir)];
+      if (prof) await ask(app!, { type: 'profile-stop' }, 'profiling', 30_000);
+      results.push({ name, conc, st, cpuMs: c1 - c0, dbMs: d1 - d0, genMs: (g.user + g.system) / 1000 });
+    };
     for (const conc of LEVELS) {
-      const prof = process.env.BENCH_CPU_PROF && conc === CONCURRENCY;
-      if (prof) await ask(app, { type: 'profile-start' }, 'profiling', 10_000);
-      const c0 = await childCpuMs(app);
-      const st = await runStudents(conc, PHASE_S);
-      if (prof) await ask(app, { type: 'profile-stop' }, 'profiling', 30_000);
-      results.push({ name: 'mastery answer', conc, st, cpuMs: (await childCpuMs(app)) - c0 });
+      await measured('mastery answer', conc, app, () => runStudents(conc, PHASE_S), Boolean(process.env.BENCH_CPU_PROF) && conc === CONCURRENCY);
     }
-    {
-      const c0 = await childCpuMs(app);
-      const st = await runStudents(CONCURRENCY, PHASE_S, THINK_S);
-      results.push({ name: `paced answer (${THINK_S} s think)`, conc: CONCURRENCY, st, cpuMs: (await childCpuMs(app)) - c0 });
-    }
-    for (const conc of LEVELS) {
-      const c0 = await childCpuMs(base);
-      const st = await runBaseline(conc, PHASE_S);
-      results.push({ name: 'baseline INSERT', conc, st, cpuMs: (await childCpuMs(base)) - c0 });
-    }
+    await measured(`paced answer (${THINK_S} s think)`, CONCURRENCY, app, () => runStudents(CONCURRENCY, PHASE_S, THINK_S));
+    for (const conc of LEVELS) await measured('baseline INSERT', conc, base, () => runBaseline(conc, PHASE_S));
     const loadAfter = os.loadavg()[0];
 
     const fig = results.map((r) => {
@@ -476,6 +482,8 @@ async function main(): Promise<void> {
         nextP50: percentile(nexts, 50),
         nextP99: percentile(nexts, 99),
         cpuPer: r.cpuMs / Math.max(1, sorted.length + nexts.length),
+        dbPer: r.dbMs / Math.max(1, sorted.length + nexts.length),
+        genPer: r.genMs / Math.max(1, sorted.length + nexts.length),
       };
     });
     const table = (rows: string[][]) => {
@@ -483,8 +491,8 @@ async function main(): Promise<void> {
       for (const r of rows) out(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
     };
     table([
-      ['what', 'concurrent', 'count', 'errors', 'per s', 'p50 ms', 'p99 ms', '/next count', '/next p50', '/next p99', 'server CPU ms/req'],
-      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('baseline') ? '-' : String(r.st.nexts.length), r.name.startsWith('baseline') ? '-' : f2(r.nextP50), r.name.startsWith('baseline') ? '-' : f2(r.nextP99), f2(r.cpuPer)]),
+      ['what', 'concurrent', 'count', 'errors', 'per s', 'p50 ms', 'p99 ms', '/next count', '/next p50', '/next p99', 'CPU ms/req: server', 'PostgreSQL', 'load gen'],
+      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('baseline') ? '-' : String(r.st.nexts.length), r.name.startsWith('baseline') ? '-' : f2(r.nextP50), r.name.startsWith('baseline') ? '-' : f2(r.nextP99), f2(r.cpuPer), f2(r.dbPer), f2(r.genPer)]),
     ]);
     for (const r of fig) {
       for (const [why, k] of r.st.errors) out(`  ${r.name} @${r.conc} error x${k}: ${why}`);
@@ -501,8 +509,8 @@ async function main(): Promise<void> {
     out(`target: >= 1,000 answers/s ${met[0] ? 'met' : 'NOT met'}; p99 < 50 ms at 200 ${met[1] ? 'met' : 'NOT met'}; ratio >= 0.5 ${met[2] ? 'met' : 'NOT met'}`);
     out(`paced: ${CONCURRENCY} students who each think ${THINK_S} s on average (exponential) before every step: latency at a heavy but`);
     out(`not saturating load (${f1(paced.perS)} answers/s). The closed-loop rows have no think time: there p50 ~ concurrency / throughput.`);
-    out('server CPU ms/req: CPU time of the server process per request it served (answers and /next); PostgreSQL and the');
-    out('load generator not included.');
+    out('CPU ms/req: CPU time per request served (answers and /next) of the server process, of PostgreSQL (postmaster and');
+    out(`backends, from /proc) and of this load generator; the machine has ${os.cpus().length * 1000} CPU ms per second in all.`);
     out(`machine load average (1 min) ${f1(loadBefore)} before the measured phases, ${f1(loadAfter)} after, on ${os.cpus().length} CPUs`);
     out(`total run time ${f1((performance.now() - started) / 1000)} s`);
 
@@ -524,6 +532,10 @@ async function main(): Promise<void> {
         p50_ms_200_paced: round(paced.p50, 2),
         p99_ms_200_paced: round(paced.p99, 2),
         server_cpu_ms_per_request_200: round(m(200).cpuPer, 3),
+        db_cpu_ms_per_request_200: round(m(200).dbPer, 3),
+        loadgen_cpu_ms_per_request_200: round(m(200).genPer, 3),
+        baseline_server_cpu_ms_per_request_200: round(bl(200).cpuPer, 3),
+        baseline_db_cpu_ms_per_request_200: round(bl(200).dbPer, 3),
       }),
     );
   } finally {

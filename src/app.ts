@@ -46,7 +46,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', path.join(root, 'views'));
   // Compiled templates without line-number bookkeeping outside development (errors still reach the
   // error handler; only EJS's line-annotated messages are lost).
-  if (app.get('env') !== 'development') app.set('view options', { compileDebug: false });
+  // Includes are written from the views root ('/partials/head'), so EJS resolves them without a file
+  // system check on every render.
+  app.set('view options', { root: path.join(root, 'views'), ...(app.get('env') !== 'development' ? { compileDebug: false } : {}) });
+  // Every page is per user and carries a fresh CSP nonce, so an ETag (a SHA-1 of each body) could never
+  // match; static files keep theirs (express.static sets its own).
+  app.set('etag', false);
   app.use(cspNonce);
   app.use(
     securityHeaders((res) => {
