@@ -42,7 +42,8 @@ const STUDENTS = int(process.env.BENCH_STUDENTS, 700);
 /** Mean think time (s) of the paced phase: each student waits this long (exponential) before each step. */
 const THINK_S = 1;
 const WORKER = process.env.BENCH_WORKER === 'in-process' ? 'in-process' : 'off';
-const POOL_SIZE = 10;
+/** PostgreSQL pool size of both Mastery (DATABASE_POOL_SIZE) and the baseline. */
+const POOL_SIZE = int(process.env.BENCH_POOL, 10);
 const REQUEST_TIMEOUT_MS = 10_000;
 const LINK = 'demo-link-fractions';
 const SKILLS = 'unit-fractions,equivalent-fractions,simplest-form,comparing-fractions,add-like-denominators';
@@ -96,6 +97,7 @@ async function appChild(cfg: ChildConfig): Promise<void> {
     SANDBOX: '1',
     LOG_LEVEL: 'silent',
     WORKER,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
   });
   const log = pino({ level: 'silent' });
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir, embeddedPort: settings.embeddedPgPort, log });
