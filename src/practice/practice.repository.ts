@@ -250,6 +250,78 @@ export async function recordSubmission(db: Queryable, k: LearnerKey, learner: Ve
   return rows[0].inserted ? 'recorded' : 'duplicate';
 }
 
+/** One submission to record: the learner row as read, the attempt, and its extra writes. */
+export interface Submission {
+  key: LearnerKey;
+  learner: VersionedLearner;
+  attempt: AttemptRow;
+  extra?: SubmissionWrites;
+}
+export type RecordOutcome = 'recorded' | 'conflict' | 'duplicate';
+
+/**
+ * Records several submissions of DIFFERENT students in ONE statement (one transaction, one commit): each
+ * with exactly the guarantees of `recordSubmission` (its own version guard, idempotent by submission id,
+ * attempt + learner state + calibration step + LMS score rows all or nothing for that submission). A
+ * commit costs PostgreSQL far more than the rows it carries, so under load this is most of an answer's
+ * database cost (see SubmissionWriter). Callers must not put two submissions of one user (tenant, user)
+ * in one batch. Learner rows are locked in key order and item rows in key order, so two batches of
+ * different processes wait for each other rather than deadlock. Outcomes come back in input order.
+ */
+export async function recordSubmissions(db: Queryable, subs: readonly Submission[]): Promise<RecordOutcome[]> {
+  const input = subs.map((s, i) => {
+    const a = s.attempt;
+    const st = s.extra?.itemStat;
+    return {
+      i, tenant_id: s.key.tenantId, resource_link_id: s.key.resourceLinkId, user_id: s.key.userId, version: s.learner.version,
+      pack_id: a.packId, item_id: a.itemId, seed: a.seed, skills: a.skills, kind: a.kind, try_number: a.tryNumber, counted: a.counted,
+      response: a.response ?? null, correct: a.correct, score: a.score, hints_used: a.hintsUsed, time_ms: a.timeMs, difficulty: a.difficulty,
+      remediates: a.remediates, submission_id: a.submissionId, result: a.result, answered_at: a.answeredAt,
+      state: s.learner.state, current: s.learner.current, answered: s.learner.answered,
+      stat_base: st ? st.difficulty - st.delta : null, stat_delta: st ? st.delta : null, stat_correct: st ? (st.correct ? 1 : 0) : null,
+      scores: s.extra?.scores?.rows.length ? s.extra.scores.rows : null,
+    };
+  });
+  const upsert = subs.find((s) => s.extra?.scores?.rows.length)?.extra?.scores?.upsert;
+  const scoreRows = `(SELECT coalesce(jsonb_agg(e), '[]'::jsonb) FROM done CROSS JOIN LATERAL jsonb_array_elements(done.scores) AS e WHERE done.scores IS NOT NULL)`;
+  const { rows } = await db.query<{ i: number; locked: boolean; inserted: boolean }>({
+    // Named, so each pooled connection parses and plans it once (two shapes: with and without score rows).
+    name: upsert ? 'practice-record-batch-o' : 'practice-record-batch',
+    text: `WITH inp AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, tenant_id text, resource_link_id text, user_id text, version bigint,
+         pack_id text, item_id text, seed bigint, skills text[], kind text, try_number int, counted boolean, response jsonb, correct boolean,
+         score double precision, hints_used int, time_ms int, difficulty double precision, remediates text, submission_id text, result jsonb,
+         answered_at timestamptz, state jsonb, current jsonb, answered int,
+         stat_base double precision, stat_delta double precision, stat_correct int, scores jsonb)),
+     ok AS (SELECT inp.i FROM inp JOIN learner_states l
+         ON l.tenant_id = inp.tenant_id AND l.resource_link_id = inp.resource_link_id AND l.user_id = inp.user_id AND l.version = inp.version
+       ORDER BY l.tenant_id, l.resource_link_id, l.user_id FOR UPDATE OF l),
+     att AS (INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct,
+         score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at)
+       SELECT tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct,
+         score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at FROM inp WHERE i IN (SELECT i FROM ok)
+       ON CONFLICT (tenant_id, user_id, submission_id) DO NOTHING RETURNING tenant_id, user_id, submission_id),
+     done AS (SELECT inp.* FROM inp JOIN att ON att.tenant_id = inp.tenant_id AND att.user_id = inp.user_id AND att.submission_id = inp.submission_id),
+     upd AS (UPDATE learner_states l SET state = d.state, current = d.current, answered = d.answered, version = l.version + 1, updated_at = now()
+       FROM done d WHERE l.tenant_id = d.tenant_id AND l.resource_link_id = d.resource_link_id AND l.user_id = d.user_id RETURNING 1),
+     agg AS (SELECT tenant_id, pack_id, item_id, max(stat_base) AS base, sum(stat_delta) AS delta, count(*)::int AS n, sum(stat_correct)::int AS c
+       FROM done WHERE stat_delta IS NOT NULL GROUP BY tenant_id, pack_id, item_id ORDER BY tenant_id, pack_id, item_id),
+     st AS (INSERT INTO item_stats(tenant_id, pack_id, item_id, difficulty, answers, correct)
+       SELECT tenant_id, pack_id, item_id, LEAST(GREATEST(base + delta, -${DIFFICULTY_LIMIT}), ${DIFFICULTY_LIMIT}), n, c FROM agg
+       ON CONFLICT (tenant_id, pack_id, item_id) DO UPDATE SET
+         difficulty = LEAST(GREATEST(item_stats.difficulty
+           + (SELECT a.delta FROM agg a WHERE a.tenant_id = EXCLUDED.tenant_id AND a.pack_id = EXCLUDED.pack_id AND a.item_id = EXCLUDED.item_id),
+           -${DIFFICULTY_LIMIT}), ${DIFFICULTY_LIMIT}),
+         answers = item_stats.answers + EXCLUDED.answers, correct = item_stats.correct + EXCLUDED.correct RETURNING 1)${upsert ? `,
+     ob AS (${upsert(scoreRows, '')})` : ''}
+     SELECT inp.i, EXISTS (SELECT 1 FROM ok WHERE ok.i = inp.i) AS locked, EXISTS (SELECT 1 FROM done WHERE done.i = inp.i) AS inserted FROM inp`,
+    values: [JSON.stringify(input)],
+  });
+  const out: RecordOutcome[] = new Array(subs.length).fill('conflict');
+  for (const r of rows) out[r.i] = !r.locked ? 'conflict' : r.inserted ? 'recorded' : 'duplicate';
+  return out;
+}
+
 export async function itemStats(db: Queryable, tenantId: string, packId: string): Promise<Map<string, { difficulty: number; answers: number }>> {
   const { rows } = await db.query<{ item_id: string; difficulty: number; answers: number }>(
     'SELECT item_id, difficulty, answers FROM item_stats WHERE tenant_id = $1 AND pack_id = $2',

@@ -15,10 +15,11 @@ import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../gr
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  classStates, createLearner, findAssignment, itemStats, readForAnswer, readLearner, recordSubmission, resourceLinkCustom, saveAssignment,
+  classStates, createLearner, findAssignment, itemStats, readForAnswer, readLearner, resourceLinkCustom, saveAssignment,
   updateLearner, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
 import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
+import { SUBMISSION_WRITER_DEFAULTS, SubmissionWriter, type SubmissionWriterOptions } from './submission-writer.js';
 
 /** A student is flagged at risk after this many wrong answers in a row on one skill… */
 export const AT_RISK_WRONG_STREAK = 3;
@@ -152,7 +153,26 @@ export class PracticeService {
   /** Recently used learner rows by tenant, assignment and user (see LEARNER_CACHE_MS). */
   private learners = new Map<string, { row: VersionedLearner; at: number }>();
 
-  constructor(private readonly deps: { pool: pg.Pool; log: Logger; now?: () => number; /** Called after an answer committed LMS scores (wakes grade delivery). */ scoresQueued?: () => void }) {}
+  /** Answers and studied examples are written through this (group commit under load). */
+  private readonly writer: SubmissionWriter;
+
+  constructor(
+    private readonly deps: {
+      pool: pg.Pool;
+      log: Logger;
+      now?: () => number;
+      /** Called after an answer committed LMS scores (wakes grade delivery). */
+      scoresQueued?: () => void;
+      writer?: Partial<SubmissionWriterOptions>;
+    },
+  ) {
+    this.writer = new SubmissionWriter(deps.pool, deps.log, { ...SUBMISSION_WRITER_DEFAULTS, ...deps.writer });
+  }
+
+  /** Statements and submissions the answer writer has written (batching figures). */
+  get writerStats(): Readonly<SubmissionWriter['stats']> {
+    return this.writer.stats;
+  }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
@@ -614,7 +634,7 @@ export class PracticeService {
         let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
         return {
           write: async () => {
-            outcome = await recordSubmission(this.deps.pool, key, next, attempt, writes);
+            outcome = await this.writer.record({ key, learner: next, attempt, extra: writes });
             if (outcome === 'recorded' && writes.scores) this.deps.scoresQueued?.();
             return settled(outcome, next);
           },
@@ -649,7 +669,7 @@ export class PracticeService {
       next.current = await this.choose(actor, a, cache, next);
       let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
       return {
-        write: async () => settled((outcome = await recordSubmission(this.deps.pool, key, next, attempt)), next),
+        write: async () => settled((outcome = await this.writer.record({ key, learner: next, attempt })), next),
         show: () => this.render(a, cache, outcome === 'recorded' ? next : row),
       };
     });
