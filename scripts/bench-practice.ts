@@ -35,6 +35,8 @@ import { ask, childCpuMs, postgresCpuMs, childSend, decodeEntities, f1, f2, int,
 
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
+/** Each measured phase first runs this long unmeasured: its clients all start at once, a burst no class makes. */
+const RAMP_S = 1;
 const LEVELS = [50, 200] as const;
 const CONCURRENCY = Math.max(...LEVELS);
 /** Students launched before timing; one who reaches "done" is replaced by the next fresh one. */
@@ -125,6 +127,10 @@ async function appChild(cfg: ChildConfig): Promise<void> {
     (m) => {
       if (m?.type === 'profile-start' || m?.type === 'profile-stop') {
         void profile(m.type === 'profile-start').then(() => childSend({ type: 'profiling' }));
+        return;
+      }
+      if (m?.type === 'writer-stats') {
+        childSend({ type: 'writer-stats', ...srv.practice.writerStats });
         return;
       }
       if (m?.type !== 'launch') return;
@@ -238,6 +244,8 @@ interface PhaseStats {
   /** Next steps shown in place from the page (no request), as the page's script does. */
   reveals: number;
   wallMs: number;
+  /** When measuring started (after the phase's ramp); steps begun earlier are not counted. */
+  since: number;
 }
 
 async function main(): Promise<void> {
@@ -359,31 +367,48 @@ async function main(): Promise<void> {
         else for (const r of typeof response === 'string' ? [response] : [...(response as readonly string[])]) fields.push(['response', r]);
         const t0 = performance.now();
         await send(s, '/practice/answer', fields);
-        st.answers.push(performance.now() - t0);
+        if (t0 >= st.since) st.answers.push(performance.now() - t0);
       } else if (offered === 'next' && s.upcoming) {
         // What the page's script does on Next: show the step the page already carries, no request.
         s.page = s.upcoming;
         s.upcoming = null;
-        st.reveals++;
+        if (performance.now() >= st.since) st.reveals++;
       } else if (offered === 'next') {
         const t0 = performance.now();
         await send(s, '/practice/next', []);
-        st.nexts.push(performance.now() - t0);
+        if (t0 >= st.since) st.nexts.push(performance.now() - t0);
       } else if (offered === 'continue') {
         const t0 = performance.now();
         await send(s, '/practice/studied', [['item_id', f.get('item_id')!], ['seed', f.get('seed') ?? '0']]);
-        st.nexts.push(performance.now() - t0);
+        if (t0 >= st.since) st.nexts.push(performance.now() - t0);
       } else {
         s.done = true;
         st.done++;
       }
     };
 
+    /**
+     * A phase's clock: it runs RAMP_S unmeasured (all its clients start at the same instant, a burst no real
+     * class produces), then `mark()` (the CPU snapshots) and `seconds` measured.
+     */
+    const phaseClock = (st: PhaseStats, seconds: number, mark?: () => void) => {
+      if (!mark) {
+        st.since = performance.now();
+        return st.since + seconds * 1000;
+      }
+      st.since = Infinity;
+      setTimeout(() => {
+        st.since = performance.now();
+        mark();
+      }, RAMP_S * 1000);
+      return performance.now() + (RAMP_S + seconds) * 1000;
+    };
+    const newStats = (): PhaseStats => ({ answers: [], nexts: [], errors: new Map(), done: 0, reveals: 0, wallMs: 0, since: 0 });
+
     /** n concurrent students for `seconds`; with thinkS, each waits a random (exponential) think time before each step. */
-    const runStudents = async (n: number, seconds: number, thinkS = 0): Promise<PhaseStats> => {
-      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, reveals: 0, wallMs: 0 };
-      const start = performance.now();
-      const end = start + seconds * 1000;
+    const runStudents = async (n: number, seconds: number, thinkS = 0, mark?: () => void): Promise<PhaseStats> => {
+      const st = newStats();
+      const end = phaseClock(st, seconds, mark);
       let starved = false;
       await Promise.all(
         Array.from({ length: n }, async () => {
@@ -409,15 +434,14 @@ async function main(): Promise<void> {
         }),
       );
       if (starved) throw new Error(`ran out of fresh students (${STUDENTS}); raise BENCH_STUDENTS`);
-      st.wallMs = performance.now() - start;
+      st.wallMs = performance.now() - st.since;
       return st;
     };
 
-    const runBaseline = async (n: number, seconds: number): Promise<PhaseStats> => {
-      const st: PhaseStats = { answers: [], nexts: [], errors: new Map(), done: 0, reveals: 0, wallMs: 0 };
+    const runBaseline = async (n: number, seconds: number, mark?: () => void): Promise<PhaseStats> => {
+      const st = newStats();
       const url = new URL('/insert', baseUrl);
-      const start = performance.now();
-      const end = start + seconds * 1000;
+      const end = phaseClock(st, seconds, mark);
       await Promise.all(
         Array.from({ length: n }, async (_, i) => {
           while (performance.now() < end) {
@@ -425,7 +449,7 @@ async function main(): Promise<void> {
             try {
               const res = await post(url, new URLSearchParams([['student', `bench-student-${i}`], ['response', '3/4']]));
               if (res.status !== 200) throw new Error(`baseline answered ${res.status}`);
-              st.answers.push(performance.now() - t0);
+              if (t0 >= st.since) st.answers.push(performance.now() - t0);
             } catch (err) {
               const why = (err as Error).message;
               st.errors.set(why, (st.errors.get(why) ?? 0) + 1);
@@ -433,7 +457,7 @@ async function main(): Promise<void> {
           }
         }),
       );
-      st.wallMs = performance.now() - start;
+      st.wallMs = performance.now() - st.since;
       return st;
     };
 
@@ -445,29 +469,41 @@ async function main(): Promise<void> {
     out(`(${Math.round(RIGHT * 100)}% right); a finished question moves on as the page's script does (the next step the answer`);
     out(`page carries, no request; POST /practice/next only when it carries none). answers/s counts answers only, over`);
     out(`the phase's wall time (which includes the /next round trips); latencies are client-side round trips of the answer POST.`);
-    out(`Warm-up ${WARMUP_S} s, then ${PHASE_S} s per phase.`);
+    out(`Warm-up ${WARMUP_S} s, then per phase ${RAMP_S} s unmeasured (its clients all start at the same instant) and ${PHASE_S} s measured.`);
     out('');
 
     await runStudents(LEVELS[0], WARMUP_S);
     await runBaseline(LEVELS[0], 1);
     const loadBefore = os.loadavg()[0];
-    const results: { name: string; conc: number; st: PhaseStats; cpuMs: number; dbMs: number; genMs: number }[] = [];
+    const results: { name: string; conc: number; st: PhaseStats; cpuMs: number; dbMs: number; genMs: number; perStatement?: number }[] = [];
+    type WriterStats = { type: 'writer-stats'; statements: number; submissions: number; batchFailures: number };
+    const writerStats = () => ask<WriterStats>(app!, { type: 'writer-stats' }, 'writer-stats', 5_000);
     const pgDir = path.join(dir, 'pg');
     /** Runs a phase and measures the CPU time the server, PostgreSQL and this load generator spent on it. */
-    const measured = async (name: string, conc: number, server: Child | undefined, run: () => Promise<PhaseStats>, prof = false) => {
-      if (prof) await ask(app!, { type: 'profile-start' }, 'profiling', 10_000);
-      const [c0, d0, g0] = [await childCpuMs(server!), await postgresCpuMs(pgDir), process.cpuUsage()];
-      const st = await run();
+    const measured = async (name: string, conc: number, server: Child | undefined, run: (mark: () => void) => Promise<PhaseStats>, prof = false) => {
+      let snapshot: Promise<[number, number, NodeJS.CpuUsage, WriterStats | undefined]> | undefined;
+      const mark = () => {
+        const g0 = process.cpuUsage();
+        snapshot = (async () => {
+          if (prof) await ask(app!, { type: 'profile-start' }, 'profiling', 10_000);
+          return [await childCpuMs(server!), await postgresCpuMs(pgDir), g0, server === app ? await writerStats() : undefined];
+        })();
+      };
+      const st = await run(mark);
+      const [c0, d0, g0, w0] = await snapshot!;
       const g = process.cpuUsage(g0);
       const [c1, d1] = [await childCpuMs(server!), await postgresCpuMs(pgDir)];
+      const w1 = w0 ? await writerStats() : undefined;
+      const perStatement = w0 && w1 ? (w1.submissions - w0.submissions) / Math.max(1, w1.statements - w0.statements) : undefined;
+      if (w0 && w1 && w1.batchFailures > w0.batchFailures) st.errors.set('answer batches retried one by one', w1.batchFailures - w0.batchFailures);
       if (prof) await ask(app!, { type: 'profile-stop' }, 'profiling', 30_000);
-      results.push({ name, conc, st, cpuMs: c1 - c0, dbMs: d1 - d0, genMs: (g.user + g.system) / 1000 });
+      results.push({ name, conc, st, cpuMs: c1 - c0, dbMs: d1 - d0, genMs: (g.user + g.system) / 1000, perStatement });
     };
     for (const conc of LEVELS) {
-      await measured('mastery answer', conc, app, () => runStudents(conc, PHASE_S), Boolean(process.env.BENCH_CPU_PROF) && conc === CONCURRENCY);
+      await measured('mastery answer', conc, app, (mark) => runStudents(conc, PHASE_S, 0, mark), Boolean(process.env.BENCH_CPU_PROF) && conc === CONCURRENCY);
     }
-    await measured(`paced answer (${THINK_S} s think)`, CONCURRENCY, app, () => runStudents(CONCURRENCY, PHASE_S, THINK_S));
-    for (const conc of LEVELS) await measured('baseline INSERT', conc, base, () => runBaseline(conc, PHASE_S));
+    await measured(`paced answer (${THINK_S} s think)`, CONCURRENCY, app, (mark) => runStudents(CONCURRENCY, PHASE_S, THINK_S, mark));
+    for (const conc of LEVELS) await measured('baseline INSERT', conc, base, (mark) => runBaseline(conc, PHASE_S, mark));
     const loadAfter = os.loadavg()[0];
 
     const fig = results.map((r) => {
@@ -493,8 +529,8 @@ async function main(): Promise<void> {
       for (const r of rows) out(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
     };
     table([
-      ['what', 'concurrent', 'count', 'errors', 'per s', 'p50 ms', 'p99 ms', '/next count', '/next p50', '/next p99', 'CPU ms/req: server', 'PostgreSQL', 'load gen'],
-      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('baseline') ? '-' : String(r.st.nexts.length), r.name.startsWith('baseline') ? '-' : f2(r.nextP50), r.name.startsWith('baseline') ? '-' : f2(r.nextP99), f2(r.cpuPer), f2(r.dbPer), f2(r.genPer)]),
+      ['what', 'concurrent', 'count', 'errors', 'per s', 'p50 ms', 'p99 ms', '/next count', '/next p50', '/next p99', 'CPU ms/req: server', 'PostgreSQL', 'load gen', 'answers/commit'],
+      ...fig.map((r) => [r.name, String(r.conc), String(r.count), String(r.errors), f1(r.perS), f2(r.p50), f2(r.p99), r.name.startsWith('baseline') ? '-' : String(r.st.nexts.length), r.name.startsWith('baseline') ? '-' : f2(r.nextP50), r.name.startsWith('baseline') ? '-' : f2(r.nextP99), f2(r.cpuPer), f2(r.dbPer), f2(r.genPer), r.perStatement === undefined ? '-' : f1(r.perStatement)]),
     ]);
     for (const r of fig) {
       for (const [why, k] of r.st.errors) out(`  ${r.name} @${r.conc} error x${k}: ${why}`);
@@ -513,6 +549,7 @@ async function main(): Promise<void> {
     out(`not saturating load (${f1(paced.perS)} answers/s). The closed-loop rows have no think time: there p50 ~ concurrency / throughput.`);
     out('CPU ms/req: CPU time per request served (answers and /next) of the server process, of PostgreSQL (postmaster and');
     out(`backends, from /proc) and of this load generator; the machine has ${os.cpus().length * 1000} CPU ms per second in all.`);
+    out('answers/commit: answers and studied examples per answer-writing statement (group commit; 1.0 = no batching).');
     out(`machine load average (1 min) ${f1(loadBefore)} before the measured phases, ${f1(loadAfter)} after, on ${os.cpus().length} CPUs`);
     out(`total run time ${f1((performance.now() - started) / 1000)} s`);
 
@@ -536,6 +573,7 @@ async function main(): Promise<void> {
         server_cpu_ms_per_request_200: round(m(200).cpuPer, 3),
         db_cpu_ms_per_request_200: round(m(200).dbPer, 3),
         loadgen_cpu_ms_per_request_200: round(m(200).genPer, 3),
+        answers_per_commit_200: round(m(200).perStatement ?? NaN, 2),
         baseline_server_cpu_ms_per_request_200: round(bl(200).cpuPer, 3),
         baseline_db_cpu_ms_per_request_200: round(bl(200).dbPer, 3),
       }),

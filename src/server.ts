@@ -25,6 +25,8 @@ export interface RunningServer {
   url: string;
   db: Database;
   deps: AppDeps;
+  /** The student loop's service (its answer writer's batching figures are read by bench:practice). */
+  practice: PracticeService;
   server: http.Server;
   /** Stops accepting requests, then closes the database (and the embedded server). */
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
     url: publicUrl,
     db,
     deps,
+    practice,
     server,
     async close() {
       server.closeAllConnections?.();
