@@ -187,3 +187,123 @@ export async function postgresCpuMs(pgDataDir: string): Promise<number> {
     return NaN;
   }
 }
+
+/** One keep-alive connection of `KeepAliveClient`, and the response it is reading. */
+interface Conn {
+  socket: import('node:net').Socket;
+  chunks: Buffer[];
+  length: number;
+  /** Header block size (with its blank line) and Content-Length, once the headers are in. */
+  head?: { size: number; status: number; contentLength: number };
+  pending?: { resolve: (r: { status: number; body: string }) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+  used: boolean;
+}
+
+/**
+ * A lean HTTP/1.1 keep-alive client for load generation: POSTs on a pool of plain sockets, one request at
+ * a time per socket, responses read by Content-Length (what express sends). node:http's agent spent about
+ * a third of the load generator's CPU on a machine it shares with the servers under test. A request on a
+ * reused socket that the server closed meanwhile (its keep-alive timeout) is sent again on a new one.
+ */
+export class KeepAliveClient {
+  private idle: Conn[] = [];
+  private readonly open = new Set<Conn>();
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async post(path: string, body: string, contentType = 'application/x-www-form-urlencoded'): Promise<{ status: number; body: string }> {
+    const request = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const conn = this.idle.pop();
+    if (conn) {
+      try {
+        return await this.send(conn, request);
+      } catch (err) {
+        if (!(err as { reused?: boolean }).reused) throw err;
+      }
+    }
+    return this.send(await this.connect(), request);
+  }
+
+  destroy(): void {
+    for (const c of this.open) c.socket.destroy();
+    this.open.clear();
+    this.idle = [];
+  }
+
+  private async connect(): Promise<Conn> {
+    const net = await import('node:net');
+    const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
+    const conn: Conn = { socket, chunks: [], length: 0, used: false };
+    this.open.add(conn);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+    } catch (err) {
+      this.open.delete(conn);
+      socket.destroy();
+      throw err;
+    }
+    socket.on('data', (b: Buffer) => this.onData(conn, b));
+    const gone = (err?: Error) => {
+      this.open.delete(conn);
+      this.idle = this.idle.filter((c) => c !== conn);
+      const p = conn.pending;
+      if (p) {
+        conn.pending = undefined;
+        clearTimeout(p.timer);
+        // Nothing of the answer arrived on a socket used before: the server had closed it (keep-alive timeout).
+        const e = Object.assign(err ?? new Error('connection closed by the server'), { reused: conn.used && conn.length === 0 });
+        p.reject(e);
+      }
+    };
+    socket.on('error', gone);
+    socket.on('close', () => gone());
+    return conn;
+  }
+
+  private send(conn: Conn, request: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.socket.destroy(new Error('timeout'));
+      }, this.timeoutMs);
+      conn.pending = { resolve, reject, timer };
+      conn.chunks = [];
+      conn.length = 0;
+      conn.head = undefined;
+      conn.socket.write(request);
+    });
+  }
+
+  private onData(conn: Conn, b: Buffer): void {
+    conn.chunks.push(b);
+    conn.length += b.length;
+    if (!conn.head) {
+      const all = conn.chunks.length === 1 ? conn.chunks[0] : Buffer.concat(conn.chunks);
+      conn.chunks = [all];
+      const end = all.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = all.toString('latin1', 0, end);
+      const status = Number(head.slice(9, 12));
+      const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+      if (!m) {
+        conn.socket.destroy(new Error(`response without Content-Length (status ${status})`));
+        return;
+      }
+      conn.head = { size: end + 4, status, contentLength: Number(m[1]) };
+    }
+    const h = conn.head;
+    if (conn.length < h.size + h.contentLength) return;
+    const all = conn.chunks.length === 1 ? conn.chunks[0] : Buffer.concat(conn.chunks);
+    const p = conn.pending!;
+    conn.pending = undefined;
+    clearTimeout(p.timer);
+    conn.used = true;
+    this.idle.push(conn);
+    p.resolve({ status: h.status, body: all.toString('utf8', h.size, h.size + h.contentLength) });
+  }
+}

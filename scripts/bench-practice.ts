@@ -6,7 +6,8 @@
  *   npm run bench:practice        (BENCH_SECONDS per measured phase, default 12; BENCH_WORKER=in-process
  *                                   runs the grade worker in the app process, default off;
  *                                   BENCH_CPU_PROF=DIR writes a CPU profile of the Mastery process over the
- *                                   closed-loop 200-student phase only, as DIR/mastery-200.cpuprofile)
+ *                                   closed-loop 200-student phase only, as DIR/mastery-200.cpuprofile, and of
+ *                                   this load generator as DIR/load-generator-200.cpuprofile)
  *
  * One embedded PostgreSQL (temp dir, random port). Mastery (NODE_ENV=production settings, SANDBOX=1, logs
  * silent) runs in a child process; the baseline express app runs in another child process; the load
@@ -31,7 +32,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freeLoopbackPort } from '../src/db/index.js';
-import { ask, childCpuMs, postgresCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
+import { ask, childCpuMs, KeepAliveClient, postgresCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
 
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
@@ -62,7 +63,7 @@ type Ready = { type: 'ready'; url: string };
 
 /** Starts or stops (and writes) a CPU profile of this process (BENCH_CPU_PROF). */
 let inspectorSession: import('node:inspector/promises').Session | undefined;
-async function profile(start: boolean): Promise<void> {
+async function profile(start: boolean, name = 'mastery-200'): Promise<void> {
   const dir = process.env.BENCH_CPU_PROF;
   if (!dir) return;
   const inspector = await import('node:inspector/promises');
@@ -76,7 +77,7 @@ async function profile(start: boolean): Promise<void> {
   if (!inspectorSession) return;
   const { profile: p } = await inspectorSession.post('Profiler.stop');
   await fs.mkdir(dir, { recursive: true });
-  await fs.writeFile(path.join(dir, 'mastery-200.cpuprofile'), JSON.stringify(p));
+  await fs.writeFile(path.join(dir, `${name}.cpuprofile`), JSON.stringify(p));
   inspectorSession.disconnect();
 }
 
@@ -177,34 +178,14 @@ async function baselineChild(cfg: ChildConfig): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The load generator: keep-alive node:http agent, form posts, the page parsed with a few regexes.
+// The load generator: keep-alive sockets (KeepAliveClient), form posts, the page parsed with a few regexes.
 
-let agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const clients = new Map<string, KeepAliveClient>();
 
 function post(url: URL, form: URLSearchParams): Promise<{ status: number; body: string }> {
-  const body = form.toString();
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
+  let client = clients.get(url.host);
+  if (!client) clients.set(url.host, (client = new KeepAliveClient(url.hostname, Number(url.port), REQUEST_TIMEOUT_MS)));
+  return client.post(url.pathname + url.search, form.toString());
 }
 
 type Item = import('../src/content/content.schema.js').Item;
@@ -281,7 +262,7 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    agent.destroy();
+    for (const c of clients.values()) c.destroy();
     await Promise.all([stopChild(app), stopChild(base)]);
     await stopPg?.().catch(() => undefined);
     await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -464,7 +445,7 @@ async function main(): Promise<void> {
     out(`Practice benchmark: loopback, PostgreSQL ${pgVersion} (embedded), ${os.cpus().length} CPUs, Node ${process.version}`);
     out(`Mastery in a child process (NODE_ENV=production, SANDBOX=1, logs silent, pg pool ${POOL_SIZE}, grade worker ${WORKER});`);
     out(`baseline express app (one route, one INSERT, pg pool ${POOL_SIZE}) in another child process; the load generator`);
-    out(`(node:http keep-alive agent) in this process. ${STUDENTS} students launched in ${launchS.toFixed(1)} s and their first page opened in ${openS.toFixed(1)} s, before timing`);
+    out(`(keep-alive sockets, a small HTTP/1.1 client) in this process. ${STUDENTS} students launched in ${launchS.toFixed(1)} s and their first page opened in ${openS.toFixed(1)} s, before timing`);
     out(`(full OIDC login via the sandbox, a distinct sub each, all 5 demo skills). Each student loops: POST /practice/answer`);
     out(`(${Math.round(RIGHT * 100)}% right); a finished question moves on as the page's script does (the next step the answer`);
     out(`page carries, no request; POST /practice/next only when it carries none). answers/s counts answers only, over`);
@@ -485,7 +466,7 @@ async function main(): Promise<void> {
       const mark = () => {
         const g0 = process.cpuUsage();
         snapshot = (async () => {
-          if (prof) await ask(app!, { type: 'profile-start' }, 'profiling', 10_000);
+          if (prof) await Promise.all([ask(app!, { type: 'profile-start' }, 'profiling', 10_000), profile(true)]);
           return [await childCpuMs(server!), await postgresCpuMs(pgDir), g0, server === app ? await writerStats() : undefined];
         })();
       };
@@ -496,7 +477,7 @@ async function main(): Promise<void> {
       const w1 = w0 ? await writerStats() : undefined;
       const perStatement = w0 && w1 ? (w1.submissions - w0.submissions) / Math.max(1, w1.statements - w0.statements) : undefined;
       if (w0 && w1 && w1.batchFailures > w0.batchFailures) st.errors.set('answer batches retried one by one', w1.batchFailures - w0.batchFailures);
-      if (prof) await ask(app!, { type: 'profile-stop' }, 'profiling', 30_000);
+      if (prof) await Promise.all([ask(app!, { type: 'profile-stop' }, 'profiling', 30_000), profile(false, 'load-generator-200')]);
       results.push({ name, conc, st, cpuMs: c1 - c0, dbMs: d1 - d0, genMs: (g.user + g.system) / 1000, perStatement });
     };
     for (const conc of LEVELS) {
