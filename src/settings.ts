@@ -24,6 +24,8 @@ export interface Settings {
   sessionMinutes: number;
   /** Run the grade-delivery worker inside the web process. */
   inProcessWorker: boolean;
+  /** Web processes sharing the port (WEB_CONCURRENCY; node:cluster when more than 1). */
+  webProcesses: number;
 }
 
 const bool = z
@@ -53,6 +55,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
   WORKER: z.enum(['in-process', 'off']).default('in-process'),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export class SettingsError extends Error {}
@@ -89,6 +92,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: s.LOG_LEVEL,
     sessionMinutes: s.SESSION_MINUTES,
     inProcessWorker: s.WORKER === 'in-process',
+    webProcesses: s.WEB_CONCURRENCY,
   };
 }
 
