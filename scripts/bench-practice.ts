@@ -7,11 +7,15 @@
  *                                   runs the grade worker in the app process, default off;
  *                                   BENCH_CPU_PROF=DIR writes a CPU profile of the Mastery process over the
  *                                   closed-loop 200-student phase only, as DIR/mastery-200.cpuprofile, and of
- *                                   this load generator as DIR/load-generator-200.cpuprofile)
+ *                                   this load generator as DIR/load-generator-200.cpuprofile;
+ *                                   BENCH_PROCESSES server processes each, default the number of CPUs;
+ *                                   BENCH_POOL the pg pool size of each, default 10)
  *
  * One embedded PostgreSQL (temp dir, random port). Mastery (NODE_ENV=production settings, SANDBOX=1, logs
- * silent) runs in a child process; the baseline express app runs in another child process; the load
- * generator runs in this process, so it shares an event loop with neither server. Students are launched
+ * silent) runs as deployed with WEB_CONCURRENCY = BENCH_PROCESSES: that many child processes, each on its
+ * own port (a student keeps to one, as with node:cluster or a load balancer); the baseline express app
+ * runs in as many other child processes; the load generator runs in this process, so it shares an event
+ * loop with no server. Students are launched
  * before any timing: each one is a full OIDC login through the sandbox with an id_token signed by the
  * sandbox key for a distinct `sub` (the sandbox's own demo users are only four). Then every student loops:
  * answer the question on screen (about 3 in 4 right, sending back every field of the form as a browser
@@ -47,6 +51,12 @@ const THINK_S = 1;
 const WORKER = process.env.BENCH_WORKER === 'in-process' ? 'in-process' : 'off';
 /** PostgreSQL pool size of both Mastery (DATABASE_POOL_SIZE) and the baseline. */
 const POOL_SIZE = int(process.env.BENCH_POOL, 10);
+/**
+ * Server processes of Mastery and, the same number, of the baseline: Mastery as deployed with
+ * WEB_CONCURRENCY = the machine's CPUs (each process on its own port here, students spread over them as
+ * node:cluster or a load balancer would; one database).
+ */
+const PROCESSES = Math.max(1, int(process.env.BENCH_PROCESSES, os.cpus().length));
 const REQUEST_TIMEOUT_MS = 10_000;
 const LINK = 'demo-link-fractions';
 const SKILLS = 'unit-fractions,equivalent-fractions,simplest-form,comparing-fractions,add-like-denominators';
@@ -58,6 +68,9 @@ const RIGHT = 0.75;
 
 interface ChildConfig {
   databaseUrl: string;
+  /** Mastery: its port and the public URL all its processes share (session tokens name it). */
+  port?: number;
+  publicUrl?: string;
 }
 type Ready = { type: 'ready'; url: string };
 
@@ -92,8 +105,8 @@ async function appChild(cfg: ChildConfig): Promise<void> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-data-'));
   const settings = loadSettings({
     NODE_ENV: 'production',
-    PORT: '0',
-    PUBLIC_URL: 'http://127.0.0.1',
+    PORT: String(cfg.port ?? 0),
+    PUBLIC_URL: cfg.publicUrl ?? 'http://127.0.0.1',
     DATABASE_URL: cfg.databaseUrl,
     DATA_DIR: dataDir,
     ADMIN_TOKEN: crypto.randomBytes(24).toString('base64url'),
@@ -256,14 +269,15 @@ async function main(): Promise<void> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-pg-'));
   await fs.chmod(dir, 0o777);
   let stopPg: (() => Promise<void>) | undefined;
+  const apps: Child[] = [];
+  const bases: Child[] = [];
   let app: Child | undefined;
-  let base: Child | undefined;
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
     for (const c of clients.values()) c.destroy();
-    await Promise.all([stopChild(app), stopChild(base)]);
+    await Promise.all([...apps, ...bases].map((c) => stopChild(c)));
     await stopPg?.().catch(() => undefined);
     await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
@@ -281,15 +295,26 @@ async function main(): Promise<void> {
     const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
     await admin.end();
 
-    const a = startChild<Ready>(import.meta.url, 'app', { databaseUrl: emb.url }, 60_000);
-    app = a.child;
-    const b = startChild<Ready>(import.meta.url, 'baseline', { databaseUrl: emb.url }, 60_000);
-    base = b.child;
-    const appUrl = (await a.ready).url;
-    const baseUrl = (await b.ready).url;
+    // The first process of each starts alone (migrations, keys, demo content; the baseline's table).
+    const appPorts = await Promise.all(Array.from({ length: PROCESSES }, () => freeLoopbackPort()));
+    const publicUrl = `http://127.0.0.1:${appPorts[0]}`;
+    const appUrls: string[] = [];
+    for (const port of appPorts) {
+      const a = startChild<Ready>(import.meta.url, 'app', { databaseUrl: emb.url, port, publicUrl }, 60_000);
+      apps.push(a.child);
+      await a.ready;
+      appUrls.push(`http://127.0.0.1:${port}`);
+    }
+    app = apps[0];
+    const baseUrls: string[] = [];
+    for (let i = 0; i < PROCESSES; i++) {
+      const b = startChild<Ready>(import.meta.url, 'baseline', { databaseUrl: emb.url }, 60_000);
+      bases.push(b.child);
+      baseUrls.push((await b.ready).url);
+    }
 
     const tLaunch = performance.now();
-    const { ltiks } = await ask<{ type: 'launched'; ltiks: string[] }>(app, { type: 'launch', n: STUDENTS }, 'launched', 60_000);
+    const { ltiks } = await ask<{ type: 'launched'; ltiks: string[] }>(app!, { type: 'launch', n: STUDENTS }, 'launched', 60_000);
     const launchS = (performance.now() - tLaunch) / 1000;
     const students: Student[] = ltiks.map((ltik, n) => {
       let x = (n + 1) * 2654435761;
@@ -306,10 +331,11 @@ async function main(): Promise<void> {
       };
     });
 
-    const practiceUrl = (p: string) => new URL(p, appUrl);
+    /** A student keeps to one process (a keep-alive connection does too). */
+    const practiceUrl = (p: string, student: number) => new URL(p, appUrls[student % PROCESSES]);
     const send = async (s: Student, p: string, fields: [string, string][]): Promise<number> => {
       const form = new URLSearchParams([['ltik', s.ltik], ...fields]);
-      const res = await post(practiceUrl(p), form);
+      const res = await post(practiceUrl(p, s.n), form);
       if (res.status >= 400) throw new Error(`${p} answered ${res.status}`);
       const at = res.body.indexOf('<template id="upcoming"');
       s.page = scanPage(at >= 0 ? res.body.slice(0, at) : res.body);
@@ -421,14 +447,14 @@ async function main(): Promise<void> {
 
     const runBaseline = async (n: number, seconds: number, mark?: () => void): Promise<PhaseStats> => {
       const st = newStats();
-      const url = new URL('/insert', baseUrl);
+      const urls = baseUrls.map((u) => new URL('/insert', u));
       const end = phaseClock(st, seconds, mark);
       await Promise.all(
         Array.from({ length: n }, async (_, i) => {
           while (performance.now() < end) {
             const t0 = performance.now();
             try {
-              const res = await post(url, new URLSearchParams([['student', `bench-student-${i}`], ['response', '3/4']]));
+              const res = await post(urls[i % PROCESSES], new URLSearchParams([['student', `bench-student-${i}`], ['response', '3/4']]));
               if (res.status !== 200) throw new Error(`baseline answered ${res.status}`);
               if (t0 >= st.since) st.answers.push(performance.now() - t0);
             } catch (err) {
@@ -443,8 +469,8 @@ async function main(): Promise<void> {
     };
 
     out(`Practice benchmark: loopback, PostgreSQL ${pgVersion} (embedded), ${os.cpus().length} CPUs, Node ${process.version}`);
-    out(`Mastery in a child process (NODE_ENV=production, SANDBOX=1, logs silent, pg pool ${POOL_SIZE}, grade worker ${WORKER});`);
-    out(`baseline express app (one route, one INSERT, pg pool ${POOL_SIZE}) in another child process; the load generator`);
+    out(`Mastery in ${PROCESSES} child process(es) (as WEB_CONCURRENCY=${PROCESSES}; NODE_ENV=production, SANDBOX=1, logs silent, pg pool ${POOL_SIZE} each,`);
+    out(`grade worker ${WORKER}); the baseline express app (one route, one INSERT, pg pool ${POOL_SIZE} each) in as many other child processes; the load generator`);
     out(`(keep-alive sockets, a small HTTP/1.1 client) in this process. ${STUDENTS} students launched in ${launchS.toFixed(1)} s and their first page opened in ${openS.toFixed(1)} s, before timing`);
     out(`(full OIDC login via the sandbox, a distinct sub each, all 5 demo skills). Each student loops: POST /practice/answer`);
     out(`(${Math.round(RIGHT * 100)}% right); a finished question moves on as the page's script does (the next step the answer`);
@@ -458,22 +484,27 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg()[0];
     const results: { name: string; conc: number; st: PhaseStats; cpuMs: number; dbMs: number; genMs: number; perStatement?: number }[] = [];
     type WriterStats = { type: 'writer-stats'; statements: number; submissions: number; batchFailures: number };
-    const writerStats = () => ask<WriterStats>(app!, { type: 'writer-stats' }, 'writer-stats', 5_000);
+    const writerStats = async (): Promise<WriterStats> => {
+      const all = await Promise.all(apps.map((c) => ask<WriterStats>(c, { type: 'writer-stats' }, 'writer-stats', 5_000)));
+      return all.reduce((x, y) => ({ ...x, statements: x.statements + y.statements, submissions: x.submissions + y.submissions, batchFailures: x.batchFailures + y.batchFailures }));
+    };
+    const cpuOf = async (children: Child[]) => (await Promise.all(children.map((c) => childCpuMs(c)))).reduce((x, y) => x + y, 0);
     const pgDir = path.join(dir, 'pg');
     /** Runs a phase and measures the CPU time the server, PostgreSQL and this load generator spent on it. */
-    const measured = async (name: string, conc: number, server: Child | undefined, run: (mark: () => void) => Promise<PhaseStats>, prof = false) => {
+    const measured = async (name: string, conc: number, servers: Child[], run: (mark: () => void) => Promise<PhaseStats>, prof = false) => {
+      const isApp = servers === apps;
       let snapshot: Promise<[number, number, NodeJS.CpuUsage, WriterStats | undefined]> | undefined;
       const mark = () => {
         const g0 = process.cpuUsage();
         snapshot = (async () => {
           if (prof) await Promise.all([ask(app!, { type: 'profile-start' }, 'profiling', 10_000), profile(true)]);
-          return [await childCpuMs(server!), await postgresCpuMs(pgDir), g0, server === app ? await writerStats() : undefined];
+          return [await cpuOf(servers), await postgresCpuMs(pgDir), g0, isApp ? await writerStats() : undefined];
         })();
       };
       const st = await run(mark);
       const [c0, d0, g0, w0] = await snapshot!;
       const g = process.cpuUsage(g0);
-      const [c1, d1] = [await childCpuMs(server!), await postgresCpuMs(pgDir)];
+      const [c1, d1] = [await cpuOf(servers), await postgresCpuMs(pgDir)];
       const w1 = w0 ? await writerStats() : undefined;
       const perStatement = w0 && w1 ? (w1.submissions - w0.submissions) / Math.max(1, w1.statements - w0.statements) : undefined;
       if (w0 && w1 && w1.batchFailures > w0.batchFailures) st.errors.set('answer batches retried one by one', w1.batchFailures - w0.batchFailures);
@@ -481,10 +512,10 @@ async function main(): Promise<void> {
       results.push({ name, conc, st, cpuMs: c1 - c0, dbMs: d1 - d0, genMs: (g.user + g.system) / 1000, perStatement });
     };
     for (const conc of LEVELS) {
-      await measured('mastery answer', conc, app, (mark) => runStudents(conc, PHASE_S, 0, mark), Boolean(process.env.BENCH_CPU_PROF) && conc === CONCURRENCY);
+      await measured('mastery answer', conc, apps, (mark) => runStudents(conc, PHASE_S, 0, mark), Boolean(process.env.BENCH_CPU_PROF) && conc === CONCURRENCY);
     }
-    await measured(`paced answer (${THINK_S} s think)`, CONCURRENCY, app, (mark) => runStudents(CONCURRENCY, PHASE_S, THINK_S, mark));
-    for (const conc of LEVELS) await measured('baseline INSERT', conc, base, (mark) => runBaseline(conc, PHASE_S, mark));
+    await measured(`paced answer (${THINK_S} s think)`, CONCURRENCY, apps, (mark) => runStudents(CONCURRENCY, PHASE_S, THINK_S, mark));
+    for (const conc of LEVELS) await measured('baseline INSERT', conc, bases, (mark) => runBaseline(conc, PHASE_S, mark));
     const loadAfter = os.loadavg()[0];
 
     const fig = results.map((r) => {
@@ -537,6 +568,7 @@ async function main(): Promise<void> {
     await cleanup();
     out(
       JSON.stringify({
+        server_processes: PROCESSES,
         answers_per_s_50: round(m(50).perS, 1),
         p50_ms_50: round(m(50).p50, 2),
         p99_ms_50: round(m(50).p99, 2),
