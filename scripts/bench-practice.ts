@@ -45,7 +45,7 @@ const RAMP_S = 1;
 const LEVELS = [50, 200] as const;
 const CONCURRENCY = Math.max(...LEVELS);
 /** Students launched before timing; one who reaches "done" is replaced by the next fresh one. */
-const STUDENTS = int(process.env.BENCH_STUDENTS, 700);
+const STUDENTS = int(process.env.BENCH_STUDENTS, 1500);
 /** Mean think time (s) of the paced phase: each student waits this long (exponential) before each step. */
 const THINK_S = 1;
 const WORKER = process.env.BENCH_WORKER === 'in-process' ? 'in-process' : 'off';
@@ -420,6 +420,7 @@ async function main(): Promise<void> {
       await Promise.all(
         Array.from({ length: n }, async () => {
           let s = take();
+          if (!s) starved = true;
           while (s && performance.now() < end) {
             if (thinkS) {
               const wait = -Math.log(1 - s.rng()) * thinkS * 1000;
