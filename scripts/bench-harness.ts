@@ -4,7 +4,13 @@
  * IPC and stop when told to or when the parent goes away; plus number formatting and percentiles.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freeLoopbackPort, startEmbedded } from '../src/db/index.js';
 
 export const int = (v: string | undefined, d: number) => (v && /^\d+$/.test(v) ? Number(v) : d);
 export const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
@@ -165,7 +171,7 @@ export function runBenchmark(name: string, main: () => Promise<void>, children: 
  * and its running backends, from /proc (Linux; NaN elsewhere). `pgDataDir` holds postmaster.pid.
  */
 export async function postgresCpuMs(pgDataDir: string): Promise<number> {
-  const { readFile, readdir } = await import('node:fs/promises');
+  const { readFile, readdir } = fs;
   const TICK_MS = 10; // USER_HZ is 100 on Linux
   const stat = async (pid: string) => {
     const s = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -190,7 +196,7 @@ export async function postgresCpuMs(pgDataDir: string): Promise<number> {
 
 /** One keep-alive connection of `KeepAliveClient`, and the response it is reading. */
 interface Conn {
-  socket: import('node:net').Socket;
+  socket: net.Socket;
   chunks: Buffer[];
   length: number;
   /** Header block size (with its blank line) and Content-Length, once the headers are in. */
@@ -234,7 +240,6 @@ export class KeepAliveClient {
   }
 
   private async connect(): Promise<Conn> {
-    const net = await import('node:net');
     const socket = net.connect({ host: this.host, port: this.port, noDelay: true });
     const conn: Conn = { socket, chunks: [], length: 0, used: false };
     this.open.add(conn);
@@ -306,4 +311,60 @@ export class KeepAliveClient {
     this.idle.push(conn);
     p.resolve({ status: h.status, body: all.toString('utf8', h.size, h.size + h.contentLength) });
   }
+}
+
+/** A benchmark's own embedded PostgreSQL, in a temporary folder that `stop` removes. */
+export interface BenchPostgres {
+  url: string;
+  /** The folder holding the cluster (`pg/` inside it, see postgresCpuMs). */
+  dir: string;
+  version: string;
+  stop(): Promise<void>;
+}
+
+export async function benchPostgres(): Promise<BenchPostgres> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-pg-'));
+  await fs.chmod(dir, 0o777);
+  const removeDir = () => fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  let emb: Awaited<ReturnType<typeof startEmbedded>>;
+  try {
+    emb = await startEmbedded(dir, await freeLoopbackPort());
+  } catch (err) {
+    await removeDir();
+    throw err;
+  }
+  const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
+  const version = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
+  await admin.end();
+  return {
+    url: emb.url,
+    dir,
+    version,
+    async stop() {
+      await emb.stop().catch(() => undefined);
+      await removeDir();
+    },
+  };
+}
+
+/**
+ * Runs `cleanup` once: when called, after `limitMs` (then exits 1: a benchmark must never hang CI) or on
+ * SIGINT (exits 130). `done()` runs it and disarms the watchdog.
+ */
+export function guardRun(name: string, limitMs: number, cleanup: () => Promise<void>): { cleanup: () => Promise<void>; done: () => Promise<void> } {
+  let once: Promise<void> | undefined;
+  const run = () => (once ??= cleanup().catch(() => undefined));
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`${name}: gave up after ${limitMs / 1000} s\n`);
+    void run().finally(() => process.exit(1));
+  }, limitMs);
+  watchdog.unref();
+  process.once('SIGINT', () => void run().finally(() => process.exit(130)));
+  return {
+    cleanup: run,
+    async done() {
+      await run();
+      clearTimeout(watchdog);
+    },
+  };
 }

@@ -22,8 +22,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { freeLoopbackPort } from '../src/db/index.js';
-import { childCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
+import { benchPostgres, childCpuMs, childSend, guardRun, type BenchPostgres, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
 
 const LTIJS_CLIENT_ID = 'ltijs-baseline';
 const LTIJS_MARKER = 'ltijs-launched:';
@@ -487,33 +486,20 @@ async function verify(app: AppUnderTest, run: MeasuredRun): Promise<PhaseResult>
 async function main(): Promise<void> {
   const started = performance.now();
   const out = (s = '') => process.stdout.write(`${s}\n`);
-  const { startEmbedded } = await import('../src/db/index.js');
 
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-pg-'));
-  await fs.chmod(dir, 0o777);
-  let stopPg: (() => Promise<void>) | undefined;
+  let db: BenchPostgres | undefined;
   let ours: Child | undefined;
   let ltijs: Child | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
+  const guard = guardRun('bench-launch', 170_000, async () => {
     await Promise.all([stopChild(ours), stopChild(ltijs)]);
-    await stopPg?.().catch(() => undefined);
-    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  };
-  const watchdog = setTimeout(() => {
-    process.stderr.write('bench-launch: gave up after 170 s\n');
-    void cleanup().finally(() => process.exit(1));
-  }, 170_000);
-  watchdog.unref();
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+    await db?.stop();
+  });
 
   try {
-    const emb = await startEmbedded(dir, await freeLoopbackPort());
-    stopPg = emb.stop;
+    db = await benchPostgres();
+    const emb = db;
+    const pgVersion = db.version;
     const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
-    const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
     await admin.query('CREATE DATABASE ltijs_bench');
     await admin.end();
     const ltijsDbUrl = emb.url.replace(/\/mastery$/, '/ltijs_bench');
@@ -630,7 +616,7 @@ async function main(): Promise<void> {
     out(`machine load average (1 min) ${f1(loadBefore)} before the measured rounds, ${f1(loadAfter)} after, on ${os.cpus().length} CPUs${loadAfter > os.cpus().length ? ': the machine was busy with other work, so absolute figures are pessimistic' : ''}`);
     out(`total run time ${f1((performance.now() - started) / 1000)} s (starting PostgreSQL and both apps: ${f1(startupS)} s)`);
 
-    await cleanup();
+    await guard.cleanup();
     out(
       JSON.stringify({
         launches_per_s: round(m.launchesPerS, 1),
@@ -643,8 +629,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await cleanup();
-    clearTimeout(watchdog);
+    await guard.done();
   }
 }
 

@@ -36,7 +36,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freeLoopbackPort } from '../src/db/index.js';
-import { ask, childCpuMs, KeepAliveClient, postgresCpuMs, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
+import { ask, benchPostgres, childCpuMs, guardRun, KeepAliveClient, postgresCpuMs, type BenchPostgres, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
 
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
@@ -245,7 +245,6 @@ interface PhaseStats {
 async function main(): Promise<void> {
   const started = performance.now();
   const out = (s = '') => process.stdout.write(`${s}\n`);
-  const { startEmbedded } = await import('../src/db/index.js');
   const { loadDemoPack } = await import('../src/content/content.files.js');
   const { correctResponse, distractorResponses } = await import('../src/content/grading.js');
   const { instantiate, isTemplate } = await import('../src/content/templates.js');
@@ -266,34 +265,20 @@ async function main(): Promise<void> {
     return a;
   };
 
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-pg-'));
-  await fs.chmod(dir, 0o777);
-  let stopPg: (() => Promise<void>) | undefined;
+  let db: BenchPostgres | undefined;
   const apps: Child[] = [];
   const bases: Child[] = [];
   let app: Child | undefined;
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
+  const guard = guardRun('bench-practice', 170_000, async () => {
     for (const c of clients.values()) c.destroy();
     await Promise.all([...apps, ...bases].map((c) => stopChild(c)));
-    await stopPg?.().catch(() => undefined);
-    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  };
-  const watchdog = setTimeout(() => {
-    process.stderr.write('bench-practice: gave up after 170 s\n');
-    void cleanup().finally(() => process.exit(1));
-  }, 170_000);
-  watchdog.unref();
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+    await db?.stop();
+  });
 
   try {
-    const emb = await startEmbedded(dir, await freeLoopbackPort());
-    stopPg = emb.stop;
-    const admin = new pg.Pool({ connectionString: emb.url, max: 1 });
-    const pgVersion = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
-    await admin.end();
+    db = await benchPostgres();
+    const emb = db;
+    const pgVersion = db.version;
 
     // The first process of each starts alone (migrations, keys, demo content; the baseline's table).
     const appPorts = await Promise.all(Array.from({ length: PROCESSES }, () => freeLoopbackPort()));
@@ -490,7 +475,7 @@ async function main(): Promise<void> {
       return all.reduce((x, y) => ({ ...x, statements: x.statements + y.statements, submissions: x.submissions + y.submissions, batchFailures: x.batchFailures + y.batchFailures }));
     };
     const cpuOf = async (children: Child[]) => (await Promise.all(children.map((c) => childCpuMs(c)))).reduce((x, y) => x + y, 0);
-    const pgDir = path.join(dir, 'pg');
+    const pgDir = path.join(db.dir, 'pg');
     /** Runs a phase and measures the CPU time the server, PostgreSQL and this load generator spent on it. */
     const measured = async (name: string, conc: number, servers: Child[], run: (mark: () => void) => Promise<PhaseStats>, prof = false) => {
       const isApp = servers === apps;
@@ -566,7 +551,7 @@ async function main(): Promise<void> {
     out(`machine load average (1 min) ${f1(loadBefore)} before the measured phases, ${f1(loadAfter)} after, on ${os.cpus().length} CPUs`);
     out(`total run time ${f1((performance.now() - started) / 1000)} s`);
 
-    await cleanup();
+    await guard.cleanup();
     out(
       JSON.stringify({
         server_processes: PROCESSES,
@@ -593,8 +578,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await cleanup();
-    clearTimeout(watchdog);
+    await guard.done();
   }
 }
 
