@@ -22,10 +22,27 @@ export interface Settings {
   logLevel: string;
   /** Minutes a session token (ltik) stays valid after its last refresh. */
   sessionMinutes: number;
+  /** Hours after the launch when a session ends, however often it was refreshed. */
+  sessionMaxHours: number;
+  /** Rate limits shared by every web process (PostgreSQL-backed); 0 turns one off. */
+  rateLimits: RateLimitSettings;
   /** Run the grade-delivery worker inside the web process. */
   inProcessWorker: boolean;
   /** Web processes sharing the port (WEB_CONCURRENCY; node:cluster when more than 1). */
   webProcesses: number;
+}
+
+export interface RateLimitSettings {
+  /** OIDC logins per client IP per minute. */
+  loginsPerIp: number;
+  /** OIDC logins per registered platform per minute. */
+  loginsPerPlatform: number;
+  /** Answers per student per minute. */
+  answersPerStudent: number;
+  /** Wrong admin tokens per client IP within 15 minutes before each further one doubles the wait. */
+  adminFailures: number;
+  /** Requests from the server's own host (loopback, no proxy in between) are not limited (benchmarks, health checks). */
+  exemptLoopback: boolean;
 }
 
 const bool = z
@@ -54,6 +71,12 @@ const schema = z.object({
   SANDBOX: bool.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(120),
+  SESSION_MAX_HOURS: z.coerce.number().min(0.25).max(7 * 24).default(8),
+  RATE_LOGINS_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(300),
+  RATE_LOGINS_PER_PLATFORM: z.coerce.number().int().min(0).max(10_000_000).default(6000),
+  RATE_ANSWERS_PER_STUDENT: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  RATE_ADMIN_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
+  RATE_EXEMPT_LOOPBACK: bool.optional(),
   WORKER: z.enum(['in-process', 'off']).default('in-process'),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
 });
@@ -91,6 +114,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     sandbox: s.SANDBOX ?? s.NODE_ENV !== 'production',
     logLevel: s.LOG_LEVEL,
     sessionMinutes: s.SESSION_MINUTES,
+    sessionMaxHours: s.SESSION_MAX_HOURS,
+    rateLimits: {
+      loginsPerIp: s.RATE_LOGINS_PER_IP,
+      loginsPerPlatform: s.RATE_LOGINS_PER_PLATFORM,
+      answersPerStudent: s.RATE_ANSWERS_PER_STUDENT,
+      adminFailures: s.RATE_ADMIN_FAILURES,
+      exemptLoopback: s.RATE_EXEMPT_LOOPBACK ?? true,
+    },
     inProcessWorker: s.WORKER === 'in-process',
     webProcesses: s.WEB_CONCURRENCY,
   };
