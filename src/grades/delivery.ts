@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../db/index.js';
-import { AgsClient, type AgsScore } from '../lti/ags.js';
+import { AgsClient, isCanvasPlatform, scoreBody } from '../lti/ags.js';
 import type { Platform, PlatformRegistry } from '../lti/registry.js';
 import { SCOPE, ServiceError, type ServiceTokens } from '../lti/service-token.js';
 import { MAIN_COLUMN, NOTIFY_CHANNEL, type LineItemSpec, type StoredScore } from './outbox.js';
 import type { GradeSettings } from './settings.js';
+import { heldTimestamp, isTimestampConflict, nextWholeSecondSql, scoreTimestampSql } from './timestamps.js';
 
 /** A claimed outbox row. */
 interface Row {
@@ -30,6 +31,8 @@ interface Target {
   lineitemUrl: string | null;
   lineitemsUrl: string | null;
   scopes: string[];
+  /** Canvas gets its submission extension on scores; no other platform does. */
+  canvas: boolean;
   at: number;
 }
 
@@ -42,15 +45,20 @@ class Defer extends Error {
   }
 }
 
-const CANVAS_SUBMISSION = 'https://canvas.instructure.com/lti/submission';
+/** The timestamp a claim sends, from the row's answer time and floor (see ./timestamps.ts). */
+const CLAIM_TS = scoreTimestampSql('o.score_ts', 'o.ts_floor');
+/** Longest wait for a whole second when the LMS holds a timestamp ahead of our clock. */
+const MAX_TS_WAIT = "interval '1 minute'";
 
 /**
  * The delivery worker: claims due outbox rows (FOR UPDATE SKIP LOCKED, with a lease so a crashed worker's
  * rows are picked up again), finds or creates the column's line item, posts the newest score (AGS 2.0
  * §3.4), and records the outcome. Network errors, 5xx, 429 and malformed answers are retried with
  * exponential backoff and jitter (Retry-After honoured, and a 429 pauses the whole platform); after
- * GRADE_MAX_ATTEMPTS a row is dead-lettered (state `failed`) for the admin API. It wakes on NOTIFY from
- * committing answers and polls as a fallback. Many workers (processes) may run at once.
+ * GRADE_MAX_ATTEMPTS a row is dead-lettered (state `failed`) for the admin API. A refusal of the
+ * timestamp (Moodle 409, Canvas 400) is retried with a later one and never dead-lettered. Timestamps
+ * follow the whole-second rule of ./timestamps.ts. It wakes on NOTIFY from committing answers, at the
+ * next due time it knows of, and polls as a fallback. Many workers (processes) may run at once.
  *
  * The claim scans every tenant (the worker serves them all); every later statement is keyed by the
  * row's full key, tenant first.
@@ -142,8 +150,17 @@ export class GradeWorker {
         this.nudged = false;
         continue;
       }
+      // A score waiting for its next whole second (or a short backoff) is due before the next poll: wake then.
+      let sleepMs = pollMs;
+      try {
+        const soon = await this.soonestDue(pollMs);
+        if (soon !== undefined) sleepMs = Math.max(1, Math.min(pollMs, soon - Date.now() + 5));
+      } catch {
+        /* polling still finds it */
+      }
+      if (this.nudged || !this.running) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, pollMs);
+        const timer = setTimeout(done, sleepMs);
         function done() {
           clearTimeout(timer);
           resolve();
@@ -152,6 +169,17 @@ export class GradeWorker {
       });
       this.wake = undefined;
     }
+  }
+
+  /** When the earliest pending row that is not due yet becomes due, if within `withinMs` (epoch ms). */
+  private async soonestDue(withinMs: number): Promise<number | undefined> {
+    const { rows } = await this.deps.pool.query<{ at: Date | null }>({
+      name: 'grade_outbox_soonest',
+      text: `SELECT min(next_attempt_at) AS at FROM grade_outbox
+       WHERE state = 'pending' AND next_attempt_at > now() AND next_attempt_at <= now() + make_interval(secs => $1::double precision / 1000)`,
+      values: [withinMs],
+    });
+    return rows[0]?.at ? new Date(rows[0].at).getTime() : undefined;
   }
 
   private async claim(limit: number): Promise<Row[]> {
@@ -163,8 +191,9 @@ export class GradeWorker {
          WHERE state = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        UPDATE grade_outbox o SET lease_until = now() + make_interval(secs => $2::double precision / 1000), lease_id = $3,
-         -- A lease that ran out means a worker died mid-send: the LMS may already hold that timestamp, so move on by 1 ms.
-         score_ts = CASE WHEN o.lease_until IS NULL THEN o.score_ts ELSE GREATEST(date_trunc('milliseconds', now()), o.score_ts + interval '1 millisecond') END
+         -- The timestamp sent: the answer's, but at least the whole second after any timestamp ever put in a
+         -- request (delivered, failed, or cut off by a crash: the LMS may hold it). Recorded before sending.
+         score_ts = ${CLAIM_TS}, ts_floor = ${CLAIM_TS}
        FROM due WHERE o.tenant_id = due.tenant_id AND o.resource_link_id = due.resource_link_id AND o.column_key = due.column_key AND o.user_id = due.user_id
        RETURNING o.tenant_id, o.resource_link_id, o.column_key, o.user_id, o.line_item_spec, o.score, o.score_ts, o.version, o.attempts, o.sent_count, o.lease_id`,
       values: [limit, this.deps.settings.leaseMs, leaseId],
@@ -180,13 +209,8 @@ export class GradeWorker {
       const scopes = this.scopesFor(target, row.column_key);
       const client = new AgsClient(this.deps.tokens, target.platform, scopes, this.deps.settings.requestTimeoutMs);
       const { url, fromLaunch } = await this.lineItemUrl(row, target, client);
-      const score: AgsScore = {
-        userId: row.user_id,
-        ...row.score,
-        timestamp: new Date(row.score_ts).toISOString(),
-        // Canvas: without new_submission false every update becomes a new attempt (PRODUCT.md).
-        [CANVAS_SUBMISSION]: { new_submission: row.sent_count === 0 },
-      };
+      // Canvas only: without new_submission false every update becomes a new attempt (PRODUCT.md).
+      const score = scoreBody({ userId: row.user_id, score: row.score, timestamp: new Date(row.score_ts), canvas: target.canvas, firstSubmission: row.sent_count === 0 });
       try {
         const status = await client.postScore(url, score);
         await this.markSent(row, status);
@@ -216,8 +240,8 @@ export class GradeWorker {
     const key = `${tenantId} ${resourceLinkId}`;
     const hit = this.targets.get(key);
     if (hit && Date.now() - hit.at < 10_000) return hit;
-    const { rows } = await this.deps.pool.query<{ platform_id: string; title: string | null; lineitem_url: string | null; lineitems_url: string | null; ags_scopes: string[] }>(
-      `SELECT t.platform_id, rl.title, rl.lineitem_url, c.lineitems_url, rl.ags_scopes
+    const { rows } = await this.deps.pool.query<{ platform_id: string; title: string | null; lineitem_url: string | null; lineitems_url: string | null; ags_scopes: string[]; platform_family: string | null }>(
+      `SELECT t.platform_id, rl.title, rl.lineitem_url, c.lineitems_url, rl.ags_scopes, rl.platform_family
        FROM resource_links rl JOIN tenants t ON t.id = rl.tenant_id
        LEFT JOIN contexts c ON c.tenant_id = rl.tenant_id AND c.id = rl.context_id
        WHERE rl.tenant_id = $1 AND rl.id = $2`,
@@ -226,7 +250,10 @@ export class GradeWorker {
     const r = rows[0];
     if (!r) throw new ServiceError('http', 'the resource link was never launched (no AGS endpoints known)', undefined, false);
     const platform = await this.deps.registry.get(r.platform_id);
-    const t: Target = { platform, title: r.title, lineitemUrl: r.lineitem_url, lineitemsUrl: r.lineitems_url, scopes: Array.isArray(r.ags_scopes) ? r.ags_scopes : [], at: Date.now() };
+    const t: Target = {
+      platform, title: r.title, lineitemUrl: r.lineitem_url, lineitemsUrl: r.lineitems_url, scopes: Array.isArray(r.ags_scopes) ? r.ags_scopes : [],
+      canvas: isCanvasPlatform(platform, r.platform_family), at: Date.now(),
+    };
     this.targets.set(key, t);
     return t;
   }
@@ -318,7 +345,8 @@ export class GradeWorker {
       await this.deps.pool.query({
         name: 'grade_outbox_sent',
         text: `UPDATE grade_outbox o SET sent_count = o.sent_count + 1, sent_at = now(), sent_ts = d.ts, last_status = d.status, last_error = NULL,
-           lease_until = NULL, lease_id = NULL, attempts = 0, next_attempt_at = now(),
+           -- A newer score that came meanwhile goes in the next whole second (its timestamp must be in a later one).
+           lease_until = NULL, lease_id = NULL, attempts = 0, next_attempt_at = GREATEST(now(), ${nextWholeSecondSql('d.ts')}),
            state = CASE WHEN o.version = d.version THEN 'sent' ELSE 'pending' END, updated_at = now()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::bigint[])
            AS d(tenant_id, resource_link_id, column_key, user_id, lease_id, ts, status, version)
@@ -363,24 +391,35 @@ export class GradeWorker {
 
   private async markFailed(row: Row, err: unknown): Promise<void> {
     const e = err instanceof ServiceError ? err : undefined;
-    const retryable = e ? e.retryable : true;
+    // The LMS holds a timestamp not earlier than ours (Moodle 409 in whole seconds, Canvas 400): the score
+    // is fine, its timestamp is not. Retried with a later one, never dead-lettered: it is the newest score.
+    const tsConflict = isTimestampConflict(err);
+    const retryable = tsConflict || (e ? e.retryable : true);
     const attempts = row.attempts + 1;
-    const dead = !retryable || attempts >= this.deps.settings.maxAttempts;
+    const dead = !tsConflict && (!retryable || attempts >= this.deps.settings.maxAttempts);
     let delay = this.backoffMs(attempts);
+    if (tsConflict) delay = Math.min(delay, 60_000);
     if (e?.retryAfterMs !== undefined) delay = Math.max(e.retryAfterMs, 1) + Math.round(e.retryAfterMs * 0.1 * (this.deps.random ?? Math.random)());
+    // The next timestamp must be later than what the LMS holds: the one it names, else (Moodle names none) now.
+    const held = tsConflict ? (heldTimestamp(err) ?? new Date()) : null;
     const message = (err as Error).message?.slice(0, 500) ?? String(err);
     const level = dead ? 'warn' : 'info';
-    this.deps.log[level]({ tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: e?.status, code: e?.code ?? 'error', err: message, retryInMs: dead ? undefined : delay }, dead ? 'score dead-lettered' : 'score delivery failed; will retry');
+    this.deps.log[level](
+      { tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: e?.status, code: tsConflict ? 'timestamp_conflict' : (e?.code ?? 'error'), err: message, retryInMs: dead ? undefined : delay },
+      dead ? 'score dead-lettered' : tsConflict ? 'the LMS refused the score timestamp; will retry with a later one' : 'score delivery failed; will retry',
+    );
     await this.deps.pool.query(
       `UPDATE grade_outbox SET attempts = $6, last_error = $7, last_status = $8, lease_until = NULL, lease_id = NULL,
          state = CASE WHEN $9::boolean AND version = $11 THEN 'failed' ELSE 'pending' END,
-         next_attempt_at = now() + make_interval(secs => $10::double precision / 1000),
-         -- The LMS may have stored the score although we saw a timeout or a 5xx: a retry with the same
-         -- timestamp would be refused (Canvas: 400), so every retry carries a later one.
-         score_ts = GREATEST(date_trunc('milliseconds', now()), score_ts + interval '1 millisecond'),
+         -- The claim already raised ts_floor to the timestamp just tried (the LMS may have stored it despite a
+         -- timeout or a 5xx); a timestamp refusal raises it to what the LMS holds.
+         ts_floor = GREATEST(ts_floor, $12::timestamptz),
+         -- Not before the next whole second: the next timestamp is at least that (bounded, if the LMS is ahead of us).
+         next_attempt_at = GREATEST(now() + make_interval(secs => $10::double precision / 1000),
+           LEAST(${nextWholeSecondSql('GREATEST(ts_floor, $12::timestamptz)')}, now() + ${MAX_TS_WAIT})),
          updated_at = now()
        WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
-      [...this.keyParams(row), attempts, message, e?.status ?? null, dead, delay, row.version],
+      [...this.keyParams(row), attempts, message, e?.status ?? null, dead, delay, row.version, held],
     );
     // 429: the platform throttles this install, so hold every pending score of that platform until Retry-After.
     if (e?.status === 429) {

@@ -1,6 +1,7 @@
 import type { Tx } from '../db/index.js';
 import { AppError } from '../http/errors.js';
 import type { ActivityProgress, GradingProgress } from '../lti/ags.js';
+import { nextWholeSecondSql } from './timestamps.js';
 
 export type { ActivityProgress, GradingProgress };
 
@@ -142,10 +143,12 @@ export const NOTIFY_CHANNEL = 'grade_outbox';
  * Coalescing upsert of outbox rows given as one JSON array parameter (`rowsParam`, e.g. `$9`), usable as
  * a data-modifying CTE; `from` may add a guard relation (e.g. `, att` to write only if the attempt was).
  * One row per (tenant, resource link, column, user) holds the newest score. A newer answer replaces the
- * payload and bumps the version; the sent timestamp is max(answer time, previous timestamp + 1 ms), so
- * timestamps strictly increase per (line item, user) as Canvas demands (AGS 2.0 §3.4.3). An answer older
- * than the stored one is ignored. A row in backoff keeps its schedule (new answers do not hammer an LMS
- * that is down); a failed or delivered row becomes due now.
+ * payload and bumps the version; score_ts keeps the answer time (never decreasing), and the delivery
+ * claim turns it into the timestamp sent with the whole-second rule (./timestamps.ts: later than any
+ * timestamp sent before in whole seconds, as Moodle demands, hence in milliseconds, as Canvas does;
+ * AGS 2.0 §3.4.3). An answer older than the stored one is ignored. A row in backoff keeps its schedule
+ * (new answers do not hammer an LMS that is down); a failed or delivered row becomes due now, or at the
+ * next whole second after the last timestamp sent.
  */
 export function outboxUpsertSql(rowsParam: string, from = ''): string {
   return `INSERT INTO grade_outbox (tenant_id, resource_link_id, column_key, user_id, line_item_spec, score, event_at, score_ts)
@@ -158,7 +161,7 @@ ON CONFLICT (tenant_id, resource_link_id, column_key, user_id) DO UPDATE SET
   score_ts = GREATEST(EXCLUDED.score_ts, grade_outbox.score_ts + interval '1 millisecond'),
   version = grade_outbox.version + 1,
   attempts = CASE WHEN grade_outbox.state = 'pending' THEN grade_outbox.attempts ELSE 0 END,
-  next_attempt_at = CASE WHEN grade_outbox.state = 'pending' THEN grade_outbox.next_attempt_at ELSE now() END,
+  next_attempt_at = CASE WHEN grade_outbox.state = 'pending' THEN grade_outbox.next_attempt_at ELSE GREATEST(now(), ${nextWholeSecondSql('grade_outbox.ts_floor')}) END,
   state = 'pending',
   updated_at = now()
 WHERE EXCLUDED.event_at >= grade_outbox.event_at

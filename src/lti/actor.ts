@@ -30,8 +30,8 @@ export interface Actor {
 /** The platform's deep_linking_settings claim, reduced to what the tool uses. */
 export interface DeepLinkingSettings {
   returnUrl: string;
-  /** Opaque value the tool must echo back unchanged. */
-  data?: string;
+  /** Opaque value the tool must echo back unchanged: any JSON value (object, array, number, string…). */
+  data?: unknown;
   acceptMultiple: boolean;
   acceptLineItem: boolean;
   title?: string;

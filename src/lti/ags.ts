@@ -24,9 +24,47 @@ export interface AgsScore {
   comment?: string;
   activityProgress: ActivityProgress;
   gradingProgress: GradingProgress;
-  /** ISO 8601 with milliseconds; must increase for every score of a (line item, user) (Canvas: else 400). */
+  /** ISO 8601 with milliseconds; must increase for every score of a (line item, user): Canvas compares milliseconds (else 400), Moodle whole seconds (else 409). */
   timestamp: string;
   'https://canvas.instructure.com/lti/submission'?: { new_submission: boolean };
+}
+
+/** Canvas's submission extension of a score (Canvas-only: other platforms get no such field). */
+export const CANVAS_SUBMISSION = 'https://canvas.instructure.com/lti/submission';
+
+/**
+ * Whether scores go to Canvas: the launch said so (tool_platform.product_family_code `canvas`), the
+ * platform was registered with a Canvas preset, or its issuer is an Instructure host.
+ */
+export function isCanvasPlatform(platform: Pick<Platform, 'preset' | 'issuer'>, productFamily?: string | null): boolean {
+  if (productFamily) return productFamily.toLowerCase() === 'canvas';
+  if (platform.preset?.startsWith('canvas')) return true;
+  try {
+    const host = new URL(platform.issuer).hostname.toLowerCase();
+    return host === 'instructure.com' || host.endsWith('.instructure.com');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The body of a score (AGS 2.0 §3.4) for one user: the stored fields, the timestamp with milliseconds
+ * (chosen by the outbox's whole-second rule, src/grades/timestamps.ts), and for Canvas only the
+ * submission extension (without new_submission false every update would be a new attempt).
+ */
+export function scoreBody(opts: {
+  userId: string;
+  score: Omit<AgsScore, 'userId' | 'timestamp' | typeof CANVAS_SUBMISSION>;
+  timestamp: Date;
+  canvas: boolean;
+  firstSubmission: boolean;
+}): AgsScore {
+  return {
+    userId: opts.userId,
+    ...opts.score,
+    timestamp: opts.timestamp.toISOString(),
+    ...(opts.canvas ? { [CANVAS_SUBMISSION]: { new_submission: opts.firstSubmission } } : {}),
+  };
 }
 
 const LINEITEM_TYPE = 'application/vnd.ims.lis.v2.lineitem+json';

@@ -261,7 +261,8 @@ function deepLinkingOf(c: JWTPayload): Actor['deepLinking'] {
   const dl = c[CLAIM.deepLinkingSettings] as Record<string, unknown>;
   return {
     returnUrl: String(dl.deep_link_return_url),
-    data: typeof dl.data === 'string' ? dl.data : undefined,
+    // Returned exactly as received, whatever its JSON type (LTI DL 2.0 §4.4.1: the tool must not change it).
+    ...('data' in dl && dl.data !== undefined ? { data: dl.data } : {}),
     acceptMultiple: dl.accept_multiple === true,
     acceptLineItem: dl.accept_lineitem !== false,
     title: typeof dl.title === 'string' ? dl.title.slice(0, 300) : undefined,
@@ -313,6 +314,8 @@ async function recordLaunch(db: Queryable, actor: Actor, c: JWTPayload): Promise
   const customStr: Record<string, string> = {};
   for (const [k, v] of Object.entries(custom)) if (typeof v === 'string' || typeof v === 'number') customStr[k.toLowerCase()] = String(v);
   const label = (c[CLAIM.context] as { label?: unknown } | undefined)?.label;
+  // Which LMS product launched (e.g. canvas, moodle): Canvas-only extensions of scores go only to Canvas.
+  const family = (c['https://purl.imsglobal.org/spec/lti/claim/tool_platform'] as { product_family_code?: unknown } | undefined)?.product_family_code;
   await db.query(
     `WITH u AS (
        INSERT INTO users(tenant_id, id, name, given_name, email, locale) VALUES ($1,$2,$3,$4,$5,$6)
@@ -326,10 +329,11 @@ async function recordLaunch(db: Queryable, actor: Actor, c: JWTPayload): Promise
          nrps_url = COALESCE(EXCLUDED.nrps_url, contexts.nrps_url), lineitems_url = COALESCE(EXCLUDED.lineitems_url, contexts.lineitems_url), updated_at = now()
        RETURNING 1
      ), rl AS (
-       INSERT INTO resource_links(tenant_id, id, context_id, title, lineitem_url, ags_scopes, custom)
-       SELECT $1, $12, $7, $13, $14, $15, $16 WHERE $12::text IS NOT NULL
+       INSERT INTO resource_links(tenant_id, id, context_id, title, lineitem_url, ags_scopes, custom, platform_family)
+       SELECT $1, $12, $7, $13, $14, $15, $16, $17 WHERE $12::text IS NOT NULL
        ON CONFLICT (tenant_id, id) DO UPDATE SET title = EXCLUDED.title, context_id = EXCLUDED.context_id,
-         lineitem_url = COALESCE(EXCLUDED.lineitem_url, resource_links.lineitem_url), ags_scopes = EXCLUDED.ags_scopes, custom = EXCLUDED.custom, updated_at = now()
+         lineitem_url = COALESCE(EXCLUDED.lineitem_url, resource_links.lineitem_url), ags_scopes = EXCLUDED.ags_scopes, custom = EXCLUDED.custom,
+         platform_family = COALESCE(EXCLUDED.platform_family, resource_links.platform_family), updated_at = now()
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM ctx) + (SELECT count(*) FROM rl) AS n`,
@@ -338,6 +342,7 @@ async function recordLaunch(db: Queryable, actor: Actor, c: JWTPayload): Promise
       actor.contextId ?? null, actor.contextTitle ?? null, typeof label === 'string' ? label : null, nrps.context_memberships_url ?? null, ags.lineitems ?? null,
       actor.resourceLinkId ?? null, actor.resourceLinkTitle ?? null, ags.lineitem ?? null,
       JSON.stringify(Array.isArray(ags.scope) ? ags.scope.filter((s) => typeof s === 'string') : []), JSON.stringify(customStr),
+      typeof family === 'string' && family ? family.toLowerCase().slice(0, 64) : null,
     ],
   );
 }
