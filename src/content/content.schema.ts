@@ -100,6 +100,12 @@ export const choiceSchema = z.strictObject({
   correct: z.boolean().default(false),
   /** Feedback when this choice is selected (e.g. the misconception behind a distractor). */
   feedback: markdown.optional(),
+  /**
+   * Share of the item's credit for picking this choice, from -1 to 1 (imported banks carry such
+   * fractions). Single choice: a wrong choice may give partial credit. Multiple choice with
+   * `scoring: weighted`: the score is the sum over the picked choices, clamped to [0, 1].
+   */
+  credit: z.number().min(-1).max(1).optional(),
 });
 
 /** Feedback for a common wrong answer to a free-response item. */
@@ -107,6 +113,12 @@ export const wrongAnswerSchema = z.strictObject({
   /** The wrong answer, in the same form as the correct one (compared the same way). */
   answer: z.union([z.string().min(1), z.number()]),
   feedback: nonEmptyMarkdown,
+  /** Partial credit for this answer, in (0, 1); none (0) unless given. */
+  credit: z.number().gt(0).lt(1).optional(),
+  /** Numeric items: accepted distance from this answer, instead of the item's tolerance. */
+  tolerance: z
+    .strictObject({ absolute: z.number().nonnegative().optional(), relative: z.number().nonnegative().optional() })
+    .optional(),
 });
 
 const singleChoice = z.strictObject({
@@ -121,8 +133,12 @@ const multipleChoice = z.strictObject({
   ...itemBase,
   type: z.literal('multiple_choice'),
   choices: z.array(choiceSchema).min(2, 'needs at least two choices'),
-  /** `all_or_nothing`: exactly the right set; `partial`: (right picked - wrong picked) / right, floored at 0. */
-  scoring: z.enum(['all_or_nothing', 'partial']).default('all_or_nothing'),
+  /**
+   * `all_or_nothing`: exactly the right set; `partial`: (right picked - wrong picked) / right, floored at 0;
+   * `weighted`: the sum of the picked choices' `credit` (right ones without credit 1/right, wrong ones
+   * -1/right), clamped to [0, 1] (Moodle's multiple-answer grading).
+   */
+  scoring: z.enum(['all_or_nothing', 'partial', 'weighted']).default('all_or_nothing'),
   shuffle: z.boolean().default(false),
 });
 

@@ -85,6 +85,8 @@ export function distractorResponses(item: Item): Response[] {
 const unreadable = (message: string): GradeResult => ({ correct: false, score: 0, feedback: '', message });
 
 function result(item: Item, score: number, specific?: string): GradeResult {
+  // Imported fractions such as 33.33333% add up to just under 1.
+  if (score > 1 - 1e-6) score = 1;
   const correct = score >= 1;
   const general = correct ? item.feedback.correct : item.feedback.incorrect;
   return { correct, score: clamp01(score), feedback: specific || general || '' };
@@ -114,7 +116,7 @@ function gradeSingleChoice(item: ItemOf<'single_choice'>, response: unknown): Gr
   if (!ids || ids.length !== 1) return unreadable('Choose one of the options.');
   const choice = item.choices.find((c) => c.id === ids[0]);
   if (!choice) return unreadable('Choose one of the options.');
-  return result(item, choice.correct ? 1 : 0, choice.feedback);
+  return result(item, choice.correct ? 1 : Math.max(0, choice.credit ?? 0), choice.feedback);
 }
 
 function gradeMultipleChoice(item: ItemOf<'multiple_choice'>, response: unknown): GradeResult {
@@ -127,7 +129,10 @@ function gradeMultipleChoice(item: ItemOf<'multiple_choice'>, response: unknown)
   const rightPicked = right.filter((c) => picked.has(c.id)).length;
   const wrongPicked = item.choices.filter((c) => !c.correct && picked.has(c.id)).length;
   const exact = rightPicked === right.length && wrongPicked === 0;
-  const score = exact ? 1 : item.scoring === 'partial' ? Math.max(0, (rightPicked - wrongPicked) / right.length) : 0;
+  let score: number;
+  if (item.scoring === 'weighted') {
+    score = item.choices.filter((c) => picked.has(c.id)).reduce((sum, c) => sum + (c.credit ?? (c.correct ? 1 : -1) / right.length), 0);
+  } else score = exact ? 1 : item.scoring === 'partial' ? Math.max(0, (rightPicked - wrongPicked) / right.length) : 0;
   const specific = item.choices
     .filter((c) => picked.has(c.id) && c.feedback)
     .map((c) => c.feedback)
@@ -143,9 +148,10 @@ export function numericAnswerValue(answer: string | number): number {
   return parsed.number.value;
 }
 
-function withinTolerance(item: ItemOf<'numeric'>, got: number, expected: number): boolean {
-  const abs = item.tolerance?.absolute;
-  const rel = item.tolerance?.relative;
+function withinTolerance(item: ItemOf<'numeric'>, got: number, expected: number, own?: WrongAnswer['tolerance']): boolean {
+  const tolerance = own ?? item.tolerance;
+  const abs = tolerance?.absolute;
+  const rel = tolerance?.relative;
   const allowed = abs === undefined && rel === undefined ? 1e-9 : Math.max(abs ?? 0, (rel ?? 0) * Math.abs(expected));
   return Math.abs(got - expected) <= allowed + 1e-12;
 }
@@ -176,9 +182,9 @@ function gradeNumeric(item: ItemOf<'numeric'>, response: unknown): GradeResult {
   const wrong = item.wrongAnswers.find((w) => {
     const v = typeof w.answer === 'number' ? w.answer : parseNumber(w.answer);
     const value = typeof v === 'number' ? v : v.ok ? v.number.value : NaN;
-    return withinTolerance(item, n.value, value);
+    return withinTolerance(item, n.value, value, w.tolerance);
   });
-  return result(item, 0, wrong?.feedback);
+  return result(item, wrong?.credit ?? 0, wrong?.feedback);
 }
 
 /** Applies the item's whitespace and case rules to typed text. */
@@ -200,7 +206,8 @@ function gradeShortText(item: ItemOf<'short_text'>, response: unknown): GradeRes
     ok = new RegExp(`^(?:${item.regex})$`, item.caseSensitive ? 'u' : 'iu').test(got);
   }
   if (ok) return result(item, 1);
-  return result(item, 0, item.wrongAnswers.find((w) => matches(String(w.answer)))?.feedback);
+  const wrong = item.wrongAnswers.find((w) => matches(String(w.answer)));
+  return result(item, wrong?.credit ?? 0, wrong?.feedback);
 }
 
 /** Functions a student's expression may call. */
@@ -305,7 +312,7 @@ function gradeMathExpression(item: ItemOf<'math_expression'>, response: unknown)
       return false;
     }
   });
-  return result(item, 0, wrong?.feedback);
+  return result(item, wrong?.credit ?? 0, wrong?.feedback);
 }
 
 function gradeOrdering(item: ItemOf<'ordering'>, response: unknown): GradeResult {
