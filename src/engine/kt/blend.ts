@@ -254,6 +254,9 @@ export interface BlendFitOptions extends FitOptions {
   withPfa?: boolean;
   /** Hyperparameters of the PFA component. */
   pfaHyper?: Partial<PfaHyper>;
+  /** Upper bounds of the BKT component's guess and slip (identifiability; default 0.45). */
+  maxGuess?: number;
+  maxSlip?: number;
 }
 
 /**

@@ -6,6 +6,8 @@ import { BktModel, bktForgetTrainer, bktTrainer, ktIdemTrainer } from './bkt.js'
 import { BlendModel, blendPfaTrainer, blendTrainer } from './blend.js';
 import { EloModel, eloTrainer } from './elo.js';
 import { PfaModel, pfaTrainer } from './pfa.js';
+import { LiveKtModel, liveTrainer } from './live.js';
+import { LearnerModel, isLearnerParams } from '../learner.js';
 import type { KtDataset } from './dataset.js';
 import type { FitOptions, KtModel, KtTrainer, SavedModel } from './model.js';
 
@@ -13,6 +15,7 @@ export * from './bkt.js';
 export * from './blend.js';
 export * from './elo.js';
 export * from './pfa.js';
+export * from './live.js';
 export { fitLogistic, fitSparseLogistic } from './logistic.js';
 export * from './dataset.js';
 export * from './evaluate.js';
@@ -29,13 +32,18 @@ export const trainers = {
   pfa: pfaTrainer,
   blend: blendTrainer,
   'blend-pfa': blendPfaTrainer,
+  live: liveTrainer,
 } as const satisfies Record<string, KtTrainer>;
 
 /** Name of a learner model. */
 export type ModelName = keyof typeof trainers;
 
-/** The product's default predictor, chosen by 5-fold cross-validation on ASSISTments 2009 (see bench:kt). */
-export const defaultModel: ModelName = 'blend-pfa';
+/**
+ * The model `npm run kt` evaluates without --model: the product's live learner model (../learner.ts), which
+ * is the blend-pfa stack (chosen by 5-fold cross-validation on ASSISTments 2009, see bench:kt) run through the
+ * live code path, with the item-difficulty and forgetting terms the product adds.
+ */
+export const defaultModel: ModelName = 'live';
 
 /** The trainer of a model by name; throws on an unknown name. */
 export function trainer(name: string): KtTrainer {
@@ -63,6 +71,9 @@ export function loadModel(saved: SavedModel): KtModel {
     case 'blend':
     case 'blend-pfa':
       return BlendModel.fromJSON(saved);
+    case 'live':
+      if (!isLearnerParams(saved.params)) throw new Error('live model: bad parameters');
+      return new LiveKtModel(new LearnerModel(saved.params), saved.skills as string[]);
     default:
       throw new Error(`cannot load model ${saved.name}`);
   }

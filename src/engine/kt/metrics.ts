@@ -45,3 +45,37 @@ export function logLoss(pred: ArrayLike<number>, label: ArrayLike<number>): numb
   }
   return s / pred.length;
 }
+
+/** One bin of a reliability table: predictions in [lo, hi), their mean, the observed share right. */
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  count: number;
+  predicted: number;
+  observed: number;
+}
+
+/**
+ * Reliability table over `bins` equal-width bins of the predicted probability, and the expected calibration
+ * error: the count-weighted mean of |mean prediction - observed share| over the bins.
+ */
+export function calibration(pred: ArrayLike<number>, label: ArrayLike<number>, bins = 10): { ece: number; bins: ReliabilityBin[] } {
+  const cnt = new Float64Array(bins);
+  const sp = new Float64Array(bins);
+  const sy = new Float64Array(bins);
+  for (let i = 0; i < pred.length; i++) {
+    const p = pred[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
+    cnt[b]!++;
+    sp[b]! += p;
+    sy[b]! += label[i]!;
+  }
+  let ece = 0;
+  const out: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    const c = cnt[b]!;
+    out.push({ lo: b / bins, hi: (b + 1) / bins, count: c, predicted: c ? sp[b]! / c : NaN, observed: c ? sy[b]! / c : NaN });
+    if (c) ece += (c / pred.length) * Math.abs(sp[b]! / c - sy[b]! / c);
+  }
+  return { ece, bins: out };
+}

@@ -1,0 +1,371 @@
+/**
+ * THE learner model of the product: one model, used by the live practice loop (state.ts, select.ts), by the
+ * offline evaluation (`npm run kt`, `bench:kt`: the `live` trainer of kt/index.ts) and by `model refit`.
+ *
+ * It predicts P(correct) of a student's next answer on an item as a logistic stack (fitted by inner
+ * cross-validation, see kt/blend.ts, `blend-pfa`) of three online components, each of which captures one
+ * thing the others miss:
+ *  - Elo with a global student ability θ and a student-skill ability θ_k (Pelánek 2016): individual
+ *    differences, adjusted for the difficulty of the items the student met;
+ *  - PFA / Best-LR counters (Pavlik et al. 2009; Gervet et al. 2020): learning from successes and failures,
+ *    recency-weighted success rates;
+ *  - BKT with forgetting (Corbett & Anderson 1995): the skill's learning curve;
+ * plus two terms fixed by the product rather than the ASSISTments log (which has neither item ids nor times):
+ *  - item difficulty d (logits, 0 = the skill's average item) as an offset: logit P = z_skill - d;
+ *  - forgetting over real elapsed time: the learned part of the logit fades toward the student's starting
+ *    point on the skill as a power law of the days since the last answer (ACT-R / DASH style),
+ *      z(Δ) = z0 + (z - z0) · (1 + Δ / τ_eff)^(-φ),   τ_eff = τ · (1 + σ · (sessions - 1)),
+ *    so spaced practice (answers on distinct days) slows forgetting. φ, τ, σ are fitted from a tenant's own
+ *    attempt log when it spans days (fitForgetting), else literature-sized defaults.
+ *
+ * Mastery (the verdict the product shows and grades): the probability that the student answers a NEW average
+ * item of the skill correctly one day from now, masteryProbability(); the verdict needs it >= the assignment's
+ * threshold AND a minimum of answers on the skill (state.ts).
+ *
+ * A student's state is small plain JSON keyed by skill id: a few numbers globally and ~12 per practised skill.
+ * Everything here is pure and allocation-light: an update is a few microseconds.
+ */
+import type { BktParams } from './types.js';
+
+/** Milliseconds per day. */
+export const DAY_MS = 86_400_000;
+
+/** Per-skill parameters of the model (a skill the model was not fitted on uses `defaults`). */
+export interface SkillParams {
+  /** BKT with forgetting (per opportunity). */
+  bkt: BktParams;
+  /** Elo difficulty of the skill (logits). */
+  eloD: number;
+  /** PFA skill easiness and per-skill weights of log(1 + successes), log(1 + failures). */
+  beta: number;
+  gamma: number;
+  rho: number;
+}
+
+/** Forgetting over real time (see the header). */
+export interface ForgettingParams {
+  /** Power-law exponent φ (0 = no forgetting). */
+  phi: number;
+  /** Time scale τ in days. */
+  tau: number;
+  /** Spacing gain σ: every extra practice session multiplies τ by (1 + σ). */
+  spacing: number;
+  /** A gap longer than this (hours) between two answers on a skill starts a new session. */
+  sessionGapHours: number;
+}
+
+/** Defaults when no tenant data spans days: ~0.05 lower P(correct) a day later, ~0.15 a month later for a fresh skill. */
+export const DEFAULT_FORGETTING: ForgettingParams = Object.freeze({ phi: 0.3, tau: 1, spacing: 1, sessionGapHours: 8 });
+
+/** Elo hyperparameters (U(n) = a / (1 + b n); a wrong answer moves the skill ability by wrongFactor). */
+export interface EloHyperParams {
+  aStudent: number;
+  bStudent: number;
+  aSkill: number;
+  bSkill: number;
+  wrongFactor: number;
+}
+
+/** PFA recency decays and the ghost failure each decayed rate starts from. */
+export interface PfaHyperParams {
+  skillDecay: [number, number];
+  allDecay: number;
+  ghost: number;
+}
+
+/** The fitted model, as stored (JSON) per tenant and pack. */
+export interface LearnerParams {
+  kind: 'mastery-learner';
+  version: 1;
+  skills: Record<string, SkillParams>;
+  defaults: SkillParams;
+  elo: EloHyperParams;
+  pfaHyper: PfaHyperParams;
+  /** PFA intercept and the 10 shared weights (PFA_SHARED_FEATURES order of kt/pfa.ts). */
+  pfaIntercept: number;
+  pfaShared: number[];
+  /** Stacking weights: one vector of FEATURES per answer-count bucket. */
+  weights: number[];
+  buckets: number[];
+  forgetting: ForgettingParams;
+  /** Where and how it was fitted (free text for reports). */
+  source?: string;
+}
+
+/** What the model keeps about one student globally. */
+export interface GlobalModelState {
+  /** Elo global ability and answers counted. */
+  th: number;
+  n: number;
+  /** Successes and failures on all skills (soft: partial credit counts fractionally). */
+  s: number;
+  f: number;
+  /** Decayed success rate over all skills (numerator, denominator). */
+  rn: number;
+  rd: number;
+  /** Skill of the previous answer. */
+  prev: string | null;
+}
+
+/** What the model keeps about one student on one skill. */
+export interface SkillModelState {
+  /** BKT P(known) before the next opportunity. */
+  p: number;
+  /** Elo student-skill ability. */
+  th: number;
+  /** Answers on the skill (Elo count and PFA count). */
+  n: number;
+  /** Successes and failures on the skill. */
+  s: number;
+  f: number;
+  /** Fast and slow decayed success rates (numerators, denominators). */
+  n1: number;
+  d1: number;
+  n2: number;
+  d2: number;
+  /** +r after r successes in a row, -r after r failures in a row. */
+  run: number;
+  /** Last answer (1 right, 0 wrong, partial credit in between). */
+  last: number;
+  /** Time of the last answer on the skill (ms epoch) and of the first answer of its current session. */
+  t: number;
+  /** Practice sessions on the skill (answers separated by more than sessionGapHours start a new one). */
+  sessions: number;
+  /** Logit of the student's first answer on the skill as predicted before it: where forgetting returns to. */
+  z0: number;
+}
+
+/** Stacked features, in weight order (identical to kt/blend.ts BLEND_FEATURES + BLEND_PFA_FEATURES). */
+export const FEATURES = 24;
+
+const logit = (p: number): number => {
+  const q = p < 1e-6 ? 1e-6 : p > 1 - 1e-6 ? 1 - 1e-6 : p;
+  return Math.log(q / (1 - q));
+};
+export const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** A new student's global state. */
+export function initGlobal(): GlobalModelState {
+  return { th: 0, n: 0, s: 0, f: 0, rn: 0, rd: 0, prev: null };
+}
+
+/**
+ * The live learner model: pure functions over (global state, skill state) with fitted parameters. Shared by
+ * all students of a tenant's pack; immutable.
+ */
+export class LearnerModel {
+  private readonly x = new Float64Array(FEATURES);
+  private readonly w: Float64Array;
+  private readonly shared: Float64Array;
+
+  constructor(readonly params: LearnerParams) {
+    if (params.weights.length !== FEATURES * (params.buckets.length + 1)) throw new Error('learner model: weights do not match the features');
+    if (params.pfaShared.length !== 10) throw new Error('learner model: PFA needs 10 shared weights');
+    this.w = Float64Array.from(params.weights);
+    this.shared = Float64Array.from(params.pfaShared);
+  }
+
+  /** Parameters of a skill (defaults for a skill the model was not fitted on). */
+  skill(id: string): SkillParams {
+    return this.params.skills[id] ?? this.params.defaults;
+  }
+
+  /** The state of a skill before its first answer. */
+  initSkill(id: string): SkillModelState {
+    return { p: this.skill(id).bkt.prior, th: 0, n: 0, s: 0, f: 0, n1: 0, d1: 0, n2: 0, d2: 0, run: 0, last: 0, t: 0, sessions: 0, z0: 0 };
+  }
+
+  /**
+   * Logit of P(correct) of the student's next answer on the skill on an average item, right now (no forgetting
+   * term): the stacked features times the weights of the answer-count bucket. `k` undefined = never practised.
+   */
+  skillLogit(g: GlobalModelState, id: string, k: SkillModelState | undefined, difficulty = 0): number {
+    const sp = this.skill(id);
+    const x = this.x;
+    const n = k ? k.n : 0;
+    const pK = k ? k.p : sp.bkt.prior;
+    const lb = logit(pK * (1 - sp.bkt.slip) + (1 - pK) * sp.bkt.guess);
+    const first = n === 0 ? 1 : 0;
+    const logN = Math.log1p(n);
+    const sw = g.prev !== null && g.prev !== id ? 1 : 0;
+    const ths = g.th;
+    const thsk = k ? k.th : 0;
+    x[0] = 1;
+    x[1] = lb;
+    x[2] = logit(pK);
+    x[3] = ths;
+    x[4] = thsk;
+    x[5] = sp.eloD;
+    x[6] = first;
+    x[7] = logN;
+    x[8] = k && k.n > 0 ? k.last * 2 - 1 : 0;
+    x[9] = sw;
+    x[10] = lb * first;
+    x[11] = ths * first;
+    x[12] = lb * logN;
+    x[13] = thsk * logN;
+    x[14] = ths * sw;
+    // PFA / Best-LR logit.
+    const ls = Math.log1p(k ? k.s : 0);
+    const lf = Math.log1p(k ? k.f : 0);
+    const r1 = k && k.n > 0 ? k.n1 / k.d1 : 0;
+    const r2 = k && k.n > 0 ? k.n2 / k.d2 : 0;
+    const ra = g.rd > 0 ? g.rn / g.rd : 0;
+    const run = k ? k.run : 0;
+    const runUp = run > 0 ? Math.log1p(run) : 0;
+    const runDown = run < 0 ? Math.log1p(-run) : 0;
+    const w = this.shared;
+    const lp = this.params.pfaIntercept + sp.beta + (w[0]! + sp.gamma) * ls + (w[1]! + sp.rho) * lf
+      + w[2]! * Math.log1p(g.s) + w[3]! * Math.log1p(g.f) + w[4]! * r1 + w[5]! * r2 + w[6]! * ra + w[7]! * first
+      + w[8]! * runUp + w[9]! * runDown;
+    x[15] = lp;
+    x[16] = lp * first;
+    x[17] = lp * logN;
+    x[18] = r1;
+    x[19] = ra;
+    x[20] = Math.log1p(g.s);
+    x[21] = Math.log1p(g.f);
+    x[22] = runUp;
+    x[23] = runDown;
+    const cuts = this.params.buckets;
+    let b = 0;
+    while (b < cuts.length && n >= cuts[b]!) b++;
+    const o = b * FEATURES;
+    let z = 0;
+    for (let j = 0; j < FEATURES; j++) z += this.w[o + j]! * x[j]!;
+    return z - difficulty;
+  }
+
+  /** The fading of the learned part of the logit after `days` without practice on the skill. */
+  retention(k: SkillModelState, days: number): number {
+    const fp = this.params.forgetting;
+    if (!(days > 0) || fp.phi <= 0) return 1;
+    const tau = fp.tau * (1 + fp.spacing * Math.max(0, k.sessions - 1));
+    return Math.pow(1 + days / tau, -fp.phi);
+  }
+
+  /** Logit at time `now` (ms): skillLogit with forgetting since the skill's last answer. */
+  logitAt(g: GlobalModelState, id: string, k: SkillModelState | undefined, now: number, difficulty = 0): number {
+    const z = this.skillLogit(g, id, k, 0);
+    if (!k || k.n === 0 || !(now > k.t)) return z - difficulty;
+    return k.z0 + (z - k.z0) * this.retention(k, (now - k.t) / DAY_MS) - difficulty;
+  }
+
+  /** P(correct) of the next answer on an item of this skill with the given difficulty, at time `now`. */
+  predict(g: GlobalModelState, id: string, k: SkillModelState | undefined, now = 0, difficulty = 0): number {
+    return sigmoid(this.logitAt(g, id, k, now, difficulty));
+  }
+
+  /**
+   * Mastery probability: P(correct) on a NEW average item of the skill `horizonDays` after `now` (default one
+   * day: what the student keeps, not what they can repeat a minute later).
+   */
+  masteryProbability(g: GlobalModelState, id: string, k: SkillModelState | undefined, now: number, horizonDays = 1): number {
+    return sigmoid(this.logitAt(g, id, k, now + horizonDays * DAY_MS, 0));
+  }
+
+  /**
+   * Folds one answer into the state (mutates `g` and `k`). `y` is the evidence in [0, 1]: 1 right, 0 wrong,
+   * partial credit or a hinted right answer in between. `difficulty` is the item's (0 = average item). The
+   * answer being folded in is never seen by a prediction made before this call (no peeking).
+   */
+  update(g: GlobalModelState, id: string, k: SkillModelState, y: number, at = 0, difficulty = 0): void {
+    const sp = this.skill(id);
+    const h = this.params.elo;
+    const ph = this.params.pfaHyper;
+    const fp = this.params.forgetting;
+    if (k.n === 0) {
+      k.z0 = this.skillLogit(g, id, k, 0);
+      k.sessions = 1;
+    } else if (at - k.t > fp.sessionGapHours * 3_600_000) {
+      k.sessions += 1;
+    }
+    // BKT with forgetting: soft posterior (Jeffrey's rule), then learn / forget.
+    const b = sp.bkt;
+    const pk = k.p;
+    let post = 0;
+    if (y > 0) { const kk = pk * (1 - b.slip); post += y * (kk / (kk + (1 - pk) * b.guess)); }
+    if (y < 1) { const kk = pk * b.slip; post += (1 - y) * (kk / (kk + (1 - pk) * (1 - b.guess))); }
+    k.p = post * (1 - b.forget) + (1 - post) * b.learn;
+    // Elo: abilities move by the prediction error (the item's difficulty taken into account).
+    const pe = sigmoid(g.th + k.th - sp.eloD - difficulty);
+    const err = y - pe;
+    g.th += (h.aStudent / (1 + h.bStudent * g.n)) * err;
+    g.n += 1;
+    k.th += (h.aSkill / (1 + h.bSkill * k.n)) * err * (y + (1 - y) * h.wrongFactor);
+    // PFA counters.
+    if (k.n === 0) {
+      k.d1 = ph.ghost;
+      k.d2 = ph.ghost;
+    }
+    k.n += 1;
+    k.s += y;
+    k.f += 1 - y;
+    g.s += y;
+    g.f += 1 - y;
+    if (y >= 0.5) k.run = k.run > 0 ? k.run + 1 : 1;
+    else k.run = k.run < 0 ? k.run - 1 : -1;
+    const [a1, a2] = ph.skillDecay;
+    k.n1 = a1 * k.n1 + y;
+    k.d1 = a1 * k.d1 + 1;
+    k.n2 = a2 * k.n2 + y;
+    k.d2 = a2 * k.d2 + 1;
+    if (g.rd === 0) g.rd = ph.ghost;
+    g.rn = ph.allDecay * g.rn + y;
+    g.rd = ph.allDecay * g.rd + 1;
+    k.last = y;
+    k.t = at;
+    g.prev = id;
+  }
+
+  /** A studied worked example: no evidence, one chance to learn (the BKT transition only). */
+  study(g: GlobalModelState, id: string, k: SkillModelState): void {
+    const b = this.skill(id).bkt;
+    k.p = k.p * (1 - b.forget) + (1 - k.p) * b.learn;
+    void g;
+  }
+
+  /**
+   * Days from the skill's last answer until the P(correct) on an average new item falls below `p`, with the
+   * student's other state as it is now (Infinity if it never does, 0 if it already is).
+   */
+  daysUntil(g: GlobalModelState, id: string, k: SkillModelState, p: number): number {
+    const zt = logit(p);
+    const z = this.skillLogit(g, id, k, 0);
+    if (z < zt) return 0;
+    if (k.z0 >= zt || this.params.forgetting.phi <= 0) return Infinity;
+    // z0 + (z - z0) (1 + d/τ)^-φ = zt  =>  d = τ ((z - z0)/(zt - z0))^(1/φ) - τ
+    const fp = this.params.forgetting;
+    const tau = fp.tau * (1 + fp.spacing * Math.max(0, k.sessions - 1));
+    return tau * (Math.pow((z - k.z0) / (zt - k.z0), 1 / fp.phi) - 1);
+  }
+
+  toJSON(): LearnerParams {
+    return this.params;
+  }
+}
+
+/** Whether plain JSON looks like LearnerParams (stored models are checked before use). */
+export function isLearnerParams(j: unknown): j is LearnerParams {
+  const p = j as LearnerParams;
+  return !!p && p.kind === 'mastery-learner' && p.version === 1 && Array.isArray(p.weights) && Array.isArray(p.pfaShared)
+    && typeof p.defaults === 'object' && p.defaults !== null && typeof p.forgetting === 'object';
+}
+
+/** The mastery rule: P(correct on a new average item after `horizonDays`) >= threshold, with enough evidence. */
+export interface MasteryRule {
+  /** The assignment's threshold on that probability (default 0.85). */
+  threshold: number;
+  /** Answers on the skill needed before a verdict (default 3). */
+  minAnswers: number;
+  /** The delay the verdict must survive, in days (default 1). */
+  horizonDays: number;
+}
+
+export const DEFAULT_MASTERY_RULE: MasteryRule = Object.freeze({ threshold: 0.85, minAnswers: 3, horizonDays: 1 });
+
+/** Whether the rule declares the skill mastered now. */
+export function meetsMastery(model: LearnerModel, g: GlobalModelState, id: string, k: SkillModelState | undefined, now: number, rule: MasteryRule): boolean {
+  if (!k || k.n < rule.minAnswers) return false;
+  return model.masteryProbability(g, id, k, now, rule.horizonDays) >= rule.threshold;
+}
