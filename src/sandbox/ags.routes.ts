@@ -117,7 +117,7 @@ export function agsRoutes(lms: SandboxLms): Router {
     if (!li) return;
     if (req.readableAborted) return void res.destroy(); // the tool went away mid-request: nothing to record
     const out = await lms.postScore(li, (req.body ?? {}) as Record<string, unknown>);
-    if (out.error) return fail(res, out.status, out.status === 422 ? 'unprocessable' : 'bad_request', out.error);
+    if (out.error) return fail(res, out.status, out.status === 422 ? 'unprocessable' : out.status === 409 ? 'conflict' : 'bad_request', out.error);
     res.json({ resultUrl: `${lms.lineItemUrl(li.context_id, li.id)}/results` });
   });
   r.get(`${base}/lineitems/:id/results`, faults('results'), course, requireScope(SCOPES.result), async (req, res) => {
@@ -174,6 +174,7 @@ export function agsRoutes(lms: SandboxLms): Router {
       retryAfterS: num('retryAfterS'),
       delayMs: num('delayMs'),
       malformedNext: num('malformedNext'),
+      wholeSecondTimestamps: b.wholeSecondTimestamps === 'on',
       downUntil: downForS === undefined ? undefined : downForS > 0 ? Date.now() + downForS * 1000 : 0,
     });
     res.redirect(303, '/sandbox/gradebook');

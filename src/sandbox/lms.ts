@@ -26,9 +26,14 @@ export interface Faults {
   delayMs: number;
   /** Answer the next N JSON calls the tool parses (token, line items, memberships) with a broken body. */
   malformedNext: number;
+  /**
+   * Moodle's score timestamp rule instead of Canvas's: a score is refused with 409 unless its timestamp's
+   * WHOLE SECOND is later than the stored one's (Moodle's scores.php compares strtotime values).
+   */
+  wholeSecondTimestamps: boolean;
 }
 
-export const NO_FAULTS: Faults = { failPercent: 0, downUntil: 0, tooManyNext: 0, retryAfterS: 1, delayMs: 0, malformedNext: 0 };
+export const NO_FAULTS: Faults = { failPercent: 0, downUntil: 0, tooManyNext: 0, retryAfterS: 1, delayMs: 0, malformedNext: 0, wholeSecondTimestamps: false };
 
 /** Counters the tests and the benchmark read. */
 export interface SandboxStats {
@@ -125,6 +130,7 @@ export class SandboxLms {
       retryAfterS: n(patch.retryAfterS, 0, 3600) ?? f.retryAfterS,
       delayMs: n(patch.delayMs, 0, 60_000) ?? f.delayMs,
       malformedNext: n(patch.malformedNext, 0, 1e6) ?? f.malformedNext,
+      wholeSecondTimestamps: typeof patch.wholeSecondTimestamps === 'boolean' ? patch.wholeSecondTimestamps : f.wholeSecondTimestamps,
     };
     return this.faults;
   }
@@ -306,7 +312,8 @@ export class SandboxLms {
   /**
    * Records a score (AGS 2.0 §3.4) with Canvas's rules: userId must be a student of the course (422),
    * activityProgress/gradingProgress required, scoreMaximum required with scoreGiven, and the timestamp
-   * must be later than the previous score's for this (line item, user), else 400.
+   * must be later than the previous score's for this (line item, user), else 400. With the
+   * wholeSecondTimestamps knob, Moodle's rule instead: later in whole seconds, else 409.
    */
   async postScore(li: LineItemRow, b: Record<string, unknown>): Promise<{ status: number; error?: string }> {
     const reject = (status: number, error: string) => {
@@ -327,16 +334,21 @@ export class SandboxLms {
       if (typeof b.scoreMaximum !== 'number' || !(b.scoreMaximum > 0)) return reject(400, 'ScoreMaximum must be present when scoreGiven is');
     }
     const sub = b['https://canvas.instructure.com/lti/submission'] as { new_submission?: unknown } | undefined;
-    // One statement: stored only if later than every earlier score of this (line item, user).
+    const seconds = this.faults.wholeSecondTimestamps;
+    // One statement: stored only if later than every earlier score of this (line item, user), in
+    // milliseconds (Canvas) or in whole seconds (Moodle: its grade keeps strtotime() of the timestamp).
     const { rowCount } = await this.db.query({
-      name: 'sandbox_score_insert',
+      name: seconds ? 'sandbox_score_insert_s' : 'sandbox_score_insert',
       text: `INSERT INTO sandbox_scores(line_item_id, user_id, score_given, score_maximum, activity_progress, grading_progress, comment, ts, ts_text, new_submission)
        SELECT $1,$2,$3,$4,$5,$6,$7,$8,$9,$10
-       WHERE NOT EXISTS (SELECT 1 FROM sandbox_scores WHERE line_item_id = $1 AND user_id = $2 AND ts >= $8::timestamptz)`,
+       WHERE NOT EXISTS (SELECT 1 FROM sandbox_scores WHERE line_item_id = $1 AND user_id = $2 AND ${
+         seconds ? "floor(extract(epoch FROM ts)) >= floor(extract(epoch FROM $8::timestamptz))" : 'ts >= $8::timestamptz'
+       })`,
       values: [li.id, b.userId, typeof b.scoreGiven === 'number' ? b.scoreGiven : null, typeof b.scoreMaximum === 'number' ? b.scoreMaximum : null, b.activityProgress, b.gradingProgress,
         typeof b.comment === 'string' ? b.comment.slice(0, 2000) : null, b.timestamp, b.timestamp, typeof sub?.new_submission === 'boolean' ? sub.new_submission : null],
     });
     if (!rowCount) {
+      if (seconds) return reject(409, `Refusing score with an earlier timestamp for item ${li.id} and user ${b.userId}`);
       const prev = await this.db.query<{ ts: Date }>('SELECT max(ts) AS ts FROM sandbox_scores WHERE line_item_id = $1 AND user_id = $2', [li.id, b.userId]);
       return reject(400, `Provided timestamp of ${b.timestamp} not after current timestamp of ${prev.rows[0]?.ts?.toISOString()}`);
     }
