@@ -1,0 +1,132 @@
+/**
+ * The product's policy, driven EXACTLY as the practice loop (src/practice/practice.service.ts) drives the
+ * engine, through the engine's public API only. Keep this file in step with the practice loop: when the loop's
+ * engine calls change, this file changes the same way, and the rest of the harness does not.
+ *
+ * The loop, as mirrored here:
+ *  - the assignment's config: resolveConfig({ skills, masteryThreshold, targetSuccess, allowStudentChoice,
+ *    params }) with the defaults of a new assignment (threshold 0.95, target 0.75, no fitted params);
+ *  - the bank: prepareBank of the pack's items with their calibrated difficulty (authored until calibrated),
+ *    refreshed periodically (the loop: every 10 s; here after each student's day of practice);
+ *  - choose(): nextStep(state, bank, config, rng, now) with no student request; 'done' ends practice;
+ *  - an answer (first try only counts): itemStat = calibration or {authored, 0}; predicted = the engine's
+ *    P(correct) of the item for the student (NextStep.predictedSuccess); the item's calibration becomes
+ *    calibrateItem(itemStat, predicted, score, authored); state = applyAttempt(state, { itemId,
+ *    skills, correct, score, hintsUsed, at, difficulty: itemStat.difficulty, remediates }, config); then the
+ *    next step is chosen at once, at the answer's time, and shown when the student next comes (the loop
+ *    stores it with the answer);
+ *  - a worked example: applyAttempt(state, { ..., kind: 'worked_example' }) and the next step chosen;
+ *  - mastered = skillState(state, skill, config).mastered (the progress panel and the LMS grade).
+ * Simulated students never ask for hints nor choose a skill, and the second try of a question (which the
+ * loop does not count for the model) is not simulated.
+ */
+import {
+  applyAttempt, calibrateItem, createState, nextStep, prepareBank, resolveConfig, skillState, type EngineConfig, type ItemStat, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig,
+} from '../index.js';
+import type { Policy, PolicySession, PolicyStep } from './policy.js';
+import { mixSeed, mulberry32 } from './random.js';
+import type { SimItem, SimSkill } from './types.js';
+
+/** The assignment's settings (as the instructor's setup form stores them). */
+export interface ProductOptions {
+  threshold?: number;
+  targetSuccess?: number;
+  allowChoice?: boolean;
+  /** Fitted learner-model parameters of the tenant (none on a new tenant). */
+  params?: EngineConfig['params'];
+  /** Seed of the policy's random tie-breaks. */
+  seed?: number;
+}
+
+/** Milliseconds since the epoch of `atDays` (the engine keeps real time). */
+export const SIM_EPOCH_MS = Date.UTC(2025, 0, 6, 15, 0, 0);
+export const msAt = (atDays: number): number => SIM_EPOCH_MS + Math.round(atDays * 86_400_000);
+
+export function productPolicy(world: { skills: readonly SimSkill[]; items: readonly SimItem[] }, options: ProductOptions = {}): Policy & { itemStats: ReadonlyMap<string, ItemStat> } {
+  const skillIds = world.skills.map((s) => s.id);
+  const cfg: ResolvedConfig = resolveConfig({
+    skills: skillIds, masteryThreshold: options.threshold ?? 0.95, targetSuccess: options.targetSuccess ?? 0.75,
+    allowStudentChoice: options.allowChoice ?? false, params: options.params ?? {},
+  });
+  const items = new Map(world.items.map((it) => [it.id, it]));
+  const skills = world.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites }));
+  const packBank = prepareBank({ items: world.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })), skills });
+  /** The tenant's item calibration (the item_stats table), shared by the whole class. */
+  const stats = new Map<string, ItemStat>();
+  let bank: PreparedBank = packBank;
+  const refresh = () => {
+    bank = stats.size
+      ? prepareBank({ items: world.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })), skills })
+      : packBank;
+  };
+
+  return {
+    name: 'product',
+    itemStats: stats,
+    afterStudentDay: refresh,
+    session(i: number): PolicySession {
+      const rng = mulberry32(mixSeed(options.seed ?? 0, 0x9011c7, i));
+      let state: LearnerState = createState();
+      /** The step chosen after the last answer (stored with it), shown when the student comes next. */
+      let current: NextStep | null | undefined;
+      let newly: string[] = [];
+      const choose = (atDays: number): NextStep | null => {
+        const step = nextStep(state, bank, cfg, rng, msAt(atDays));
+        return step.kind === 'done' || !step.itemId || !items.has(step.itemId) ? null : step;
+      };
+      const masteredNow = () => skillIds.filter((s) => skillState(state, s, cfg).mastered);
+      return {
+        next(atDays) {
+          if (current === undefined) current = choose(atDays);
+          if (!current) return null;
+          return { kind: current.kind === 'worked_example' ? 'worked_example' : 'question', item: items.get(current.itemId!)! };
+        },
+        record(step: PolicyStep, correct: boolean, atDays: number) {
+          const before = new Set(masteredNow());
+          const now = msAt(atDays);
+          const item = step.item;
+          if (step.kind === 'worked_example') {
+            state = applyAttempt(state, { itemId: item.id, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, cfg);
+          } else {
+            const score = correct ? 1 : 0;
+            const itemStat = stats.get(item.id) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
+            // The engine's prediction for this student on this item (nextStep's predictedSuccess when it chose it).
+            const predicted = current?.predictedSuccess ?? 0.5;
+            stats.set(item.id, calibrateItem(itemStat, predicted, score, item.difficulty ?? 0));
+            state = applyAttempt(state, {
+              itemId: item.id, skills: item.skills, correct, score, hintsUsed: 0, at: now,
+              difficulty: itemStat.difficulty, remediates: current?.remediates ?? undefined,
+            }, cfg);
+          }
+          newly = masteredNow().filter((s) => !before.has(s));
+          current = choose(atDays);
+        },
+        verdicts: () => newly,
+        mastered: masteredNow,
+      };
+    },
+  };
+}
+
+/**
+ * The product's mastery rule alone, fed by another policy's answers (for "random order with the product's
+ * mastery rule"): the same config and applyAttempt, items at their authored difficulty.
+ */
+export function productMasteryRule(world: { skills: readonly SimSkill[] }, options: ProductOptions = {}) {
+  const skillIds = world.skills.map((s) => s.id);
+  const cfg: ResolvedConfig = resolveConfig({
+    skills: skillIds, masteryThreshold: options.threshold ?? 0.95, targetSuccess: options.targetSuccess ?? 0.75,
+    allowStudentChoice: options.allowChoice ?? false, params: options.params ?? {},
+  });
+  return () => {
+    let state: LearnerState = createState();
+    return {
+      record(item: SimItem, correct: boolean, atDays: number): void {
+        state = applyAttempt(state, {
+          itemId: item.id, skills: item.skills, correct, score: correct ? 1 : 0, hintsUsed: 0, at: msAt(atDays), difficulty: item.difficulty ?? 0,
+        }, cfg);
+      },
+      mastered: (skill: string): boolean => skillState(state, skill, cfg).mastered,
+    };
+  };
+}
