@@ -8,7 +8,9 @@ const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <
 /**
  * Admin API of grade delivery (mounted under /admin/api by the admin router, behind its bearer guard):
  *   GET  /admin/api/grades/failed   dead-lettered scores (?tenantId=&limit=)
- *   GET  /admin/api/grades/stats    counts per state
+ *   GET  /admin/api/grades/retrying scores still pending after failed tries, with why (?tenantId=&limit=):
+ *        e.g. an LMS that keeps refusing the timestamp (never dead-lettered: it is the newest score)
+ *   GET  /admin/api/grades/stats    counts per state, and `retrying`
  *   POST /admin/api/grades/resync   re-queue scores: { tenantId?, resourceLinkId?, userId?, states? }
  *        states defaults to ["failed"]; "skipped" and "sent" may be added (a re-send gets a new timestamp).
  */
@@ -38,14 +40,43 @@ export function gradeAdminRoutes(pool: pg.Pool): (r: Router) => void {
       });
     });
 
+    r.get('/admin/api/grades/retrying', async (req, res) => {
+      const tenantId = str(req.query.tenantId);
+      const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 100));
+      const { rows } = await pool.query(
+        `SELECT tenant_id, resource_link_id, column_key, user_id, score, score_ts, attempts, last_status, last_error, next_attempt_at, updated_at
+         FROM grade_outbox WHERE state = 'pending' AND attempts > 0 AND ($1::text IS NULL OR tenant_id = $1) ORDER BY attempts DESC, updated_at LIMIT $2`,
+        [tenantId ?? null, limit],
+      );
+      res.json({
+        retrying: rows.map((r) => ({
+          tenantId: r.tenant_id,
+          resourceLinkId: r.resource_link_id,
+          column: r.column_key || 'score',
+          userId: r.user_id,
+          score: r.score,
+          timestamp: r.score_ts,
+          attempts: r.attempts,
+          lastStatus: r.last_status,
+          lastError: r.last_error,
+          nextAttemptAt: r.next_attempt_at,
+          since: r.updated_at,
+        })),
+      });
+    });
+
     r.get('/admin/api/grades/stats', async (req, res) => {
       const tenantId = str(req.query.tenantId);
       const { rows } = await pool.query(
-        `SELECT state, count(*)::int AS n FROM grade_outbox WHERE ($1::text IS NULL OR tenant_id = $1) GROUP BY state`,
+        `SELECT state, count(*)::int AS n, (count(*) FILTER (WHERE state = 'pending' AND attempts > 0))::int AS retrying
+         FROM grade_outbox WHERE ($1::text IS NULL OR tenant_id = $1) GROUP BY state`,
         [tenantId ?? null],
       );
-      const counts: Record<string, number> = { pending: 0, sent: 0, failed: 0, skipped: 0 };
-      for (const r of rows) counts[r.state] = r.n;
+      const counts: Record<string, number> = { pending: 0, sent: 0, failed: 0, skipped: 0, retrying: 0 };
+      for (const r of rows) {
+        counts[r.state] = r.n;
+        counts.retrying += r.retrying;
+      }
       res.json(counts);
     });
 

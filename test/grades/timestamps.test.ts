@@ -3,7 +3,7 @@ import type { GradeWorker } from '../../src/grades/index.js';
 import { scoreTimestamp, scoreTimestampSql } from '../../src/grades/timestamps.js';
 import type { RunningServer } from '../../src/server.js';
 import { launch } from '../helpers/launch.js';
-import { cell, closeServer, enqueue, gradebook, LINK, outboxStates, startGradeServer, STUDENTS, tenantOf, waitFor, worker } from './helpers.js';
+import { admin, cell, closeServer, enqueue, gradebook, LINK, outboxStates, startGradeServer, STUDENTS, tenantOf, waitFor, worker } from './helpers.js';
 
 /** Waits for the start of the next whole second, so two answers 300 ms apart share one whole second. */
 async function startOfNextSecond(): Promise<number> {
@@ -101,6 +101,13 @@ describe('grades: score timestamps in whole seconds (Moodle) and milliseconds (C
     w = worker(srv, { maxAttempts: 2 });
     await w.start();
     await enqueue(srv, { userId: STUDENTS[0], scoreGiven: 6 });
+    // Meanwhile the admin API shows the score as retrying, and why.
+    const shown = await waitFor('the score listed as retrying', async () => {
+      const r = await admin(srv, 'GET', `/admin/api/grades/retrying?tenantId=${encodeURIComponent(tenantOf(srv))}`);
+      return r.body?.retrying?.find((x: { userId: string; lastStatus: number }) => x.userId === STUDENTS[0] && x.lastStatus === 409);
+    }, 10_000);
+    expect(shown.lastError).to.match(/earlier timestamp/);
+    expect(shown.score).to.include({ scoreGiven: 6 });
     const c = await waitFor('the newest score after the conflicts', async () => {
       const x = await cell(srv, STUDENTS[0]);
       return x?.scoreGiven === 6 && x;
