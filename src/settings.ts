@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { parseAllowHosts } from './lti/http-client.js';
 
 /**
  * Typed settings read from the environment once, at start. Every bad value is reported with the
@@ -30,6 +31,8 @@ export interface Settings {
   inProcessWorker: boolean;
   /** Web processes sharing the port (WEB_CONCURRENCY; node:cluster when more than 1). */
   webProcesses: number;
+  /** OUTBOUND_ALLOW_HOSTS: host names, addresses and CIDR ranges the tool may call although private (production). */
+  outboundAllowHosts: string[];
 }
 
 export interface RateLimitSettings {
@@ -79,6 +82,17 @@ const schema = z.object({
   RATE_EXEMPT_LOOPBACK: bool.optional(),
   WORKER: z.enum(['in-process', 'off']).default('in-process'),
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  OUTBOUND_ALLOW_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((e) => e.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      try {
+        parseAllowHosts(entries);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (expected a comma-separated list such as moodle.internal,10.0.0.0/8)` });
+      }
+    })
+    .optional(),
 });
 
 export class SettingsError extends Error {}
@@ -124,6 +138,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     inProcessWorker: s.WORKER === 'in-process',
     webProcesses: s.WEB_CONCURRENCY,
+    outboundAllowHosts: s.OUTBOUND_ALLOW_HOSTS ?? [],
   };
 }
 

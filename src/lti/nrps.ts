@@ -1,6 +1,6 @@
-import { nextLink } from './ags.js';
+import { sameOriginNext, type HttpClient } from './http-client.js';
 import type { Platform } from './registry.js';
-import { errorFromResponse, SCOPE, serviceFetch, ServiceError, urlForLog, type ServiceTokens } from './service-token.js';
+import { errorFromResponse, SCOPE, serviceErrorFrom, serviceFetch, ServiceError, urlForLog, type ServiceTokens } from './service-token.js';
 
 /** One member of a context, as NRPS 2.0 §2.2 describes it (only the fields the tool uses). */
 export interface Member {
@@ -19,15 +19,17 @@ const MEMBERSHIP_TYPE = 'application/vnd.ims.lti-nrps.v2.membershipcontainer+jso
  * Reads a context's whole membership (NRPS 2.0 §2.4), following `Link: rel="next"` pages (§2.4.2) up to
  * maxPages. A refused token or a 401/403 on the service means the platform denied the scope.
  */
-export async function fetchMemberships(tokens: ServiceTokens, platform: Platform, url: string, opts: { maxPages?: number; timeoutMs?: number } = {}): Promise<Member[]> {
+export async function fetchMemberships(tokens: ServiceTokens, platform: Platform, url: string, opts: { maxPages?: number; timeoutMs?: number; http?: HttpClient } = {}): Promise<Member[]> {
   const scopes = [SCOPE.nrps];
+  // Pages are followed on the membership URL's own origin only: a next link elsewhere would carry our token there.
+  const origin = new URL(url).origin;
   const members: Member[] = [];
   let next: string | undefined = url;
   let refreshed = false;
   for (let page = 0; next && page < (opts.maxPages ?? 200); page++) {
     const t = await tokens.get(platform, scopes);
     if (!t.scopes.includes(SCOPE.nrps)) throw new ServiceError('scope_denied', 'the platform did not grant the NRPS scope', undefined, false);
-    const res = await serviceFetch(next, { headers: { accept: MEMBERSHIP_TYPE, authorization: `Bearer ${t.token}` } }, `GET memberships ${urlForLog(next)}`, opts.timeoutMs);
+    const res = await serviceFetch(next, { headers: { accept: MEMBERSHIP_TYPE, authorization: `Bearer ${t.token}` } }, `GET memberships ${urlForLog(next)}`, opts.timeoutMs, 'nrps', opts.http);
     if (res.status === 401 && !refreshed) {
       refreshed = true;
       tokens.invalidate(platform, scopes, t.token);
@@ -57,7 +59,11 @@ export async function fetchMemberships(tokens: ServiceTokens, platform: Platform
         email: str('email'),
       });
     }
-    next = nextLink(res.headers.get('link'));
+    try {
+      next = sameOriginNext(res.headers.get('link'), next, origin, 'the memberships service');
+    } catch (err) {
+      throw serviceErrorFrom(err, 'the memberships service');
+    }
   }
   return members;
 }

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type pg from 'pg';
 import { withTransaction } from '../db/index.js';
+import type { Logger } from 'pino';
 import { AppError } from '../http/errors.js';
+import { hostAndPath, outbound, OutboundError, type HttpClient } from './http-client.js';
 import { PlatformRegistry, type Platform } from './registry.js';
 
 /** Hours a registration URL stays usable. */
@@ -10,6 +12,13 @@ export const REGISTRATION_TTL_HOURS = 24;
 
 const hash = (s: string) => crypto.createHash('sha256').update(s).digest('base64url');
 const refused = (why: string) => new AppError('registration_refused', 400, why);
+const originOf = (u: string) => new URL(u).origin;
+/** A failed call for the log: our own messages (host and path only), never a snippet of the remote body. */
+const whyFailed = (err: unknown) => (err instanceof SyntaxError ? 'the answer is not JSON' : err instanceof OutboundError ? err.message : 'the call failed');
+
+/** The one message for every failure that depends on what came back from the LMS (details in the log). */
+export const REGISTRATION_FAILED =
+  'The registration with the LMS did not complete, and this registration URL is now used up. Check the LMS address, create a new registration URL with the admin API or the CLI and start again; the tool\'s log says what went wrong.';
 
 /** The platform's OpenID configuration, as LTI Dynamic Registration 1.0 §3.4 requires it. */
 const openIdConfigSchema = z.object({
@@ -42,10 +51,17 @@ const SCOPES = [
  * it with `openid_configuration` and `registration_token`; the tool reads the platform's configuration
  * (issuer must own the configuration URL), registers itself at the platform's registration endpoint and
  * stores the platform with the deployment the platform created. Without a valid code nothing happens, so
- * strangers cannot add platforms.
+ * strangers cannot add platforms; every call goes through the outgoing HTTP client (byte caps, timeouts,
+ * no redirects, https and public addresses only in production).
  */
 export class DynamicRegistration {
-  constructor(private readonly deps: { pool: pg.Pool; publicUrl: string; fetch?: typeof fetch; userAgent?: string }) {}
+  constructor(private readonly deps: { pool: pg.Pool; publicUrl: string; log?: Logger; http?: HttpClient }) {}
+
+  /** Logs why a registration failed (no token, no body) and answers the one generic message. */
+  private fail(stage: string, why: string, extra: Record<string, unknown> = {}): never {
+    this.deps.log?.warn({ stage, why, ...extra }, 'dynamic registration failed');
+    throw refused(REGISTRATION_FAILED);
+  }
 
   /** A new one-time registration URL for school IT to paste into the LMS. */
   async createCode(): Promise<{ url: string; expiresAt: Date }> {
@@ -84,54 +100,87 @@ export class DynamicRegistration {
     };
   }
 
-  /** Runs the whole registration for one LMS request; returns the stored platform. */
+  /**
+   * Runs the whole registration for one LMS request; returns the stored platform.
+   *
+   * The one-time code is spent before the first outgoing call, whatever happens next, so one
+   * registration URL can never be used to make the tool call out more than once. Every failure that
+   * depends on what the LMS (or whatever answers at the given URL) said is one generic message: the
+   * page is no oracle of remote status codes, bodies or reachability; the details go to the log.
+   */
   async register(params: { code?: unknown; openid_configuration?: unknown; registration_token?: unknown }): Promise<Platform> {
     const code = typeof params.code === 'string' ? params.code : '';
     const configUrl = typeof params.openid_configuration === 'string' ? params.openid_configuration : '';
     const token = typeof params.registration_token === 'string' && params.registration_token ? params.registration_token : undefined;
     if (!configUrl) throw refused('The LMS did not send openid_configuration: start the registration from the LMS.');
-    const valid = await this.deps.pool.query(
-      'SELECT 1 FROM registration_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()',
-      [hash(code)],
-    );
-    if (!code || !valid.rowCount) throw refused('This registration URL is not valid or has expired. Create a new one with the admin API or the CLI.');
+    const spent = code
+      ? await this.deps.pool.query(
+          'UPDATE registration_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING 1',
+          [hash(code)],
+        )
+      : { rowCount: 0 };
+    if (!spent.rowCount) throw refused('This registration URL is not valid, has expired or was already used. Create a new one with the admin API or the CLI.');
+    const log = this.deps.log;
+    const http = this.deps.http ?? outbound();
+
+    // Checks of the URL alone (nothing fetched yet): safe to say which.
     let url: URL;
     try {
-      url = new URL(configUrl);
-    } catch {
-      throw refused('openid_configuration is not a URL.');
+      url = http.check(configUrl);
+    } catch (err) {
+      log?.warn({ stage: 'openid_configuration', why: (err as Error).message }, 'dynamic registration refused');
+      throw refused(err instanceof OutboundError && err.code === 'scheme' ? 'openid_configuration must be an https URL.' : 'openid_configuration is not an address the tool may call.');
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(url.hostname))) {
-      throw refused('openid_configuration must be an https URL.');
-    }
-    const f = this.deps.fetch ?? fetch;
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.deps.userAgent ?? 'Mastery-LTI-Tool' };
+    const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
-    const cfgRes = await f(url, { headers, signal: AbortSignal.timeout(10_000) }).catch(() => {
-      throw refused('The LMS configuration could not be fetched.');
-    });
-    if (!cfgRes.ok) throw refused(`The LMS configuration answered HTTP ${cfgRes.status}.`);
-    const cfg = openIdConfigSchema.safeParse(await cfgRes.json().catch(() => null));
-    if (!cfg.success) throw refused(`The LMS configuration is incomplete: ${cfg.error.issues.map((i) => i.path.join('.')).join(', ')}.`);
+
+    let raw: unknown;
+    try {
+      const res = await http.request(url, { kind: 'openid-configuration', headers });
+      if (!res.ok) this.fail('openid_configuration', `answered HTTP ${res.status}`, { url: hostAndPath(url) });
+      raw = res.json();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.fail('openid_configuration', whyFailed(err), { url: hostAndPath(url) });
+    }
+    const cfg = openIdConfigSchema.safeParse(raw);
+    if (!cfg.success) this.fail('openid_configuration', `incomplete: ${cfg.error.issues.map((i) => i.path.join('.')).join(', ')}`, { url: hostAndPath(url) });
     const c = cfg.data;
-    // The configuration must come from the issuer's own origin (Dynamic Registration §3.5.1).
-    if (new URL(c.issuer).origin !== url.origin && !url.href.startsWith(c.issuer)) throw refused('The LMS configuration was not served by its issuer.');
-    const reg = await f(c.registration_endpoint, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(this.toolConfiguration()),
-      signal: AbortSignal.timeout(10_000),
-    }).catch(() => {
-      throw refused('The LMS registration endpoint could not be reached.');
-    });
-    if (!reg.ok) throw refused(`The LMS refused the registration (HTTP ${reg.status}).`);
-    const out = registrationResponseSchema.safeParse(await reg.json().catch(() => null));
-    if (!out.success) throw refused('The LMS registration answer has no client_id.');
+    // The configuration must be served from the issuer's own origin (Dynamic Registration §3.5.1), compared
+    // as URL origins: https://canvas.instructure.com.evil.tld is not https://canvas.instructure.com.
+    const issuerOrigin = originOf(c.issuer);
+    if (issuerOrigin !== url.origin) this.fail('issuer', 'the configuration was not served by its issuer', { issuer: hostAndPath(c.issuer), url: hostAndPath(url) });
+    // The tool POSTs its configuration (with the registration token) only to the platform's own origin.
+    if (originOf(c.registration_endpoint) !== issuerOrigin) this.fail('registration_endpoint', 'the registration endpoint is not on the issuer\'s origin', { endpoint: hostAndPath(c.registration_endpoint) });
+    // Endpoints the tool will call later must pass the same outgoing policy (https in production).
+    for (const [field, value] of [['token_endpoint', c.token_endpoint], ['jwks_uri', c.jwks_uri], ['registration_endpoint', c.registration_endpoint]] as const) {
+      try {
+        http.check(value);
+      } catch (err) {
+        this.fail(field, (err as Error).message);
+      }
+    }
+    if (http.policy.requireHttps && new URL(c.authorization_endpoint).protocol !== 'https:') this.fail('authorization_endpoint', 'not https');
+
+    let regRaw: unknown;
+    try {
+      const reg = await http.request(c.registration_endpoint, {
+        kind: 'registration',
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(this.toolConfiguration()),
+      });
+      if (!reg.ok) this.fail('registration_endpoint', `answered HTTP ${reg.status}`, { endpoint: hostAndPath(c.registration_endpoint) });
+      regRaw = reg.json();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.fail('registration_endpoint', whyFailed(err), { endpoint: hostAndPath(c.registration_endpoint) });
+    }
+    const out = registrationResponseSchema.safeParse(regRaw);
+    if (!out.success) this.fail('registration_endpoint', 'the answer has no client_id', { endpoint: hostAndPath(c.registration_endpoint) });
     const deployment = out.data['https://purl.imsglobal.org/spec/lti-tool-configuration']?.deployment_id;
     const family = c['https://purl.imsglobal.org/spec/lti-platform-configuration'].product_family_code ?? 'LMS';
     return withTransaction(this.deps.pool, async (tx) => {
-      const spent = await tx.query('UPDATE registration_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL RETURNING 1', [hash(code)]);
-      if (!spent.rowCount) throw refused('This registration URL was already used.');
       const registry = new PlatformRegistry(tx);
       const existing = (await registry.byIssuer(c.issuer)).find((p) => p.clientId === out.data.client_id);
       const platform =

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
+import { hostAndPath, outbound, OutboundError, OUTBOUND_USER_AGENT, type HttpClient, type OutboundKind } from './http-client.js';
 import type { ToolKeys } from './keys.js';
 import type { Platform } from './registry.js';
 
 /** The User-Agent of every call the tool makes to an LMS (Canvas refuses calls without one). */
-export const USER_AGENT = 'Mastery-LTI/0.1 (+https://github.com/mastery-lti)';
+export const USER_AGENT = OUTBOUND_USER_AGENT;
 
 /** AGS 2.0 §3.1 and NRPS 2.0 §3.6 scope URIs. */
 export const SCOPE = {
@@ -22,7 +23,8 @@ export const SCOPE = {
  */
 export class ServiceError extends Error {
   constructor(
-    readonly code: 'network' | 'http' | 'malformed' | 'scope_denied',
+    /** refused: the outgoing policy does not allow the URL (scheme, private address); see OUTBOUND_ALLOW_HOSTS. */
+    readonly code: 'network' | 'http' | 'malformed' | 'scope_denied' | 'refused',
     message: string,
     readonly status?: number,
     readonly retryable = true,
@@ -49,24 +51,33 @@ export async function errorFromResponse(res: Response, what: string): Promise<Se
 }
 
 /** The path of a URL for logs and error messages (no query: it may hold secrets on some LMSs). */
-export const urlForLog = (u: string): string => {
-  try {
-    const x = new URL(u);
-    return `${x.host}${x.pathname}`;
-  } catch {
-    return '(invalid url)';
-  }
-};
+export const urlForLog = (u: string): string => hostAndPath(u);
 
-/** Runs fetch with a timeout; network failures become retryable ServiceErrors. */
-export async function serviceFetch(url: string, init: RequestInit, what: string, timeoutMs = 10_000): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('user-agent', USER_AGENT);
+/** A failed outgoing call as a ServiceError: policy refusals are final, the rest (timeouts, resets, redirects, caps) retryable. */
+export function serviceErrorFrom(err: unknown, what: string): ServiceError {
+  if (err instanceof OutboundError) {
+    if (err.refused) return new ServiceError('refused', `${what} refused: ${err.message}`, undefined, false);
+    if (err.code === 'too_large') return new ServiceError('malformed', `${what}: ${err.message}`, err.status);
+    if (err.code === 'redirect') return new ServiceError('http', `${what}: ${err.message}`, err.status);
+    return new ServiceError('network', `${what} failed: ${err.message}`, err.status);
+  }
+  const e = err as Error & { code?: string };
+  return new ServiceError('network', `${what} failed: ${e.code ?? e.name}`);
+}
+
+/**
+ * One call to an LMS service through the tool's outgoing HTTP client (byte cap of its kind, connect and
+ * total timeouts, no redirects, the production address policy). The answer is read within its cap and
+ * returned as a Response; network failures and refusals become ServiceErrors.
+ */
+export async function serviceFetch(url: string, init: RequestInit, what: string, timeoutMs = 10_000, kind: OutboundKind = 'ags', client: HttpClient = outbound()): Promise<Response> {
   try {
-    return await fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    const body = init.body;
+    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new Error('serviceFetch sends string or byte bodies only');
+    const res = await client.request(url, { kind, method: init.method, headers: init.headers, body: body ?? undefined, timeoutMs });
+    return res.toResponse();
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    throw new ServiceError('network', `${what} failed: ${e.cause?.code ?? e.name}`);
+    throw serviceErrorFrom(err, what);
   }
 }
 
@@ -89,7 +100,7 @@ export class ServiceTokens {
   /** Token requests made by this process (the benchmark and tests read it). */
   requests = 0;
 
-  constructor(private readonly keys: ToolKeys, private readonly opts: { marginMs?: number; now?: () => number } = {}) {}
+  constructor(private readonly keys: ToolKeys, private readonly opts: { marginMs?: number; now?: () => number; timeoutMs?: number; http?: HttpClient } = {}) {}
 
   private now(): number {
     return (this.opts.now ?? Date.now)();
@@ -145,6 +156,9 @@ export class ServiceTokens {
         }).toString(),
       },
       'the token endpoint',
+      this.opts.timeoutMs,
+      'token',
+      this.opts.http,
     );
     if (!res.ok) {
       const err = await errorFromResponse(res, 'the token endpoint');
