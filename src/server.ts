@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createApp, type AppDeps } from './app.js';
 import { migrate, openDatabase, type Database } from './db/index.js';
 import { appSecret, ToolKeys } from './lti/keys.js';
+import { configureOutbound, outboundPolicyOf } from './lti/http-client.js';
 import { PlatformKeySets } from './lti/launch.js';
 import { PlatformRegistry } from './lti/registry.js';
 import { SessionTokens } from './lti/session.js';
@@ -61,6 +62,8 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   });
   const port = (server.address() as AddressInfo).port;
   const publicUrl = settings.port === 0 ? `http://127.0.0.1:${port}` : settings.publicUrl;
+  // Every call to an LMS goes through one client: production fetches https and public addresses only.
+  configureOutbound(outboundPolicyOf({ ...settings, publicUrl }));
 
   // Launch-path reads are reused for a few seconds; admin changes through this process apply at once.
   const registry = new PlatformRegistry(db.pool, 5_000);

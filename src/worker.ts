@@ -5,6 +5,7 @@ import { createGradeServices } from './grades/index.js';
 import { loadGradeSettings } from './grades/settings.js';
 import { migrate } from './db/index.js';
 import { ToolKeys } from './lti/keys.js';
+import { configureOutbound, outboundPolicyOf } from './lti/http-client.js';
 import { PlatformRegistry } from './lti/registry.js';
 import { createLogger } from './log.js';
 import { loadOrExit, loadSettings } from './settings.js';
@@ -17,6 +18,7 @@ import { loadOrExit, loadSettings } from './settings.js';
 async function main(): Promise<void> {
   const { settings, gradeSettings } = loadOrExit(() => ({ settings: loadSettings(), gradeSettings: loadGradeSettings() }));
   const log = createLogger(settings.logLevel);
+  configureOutbound(outboundPolicyOf(settings));
   let url = settings.databaseUrl;
   if (!url) {
     const password = (await fs.readFile(path.join(settings.dataDir, 'pg-password'), 'utf8').catch(() => '')).trim();

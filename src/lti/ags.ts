@@ -1,5 +1,6 @@
 import type { Platform } from './registry.js';
-import { errorFromResponse, SCOPE, serviceFetch, ServiceError, urlForLog, type ServiceTokens } from './service-token.js';
+import { sameOriginNext } from './http-client.js';
+import { errorFromResponse, SCOPE, serviceErrorFrom, serviceFetch, ServiceError, urlForLog, type ServiceTokens } from './service-token.js';
 
 /** AGS 2.0 §3.4.4 activityProgress values. */
 export type ActivityProgress = 'Initialized' | 'Started' | 'InProgress' | 'Submitted' | 'Completed';
@@ -71,15 +72,7 @@ const LINEITEM_TYPE = 'application/vnd.ims.lis.v2.lineitem+json';
 const CONTAINER_TYPE = 'application/vnd.ims.lis.v2.lineitemcontainer+json';
 const SCORE_TYPE = 'application/vnd.ims.lis.v1.score+json';
 
-/** The `rel="next"` target of a Link header (RFC 8288), as AGS 2.0 §3.2.5 and NRPS 2.0 §2.4.2 page. */
-export function nextLink(header: string | null): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(/,(?=\s*<)/)) {
-    const m = part.match(/<([^>]+)>\s*;(.*)$/);
-    if (m && /\brel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?/i.test(m[2])) return m[1].trim();
-  }
-  return undefined;
-}
+export { nextLink } from './http-client.js';
 
 /** Appends a path segment to a service URL before its query (AGS 2.0 §3.4: scores are `{lineitem}/scores`). */
 export function withPath(url: string, segment: string): string {
@@ -132,7 +125,12 @@ export class AgsClient {
         if (filter.tag !== undefined && (li.tag ?? '') !== filter.tag) continue;
         out.push(li);
       }
-      next = nextLink(res.headers.get('link'));
+      try {
+        // Only on the line items URL's own origin: a next page elsewhere would get our bearer token.
+        next = sameOriginNext(res.headers.get('link'), next, u.origin, 'the line items service');
+      } catch (err) {
+        throw serviceErrorFrom(err, 'the line items service');
+      }
     }
     return out;
   }

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
-import { compactVerify, createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from 'jose';
+import { compactVerify, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from 'jose';
 import type pg from 'pg';
 import type { Queryable } from '../db/index.js';
 import { launchRefused } from '../http/errors.js';
 import type { Actor } from './actor.js';
 import { CLAIM } from './claims.js';
+import { outbound, type HttpClient } from './http-client.js';
 import { hashSecret, LOGIN_TTL_MINUTES } from './login.js';
 import type { Platform, PlatformRegistry } from './registry.js';
 import { mapRoles, primaryRole } from './roles.js';
@@ -16,10 +17,13 @@ export const MAX_TOKEN_AGE_S = 3600;
 /** Larger id_tokens are refused before any parsing. */
 export const MAX_ID_TOKEN_BYTES = 32 * 1024;
 
-/** The platform's JWKS, fetched once and cached per URL; jose refetches on an unknown kid (after a cooldown). */
+/**
+ * The platform's JWKS, fetched once and cached per URL; jose refetches on an unknown kid (after a cooldown).
+ * Fetched through the tool's outgoing HTTP client (JWKS byte cap, no redirects, the production address policy).
+ */
 export class PlatformKeySets {
   private sets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-  constructor(private readonly opts: { cooldownMs?: number; cacheMaxAgeMs?: number } = {}) {}
+  constructor(private readonly opts: { cooldownMs?: number; cacheMaxAgeMs?: number; http?: HttpClient } = {}) {}
   get(url: string): ReturnType<typeof createRemoteJWKSet> {
     let set = this.sets.get(url);
     if (!set) {
@@ -27,6 +31,7 @@ export class PlatformKeySets {
         cooldownDuration: this.opts.cooldownMs ?? 5_000,
         cacheMaxAge: this.opts.cacheMaxAgeMs ?? 10 * 60_000,
         timeoutDuration: 5_000,
+        [customFetch]: (u, init) => (this.opts.http ?? outbound()).fetchFor('jwks')(u, init),
       });
       this.sets.set(url, set);
     }

@@ -102,7 +102,7 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
   });
 
   /** LTI Dynamic Registration 1.0: the LMS opens this URL (made by the admin API) in a window or iframe. */
-  const registration = new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl });
+  const registration = new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl, log: deps.log });
   r.get('/lti/register', async (req, res) => {
     const platform = await registration.register(req.query as Record<string, unknown>);
     deps.log.info({ platform: platform.id, issuer: platform.issuer }, 'platform registered dynamically');
