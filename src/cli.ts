@@ -14,7 +14,9 @@ const USAGE = `Usage: npm run cli -- <command>
   platform add-deployment PLATFORM_ID --deployment ID [--deployment ID ...]
   platform remove PLATFORM_ID
   platform registration-url          (one-time URL for LTI Dynamic Registration, valid 24 hours)
-  model refit [--tenant TENANT_ID]   (fit the learner model per skill from the attempt log)
+  model refit [--tenant TENANT_ID]   (refit the learner model from the attempt log; activated only if it predicts held-out learners better)
+  model list --tenant TENANT_ID [--pack PACK_ID]   (fitted model versions)
+  model rollback --tenant TENANT_ID --pack PACK_ID [--version N]   (re-activate an earlier version; 0 = the shipped model)
   keys rotate [--overlap-hours 72]
   keys list
   content validate|import|export FILE ...   (see docs/content-format.md)
@@ -53,6 +55,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       deployment: { type: 'string', multiple: true },
       'overlap-hours': { type: 'string' },
       tenant: { type: 'string' },
+      pack: { type: 'string' },
+      version: { type: 'string' },
     },
   });
   return withDb(async (db) => {
@@ -107,9 +111,24 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       const reports = await refitAll(db.pool, values.tenant);
       if (!reports.length) out('No answers recorded yet: nothing to fit.');
       for (const r of reports) {
-        out(`${r.tenantId} / ${r.packId}: ${r.answers} answers; fitted ${r.fitted.length} skill(s), defaults kept for ${r.keptDefaults.length}.`);
-        for (const f of r.fitted) out(`  ${f.skill}: prior ${f.params.prior.toFixed(3)} learn ${f.params.learn.toFixed(3)} guess ${f.params.guess.toFixed(3)} slip ${f.params.slip.toFixed(3)} forget ${f.params.forget.toFixed(3)} (${f.attempts} answers)`);
+        const ll = r.heldOutLogLik !== null && r.baselineLogLik !== null ? `; held-out log-likelihood per answer ${r.heldOutLogLik.toFixed(4)} vs ${r.baselineLogLik.toFixed(4)} of the active model` : '';
+        out(`${r.tenantId} / ${r.packId}: ${r.answers} answers from ${r.learners} learners; ${r.outcome}${r.version !== null ? ` version ${r.version}` : ''}${ll}${r.reason ? ` (${r.reason})` : ''}`);
+        if (r.forgetting) out(`  forgetting: phi ${r.forgetting.phi}, tau ${r.forgetting.tau} days, spacing ${r.forgetting.spacing}`);
+        for (const d of r.drift.filter((x) => Math.abs(x.drift) >= 0.3)) out(`  item ${d.itemId}: difficulty ${d.difficulty.toFixed(2)} (authored ${d.authored.toFixed(2)}, drift ${d.drift >= 0 ? '+' : ''}${d.drift.toFixed(2)}${d.atBound ? ', at the bound' : ''}; ${d.answers} answers)`);
       }
+      return 0;
+    }
+    if (group === 'model' && action === 'list' && values.tenant) {
+      const { listModels } = await import('./practice/model.service.js');
+      const rows = await listModels(db.pool, values.tenant, values.pack);
+      if (!rows.length) out('No fitted models: the shipped model is used.');
+      for (const m of rows) out(`${m.packId} v${m.version} ${m.status}: ${m.answers} answers, ${m.learners} learners, held-out ${m.heldOutLogLik?.toFixed(4) ?? '-'} vs ${m.baselineLogLik?.toFixed(4) ?? '-'}${m.reason ? ` (${m.reason})` : ''}`);
+      return 0;
+    }
+    if (group === 'model' && action === 'rollback' && values.tenant && values.pack) {
+      const { rollbackModel } = await import('./practice/model.service.js');
+      const v = await rollbackModel(db.pool, values.tenant, values.pack, values.version !== undefined ? Number(values.version) : undefined);
+      out(v === 0 ? `${values.tenant} / ${values.pack}: back to the shipped model.` : `${values.tenant} / ${values.pack}: version ${v} is active.`);
       return 0;
     }
     if (group === 'keys' && action === 'list') {
