@@ -1,21 +1,11 @@
 /**
- * The selection policy: which question comes next, and why, in words a student can read.
- *
- * Order of rules (the first that applies wins):
- *  1. student_choice: the student picked an open (or mastered) skill and the assignment allows it;
- *  2. remediation: a skill has `remediationErrors` wrong answers in a row: first step back to its weakest
- *     prerequisite (remediation_prerequisite), then offer a worked example (worked_example);
- *  3. review_due: a mastered skill's FSRS review is due (most overdue first);
- *  4. practice: interleave the first `maxOpenSkills` open skills (prerequisites mastered or unlocked) in
- *     prerequisite order, taking the one practised least recently (new_skill, new_skill_prereqs_mastered,
- *     practice_at_level);
- *  5. all_mastered (or no_items when open skills have no usable item).
- * Within a skill the item is the one whose predicted success is closest to `targetSuccess`, excluding the
- * last `noRepeatWindow` items; exact ties are broken with the injected rng.
+ * Choosing the next step: the bank's indexing and the step types; the decision itself is the ordered list of
+ * named rules in policy/ (student choice, remediation, review due, practice with moving on, done). Within a
+ * skill the item is the one whose predicted success for this student is closest to the wanted rate,
+ * excluding the last `noRepeatWindow` items; exact ties are broken with the injected rng.
  */
-import { pCorrectItem } from './bkt.js';
-import { isReviewDue } from './review.js';
-import { type EngineConfig, type LearnerState, type ResolvedConfig, knownAt, paramsFor, resolveConfig, skillState } from './state.js';
+import { POLICY, createView, type Rule } from './policy/index.js';
+import { type EngineConfig, type LearnerState, type ResolvedConfig, resolveConfig } from './state.js';
 import type { Rng } from './types.js';
 
 /** An item as the engine sees it: nothing about its content. */
@@ -49,8 +39,8 @@ export interface PreparedBank {
 
 /** Stable codes of the reasons, for the UI to translate. */
 export type ReasonCode =
-  | 'student_choice' | 'remediation_prerequisite' | 'worked_example' | 'review_due' | 'new_skill'
-  | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'all_mastered' | 'no_items';
+  | 'student_choice' | 'remediation_prerequisite' | 'worked_example' | 'easier_item' | 'review_due' | 'new_skill'
+  | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'moving_on' | 'all_mastered' | 'no_items';
 
 /** Why this step was chosen. */
 export interface StepReason {
@@ -124,7 +114,9 @@ export function reasonText(code: ReasonCode, skill: string | null, related: read
     case 'student_choice': return `You chose to practise ${skill}.`;
     case 'remediation_prerequisite': return `A few answers on ${related[0]} went wrong, so let's strengthen ${skill}, which it builds on.`;
     case 'worked_example': return `A few answers on ${skill} went wrong, so here is a worked example to study.`;
+    case 'easier_item': return `Let's take a slightly easier question on ${skill} to get back on track.`;
     case 'review_due': return `Time to review ${skill}, so you keep what you mastered.`;
+    case 'moving_on': return `You have practised ${related[0]} a lot for now; let's work on ${skill} and come back to it later.`;
     case 'new_skill': return `Let's start ${skill}.`;
     case 'new_skill_prereqs_mastered': return `You have mastered ${related.join(', ')}, so you can start ${skill}.`;
     case 'practice_at_level': return `More practice on ${skill}, at a level that suits you.`;
@@ -133,99 +125,10 @@ export function reasonText(code: ReasonCode, skill: string | null, related: read
   }
 }
 
-function reason(code: ReasonCode, skill: string | null, related: readonly string[] = []): StepReason {
-  return { code, skill, related, text: reasonText(code, skill, related) };
-}
-
-/** Per-call view of the student: which skills are in scope, mastered, open. */
-interface View {
-  state: LearnerState;
-  bank: PreparedBank;
-  cfg: ResolvedConfig;
-  now: number;
-  scope: ReadonlySet<string> | null;
-  unlocked: ReadonlySet<string>;
-  /** Per-call memos: each skill's openness and P(known) at `now` are computed once per decision. */
-  open: Map<string, boolean>;
-  known: Map<string, number>;
-}
-
-const inScope = (v: View, skill: string): boolean => v.scope === null || v.scope.has(skill);
-const isMastered = (v: View, skill: string): boolean => v.state.skills[skill]?.mastered === true;
-
-/** Open: in scope, not mastered, and every in-scope prerequisite mastered (or the skill unlocked). */
-function isOpen(v: View, skill: string): boolean {
-  let open = v.open.get(skill);
-  if (open === undefined) {
-    const node = v.bank.byId.get(skill);
-    open = inScope(v, skill) && !isMastered(v, skill)
-      && (v.unlocked.has(skill) || !node || node.prerequisites.every((p) => !inScope(v, p) || isMastered(v, p)));
-    v.open.set(skill, open);
-  }
-  return open;
-}
-
-function knownNow(v: View, skill: string): number {
-  let p = v.known.get(skill);
-  if (p === undefined) v.known.set(skill, (p = knownAt(skillState(v.state, skill, v.cfg), v.now, v.cfg)));
-  return p;
-}
-
-/** An item is usable if none of its skills is locked (in scope, not mastered, not open). */
-function usable(v: View, item: BankItem): boolean {
-  for (const s of item.skills) if (inScope(v, s) && !isMastered(v, s) && !isOpen(v, s)) return false;
-  return true;
-}
-
-function predict(v: View, item: BankItem): number {
-  const pk: number[] = [];
-  const ps = [];
-  for (const s of item.skills) {
-    pk.push(knownNow(v, s));
-    ps.push(paramsFor(v.cfg, s));
-  }
-  return pCorrectItem(pk, ps, item.difficulty ?? 0);
-}
-
 /**
- * The item of a skill to show: usable, not in the no-repeat window, predicted success closest to the target
- * (or the easiest, for worked examples). If every item was seen recently, the least recently seen one.
- */
-function pickItem(v: View, skill: string, rng: Rng, mode: 'target' | 'easiest'): { item: BankItem; p: number } | null {
-  const items = v.bank.itemsBySkill.get(skill);
-  if (!items) return null;
-  const recent = v.state.recent.slice(-v.cfg.noRepeatWindow);
-  let best: BankItem[] = [];
-  let bestScore = Infinity;
-  let bestP = 0;
-  let fallback: BankItem | null = null;
-  let fallbackAge = Infinity;
-  for (const it of items) {
-    if (!usable(v, it)) continue;
-    const seenAt = recent.lastIndexOf(it.id);
-    if (seenAt >= 0) {
-      if (seenAt < fallbackAge) { fallbackAge = seenAt; fallback = it; }
-      continue;
-    }
-    const p = predict(v, it);
-    const score = mode === 'target' ? Math.abs(p - v.cfg.targetSuccess) : -p;
-    if (score < bestScore - 1e-12) { best = [it]; bestScore = score; bestP = p; }
-    else if (score <= bestScore + 1e-12) best.push(it);
-  }
-  if (best.length > 0) {
-    const item = best.length === 1 ? best[0]! : best[Math.min(Math.floor(rng() * best.length), best.length - 1)]!;
-    return { item, p: best.length === 1 ? bestP : predict(v, item) };
-  }
-  return fallback ? { item: fallback, p: predict(v, fallback) } : null;
-}
-
-function step(kind: NextStep['kind'], pick: { item: BankItem; p: number } | null, skill: string | null, why: StepReason, remediates: string | null = null): NextStep {
-  return { kind, itemId: pick?.item.id ?? null, skill, predictedSuccess: pick?.p ?? null, remediates, reason: why };
-}
-
-/**
- * Choose the next step for a student: a question (or a worked example) and the reason for it.
- * Pure: the same (state, bank, config, rng state, now, request) always gives the same step.
+ * Choose the next step for a student: a question (or a worked example) and the reason for it, by the first
+ * rule of `policy` (default POLICY) that gives one. Pure: the same (state, bank, config, rng state, now,
+ * request) always gives the same step.
  */
 export function nextStep(
   state: LearnerState,
@@ -234,89 +137,12 @@ export function nextStep(
   rng: Rng,
   now: number,
   request: StepRequest = {},
+  policy: readonly Rule[] = POLICY,
 ): NextStep {
-  const cfg = resolveConfig(config);
-  const v: View = {
-    state, bank: prepareBank(bank), cfg, now,
-    scope: cfg.skills ? new Set(cfg.skills) : null,
-    unlocked: new Set(cfg.unlockedSkills),
-    open: new Map(),
-    known: new Map(),
-  };
-  const skills = v.bank.skills.filter((n) => inScope(v, n.id));
-
-  if (request.skill && cfg.allowStudentChoice && inScope(v, request.skill)
-      && (isOpen(v, request.skill) || isMastered(v, request.skill))) {
-    const pick = pickItem(v, request.skill, rng, 'target');
-    if (pick) return step('question', pick, request.skill, reason('student_choice', request.skill));
+  const v = createView(state, prepareBank(bank), resolveConfig(config), now, request);
+  for (const r of policy) {
+    const s = r(v, rng);
+    if (s) return s;
   }
-
-  let struggling: string | null = null;
-  let latest = -Infinity;
-  for (const n of skills) {
-    const s = state.skills[n.id];
-    if (s && !s.mastered && s.wrongStreak >= cfg.remediationErrors && isOpen(v, n.id) && s.lastStep > latest) {
-      struggling = n.id;
-      latest = s.lastStep;
-    }
-  }
-  if (struggling) {
-    const s = state.skills[struggling]!;
-    if (s.remediations === 0) {
-      const prereqs = (v.bank.byId.get(struggling)?.prerequisites ?? []).filter((p) => v.bank.itemsBySkill.has(p));
-      let weakest: string | null = null;
-      let weakestP = Infinity;
-      for (const p of prereqs) {
-        const pk = knownNow(v, p);
-        if (pk < weakestP) { weakest = p; weakestP = pk; }
-      }
-      if (weakest) {
-        const pick = pickItem(v, weakest, rng, 'target');
-        if (pick) return step('question', pick, weakest, reason('remediation_prerequisite', weakest, [struggling]), struggling);
-      }
-    }
-    const pick = pickItem(v, struggling, rng, 'easiest');
-    if (pick) return step('worked_example', pick, struggling, reason('worked_example', struggling), struggling);
-  }
-
-  let due: string | null = null;
-  let dueAt = Infinity;
-  for (const n of skills) {
-    const s = state.skills[n.id];
-    if (s?.mastered && s.review && isReviewDue(s.review, now) && s.review.due < dueAt) {
-      due = n.id;
-      dueAt = s.review.due;
-    }
-  }
-  if (due) {
-    const pick = pickItem(v, due, rng, 'target');
-    if (pick) return step('question', pick, due, reason('review_due', due));
-  }
-
-  const active: string[] = [];
-  let openWithoutItems = false;
-  for (const n of skills) {
-    if (!isOpen(v, n.id)) continue;
-    if (!v.bank.itemsBySkill.get(n.id)?.some((it) => usable(v, it))) { openWithoutItems = true; continue; }
-    active.push(n.id);
-    if (active.length >= cfg.maxOpenSkills) break;
-  }
-  const candidates = active.length > 1 ? active.filter((id) => id !== state.lastSkill) : active;
-  let chosen: string | null = null;
-  let oldest = Infinity;
-  for (const id of candidates) {
-    const last = state.skills[id]?.lastStep ?? -1;
-    if (last < oldest) { chosen = id; oldest = last; }
-  }
-  if (chosen) {
-    const pick = pickItem(v, chosen, rng, 'target');
-    const s = state.skills[chosen];
-    const prereqs = (v.bank.byId.get(chosen)?.prerequisites ?? []).filter((p) => inScope(v, p));
-    const allMastered = prereqs.length > 0 && prereqs.every((p) => isMastered(v, p));
-    const why = s && s.answers > 0 ? reason('practice_at_level', chosen)
-      : allMastered ? reason('new_skill_prereqs_mastered', chosen, prereqs) : reason('new_skill', chosen);
-    return step('question', pick, chosen, why);
-  }
-  if (openWithoutItems || skills.some((n) => !isMastered(v, n.id))) return step('done', null, null, reason('no_items', null));
-  return step('done', null, null, reason('all_mastered', null));
+  return { kind: 'done', itemId: null, skill: null, predictedSuccess: null, remediates: null, reason: { code: 'no_items', skill: null, related: [], text: reasonText('no_items', null) } };
 }

@@ -1,38 +1,57 @@
 /**
  * The learner state of one student in one assignment: a plain JSON object the caller stores as it likes
  * and can rebuild at any time from the attempt log with replay(). applyAttempt never mutates its input.
+ *
+ * The evidence about the student is the live learner model's state (learner.ts); around it the state keeps
+ * the bookkeeping the policy needs (answers, streaks, remediation, the verdict, when a review is due).
  */
-import { DEFAULT_BKT, clampProb, guardParams, transition, updateSkills } from './bkt.js';
-import { type ReviewCard, recordReview, retrievability, reviewGrade, startReview } from './review.js';
+import defaultParams from './learner-default.json' with { type: 'json' };
+import {
+  DAY_MS, type GlobalModelState, LearnerModel, type LearnerParams, type SkillModelState, initGlobal, isLearnerParams, sigmoid,
+} from './learner.js';
 import type { BktParams } from './types.js';
 
 /** What the engine knows about one skill of one student. */
 export interface SkillState {
-  /** P(known) after the last opportunity (BKT). */
+  /**
+   * The mastery probability when the skill was last answered: P(correct on a new average item of the skill one
+   * day after that answer). knownAt() gives it at any later time (forgetting).
+   */
   pKnown: number;
   /** Answers on this skill, and how many were correct. */
   answers: number;
   correct: number;
-  /** Consecutive wrong answers on this skill; triggers remediation. */
+  /** Consecutive wrong answers on this skill. */
   wrongStreak: number;
-  /** Remediation steps taken since the last correct answer (the first steps back, later ones show a worked example). */
+  /** Remediation steps taken since the last correct answer (a prerequisite, then a worked example, then easier items). */
   remediations: number;
-  /** Answers since practice started or since the last lapse: mastery needs at least `minAnswers`. */
+  /** Answers since practice started or since the last lapse. */
   run: number;
-  /** Declared mastered (P(known) >= threshold with enough answers); cleared by a failed review. */
+  /** Declared mastered: mastery probability >= threshold with at least minAnswers answers; cleared by a lapse. */
   mastered: boolean;
   /** When mastery was last declared (ms epoch). */
   masteredAt: number | null;
   /** Time (ms epoch) and step number of the last opportunity, for interleaving. */
   lastAt: number | null;
   lastStep: number;
-  /** FSRS card of a skill that has been mastered at least once. */
-  review: ReviewCard | null;
+  /** Kept for stored states of version 1 (FSRS card); always null now: reviews come from the model (dueAt). */
+  review: null;
+  /** A mastered skill's review is due at this time (ms): when P(correct) on a new item falls below the threshold. */
+  dueAt: number | null;
+  /** Best mastery probability since practice (re)started, and answers since it last rose by 0.02. */
+  best: number;
+  stall: number;
+  /** Set aside after many answers without mastery (the policy moves on and comes back later); step it happened. */
+  parkedAt: number | null;
+  /** Logit of the next answer on an average item after the last answer (before forgetting). */
+  z: number;
+  /** The learner model's state of this skill. */
+  m: SkillModelState;
 }
 
 /** The whole state of one (student, assignment). JSON-serialisable. */
 export interface LearnerState {
-  version: 1;
+  version: 2;
   /** Opportunities recorded so far (answers and worked examples). */
   steps: number;
   /** Item ids of the last steps, oldest first, for the no-repeat rule. */
@@ -40,6 +59,8 @@ export interface LearnerState {
   /** Skill practised on the last step (first skill of the item). */
   lastSkill: string | null;
   skills: Record<string, SkillState>;
+  /** The learner model's global state of the student (ability, overall counts). */
+  model: GlobalModelState;
 }
 
 /** One answer (or one studied worked example) as the engine sees it. */
@@ -57,15 +78,17 @@ export interface Attempt {
   difficulty?: number;
   /** 'worked_example' when the student studied a worked solution (no evidence; a chance to learn). */
   kind?: 'answer' | 'worked_example';
-  /** Set when this answers a prerequisite remediation step: copy NextStep.remediates. */
+  /** Set when this answers a remediation step: copy NextStep.remediates. */
   remediates?: string;
 }
 
-/** Engine settings for one assignment, with the fitted parameters. All optional. */
+/** Engine settings for one assignment, with the fitted model. All optional. */
 export interface EngineConfig {
-  /** Fitted BKT parameters per skill; skills not listed use defaultParams. */
+  /** The fitted learner model (a tenant's refit), or its parameters; default: the shipped model. */
+  model?: LearnerModel | LearnerParams;
+  /** @deprecated BKT parameters of the old engine; ignored (the learner model has its own). */
   params?: Record<string, BktParams>;
-  /** Parameters of skills without a fit (default DEFAULT_BKT). */
+  /** @deprecated ignored. */
   defaultParams?: BktParams;
   /** Skills of the assignment; default every skill of the bank. Prerequisites outside it do not gate. */
   skills?: readonly string[];
@@ -73,160 +96,258 @@ export interface EngineConfig {
   unlockedSkills?: readonly string[];
   /** Wanted P(correct) of the next item (default 0.75). */
   targetSuccess?: number;
-  /** P(known) at which a skill is mastered (default 0.95). */
+  /** P(correct on a new average item a day later) at which a skill is mastered (default 0.85). */
   masteryThreshold?: number;
-  /** Answers needed before a skill may be declared mastered (default 3). */
+  /** Answers on a skill needed before it may be declared mastered (default 3). */
   minAnswers?: number;
+  /** The delay the mastery verdict must survive, days (default 1). */
+  horizonDays?: number;
+  /** A mastered skill lapses when its mastery probability falls this far below the threshold after an answer (default 0.1). */
+  lapseMargin?: number;
   /** An item seen in the last N steps is not repeated (default 5). */
   noRepeatWindow?: number;
   /** Consecutive wrong answers on a skill that trigger remediation (default 3). */
   remediationErrors?: number;
-  /** Open skills interleaved at a time (default 3). */
+  /** Answers without progress (mastery probability up by 0.02) that count as wheel-spinning (default 5). */
+  stallAnswers?: number;
+  /** Answers on a skill without mastery after which the policy moves on to other skills (default 12). */
+  moveOnAnswers?: number;
+  /** Open skills interleaved at a time (default 2). */
   maxOpenSkills?: number;
   /** Whether a student may pick the skill to practise (default false). */
   allowStudentChoice?: boolean;
-  /** Evidence kept per hint on a correct answer (default 0.5). */
+  /** Evidence kept per hint on a correct answer (default 0.5: a right answer after one hint counts 0.5). */
   hintWeight?: number;
-  /** FSRS target retention of reviews (default 0.9). */
-  requestRetention?: number;
+  /** Whether mastered skills come back for review when the model predicts they are fading (default true). */
+  reviews?: boolean;
 }
 
 /** EngineConfig with every default filled in. */
-export type ResolvedConfig = Required<Omit<EngineConfig, 'skills'>> & { skills: readonly string[] | null; resolved: true };
+export type ResolvedConfig = Required<Omit<EngineConfig, 'skills' | 'model' | 'params' | 'defaultParams'>> & {
+  skills: readonly string[] | null;
+  model: LearnerModel;
+  params: Record<string, BktParams>;
+  resolved: true;
+};
+
+let shipped: LearnerModel | undefined;
+
+/** The model the product ships with (fitted on ASSISTments 2009, skill-agnostic; scripts/fit-learner-default.ts). */
+export function defaultLearnerModel(): LearnerModel {
+  if (!shipped) {
+    if (!isLearnerParams(defaultParams)) throw new Error('learner-default.json is not a learner model');
+    shipped = new LearnerModel(defaultParams);
+  }
+  return shipped;
+}
 
 /** Fill in the defaults of an EngineConfig (a resolved one is returned as is). */
 export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedConfig {
   if ('resolved' in c) return c as ResolvedConfig;
+  const model = c.model instanceof LearnerModel ? c.model : c.model ? new LearnerModel(c.model) : defaultLearnerModel();
   return {
     resolved: true,
+    model,
     params: c.params ?? {},
-    defaultParams: guardParams(c.defaultParams ?? DEFAULT_BKT),
     skills: c.skills ?? null,
     unlockedSkills: c.unlockedSkills ?? [],
     targetSuccess: c.targetSuccess ?? 0.75,
-    masteryThreshold: c.masteryThreshold ?? 0.95,
+    masteryThreshold: c.masteryThreshold ?? 0.85,
     minAnswers: c.minAnswers ?? 3,
+    horizonDays: c.horizonDays ?? 1,
+    lapseMargin: c.lapseMargin ?? 0.1,
     noRepeatWindow: c.noRepeatWindow ?? 5,
     remediationErrors: c.remediationErrors ?? 3,
-    maxOpenSkills: c.maxOpenSkills ?? 3,
+    stallAnswers: c.stallAnswers ?? 5,
+    moveOnAnswers: c.moveOnAnswers ?? 12,
+    maxOpenSkills: c.maxOpenSkills ?? 2,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,
-    requestRetention: c.requestRetention ?? 0.9,
+    reviews: c.reviews ?? true,
   };
 }
 
-/** The guarded BKT parameters of a skill. */
+/** @deprecated The old engine's BKT parameters of a skill; the learner model's BKT component now. */
 export function paramsFor(config: ResolvedConfig, skill: string): BktParams {
-  const p = config.params[skill];
-  return p ? guardParams(p) : config.defaultParams;
+  return config.model.skill(skill).bkt;
 }
 
 /** An empty state: nothing practised yet. */
 export function createState(): LearnerState {
-  return { version: 1, steps: 0, recent: [], lastSkill: null, skills: {} };
+  return { version: 2, steps: 0, recent: [], lastSkill: null, skills: {}, model: initGlobal() };
 }
 
-function newSkill(m: BktParams): SkillState {
+function newSkill(model: LearnerModel, g: GlobalModelState, skill: string, now = 0): SkillState {
+  const m = model.initSkill(skill);
+  const z = model.skillLogit(g, skill, undefined);
+  void now;
   return {
-    pKnown: m.prior, answers: 0, correct: 0, wrongStreak: 0, remediations: 0, run: 0, mastered: false,
-    masteredAt: null, lastAt: null, lastStep: -1, review: null,
+    pKnown: sigmoid(z), answers: 0, correct: 0, wrongStreak: 0, remediations: 0, run: 0, mastered: false, masteredAt: null,
+    lastAt: null, lastStep: -1, review: null, dueAt: null, best: 0, stall: 0, parkedAt: null, z, m: { ...m, z0: z },
   };
 }
 
 /** The state of a skill, or the untouched state a first opportunity would start from. */
-export function skillState(state: LearnerState, skill: string, config: ResolvedConfig): SkillState {
-  return state.skills[skill] ?? newSkill(paramsFor(config, skill));
+export function skillState(state: LearnerState, skill: string, config: EngineConfig | ResolvedConfig = {}): SkillState {
+  const s = state.skills[skill];
+  if (s) return s;
+  const cfg = resolveConfig(config);
+  return newSkill(cfg.model, state.model ?? initGlobal(), skill);
 }
 
 /**
- * P(known) of a skill at `now`. For a mastered skill with a review card this is P(known) times the FSRS
- * retrievability: BKT has no clock, FSRS models memory decay between sessions.
+ * The mastery probability of a skill at `now`: P(correct on a new average item of the skill `horizonDays`
+ * after `now`), with forgetting since its last answer. Before any answer: the model's prior for the student.
  */
-export function knownAt(s: SkillState, now: number, config: ResolvedConfig): number {
-  if (!s.mastered || !s.review) return s.pKnown;
-  return clampProb(s.pKnown * retrievability(s.review, now, config.requestRetention));
+export function knownAt(s: SkillState, now: number, config: EngineConfig | ResolvedConfig = {}, horizonDays?: number): number {
+  const cfg = resolveConfig(config);
+  const h = horizonDays ?? cfg.horizonDays;
+  if (s.lastAt === null || s.m.n === 0) return sigmoid(s.z);
+  const days = Math.max(0, (now - s.lastAt) / DAY_MS) + h;
+  return sigmoid(s.m.z0 + (s.z - s.m.z0) * cfg.model.retention(s.m, days));
+}
+
+/** P(correct) on a new average item of the skill right now (no horizon): what reviews are scheduled on. */
+export function recallAt(s: SkillState, now: number, config: EngineConfig | ResolvedConfig = {}): number {
+  return knownAt(s, now, config, 0);
+}
+
+/** When a mastered skill's review is due: P(correct) now on a new item falls below the threshold. */
+function dueAt(cfg: ResolvedConfig, s: SkillState, at: number): number | null {
+  if (!cfg.reviews || cfg.model.params.forgetting.phi <= 0) return null;
+  const zt = Math.log(cfg.masteryThreshold / (1 - cfg.masteryThreshold));
+  if (s.z < zt) return at;
+  if (s.m.z0 >= zt) return null;
+  const f = cfg.model.params.forgetting;
+  const tau = f.tau * (1 + f.spacing * Math.max(0, s.m.sessions - 1));
+  const days = tau * (Math.pow((s.z - s.m.z0) / (zt - s.m.z0), 1 / f.phi) - 1);
+  return Number.isFinite(days) ? at + Math.max(0, days) * DAY_MS : null;
 }
 
 /**
- * Apply one attempt: BKT update of every tagged skill (conjunctive credit, hint rule), mastery check,
- * FSRS review of mastered skills, remediation bookkeeping, no-repeat window. Returns a new state.
+ * A stored state made current: a version-1 state (the old BKT engine) cannot be converted (its numbers mean
+ * something else) and comes back as null; the caller rebuilds it from the attempt log with replay().
+ */
+export function upgradeState(state: unknown): LearnerState | null {
+  const s = state as LearnerState | null;
+  if (!s || typeof s !== 'object' || s.version !== 2 || typeof s.skills !== 'object' || !s.model) return null;
+  return s;
+}
+
+/**
+ * Apply one attempt: the learner model's update of every tagged skill, the mastery verdict, reviews,
+ * wheel-spinning and remediation bookkeeping, no-repeat window. Returns a new state.
  *
- * Mastery: P(known) >= masteryThreshold with at least minAnswers answers since practice began (or since
- * the last lapse). A mastered skill stays mastered until a failed review: a wrong answer that brings its
- * (time-decayed) P(known) below the threshold. Then it lapses, is practised again, and its FSRS card gets
- * "again". A wrong answer blamed on another skill of the item (conjunctive rule) is not a lapse.
+ * Mastery: the mastery probability (knownAt) >= masteryThreshold with at least minAnswers answers on the skill.
+ * A mastered skill stays mastered until an answer (a review) brings that probability lapseMargin below the
+ * threshold: it lapses and is practised again. Its review is due when P(correct) on a new item is predicted
+ * to fall below the threshold (dueAt, from the model's forgetting curve).
  */
 export function applyAttempt(state: LearnerState, attempt: Attempt, config: EngineConfig | ResolvedConfig = {}): LearnerState {
   const cfg = resolveConfig(config);
+  const model = cfg.model;
   const steps = state.steps + 1;
   const skills = { ...state.skills };
+  const g: GlobalModelState = { ...(state.model ?? initGlobal()) };
   const tagged = [...new Set(attempt.skills)];
-  const params = tagged.map((s) => paramsFor(cfg, s));
-  const before = tagged.map((s) => ({ ...skillState(state, s, cfg) }));
   const window = Math.max(cfg.noRepeatWindow, 1);
   const recent = [...state.recent, attempt.itemId].slice(-window);
   const lastSkill = tagged[0] ?? state.lastSkill;
+  const before = tagged.map((id) => {
+    const s = state.skills[id] ?? newSkill(model, g, id);
+    return { ...s, m: { ...s.m } };
+  });
 
   if (attempt.kind === 'worked_example') {
-    tagged.forEach((skill, i) => {
+    tagged.forEach((id, i) => {
       const s = before[i]!;
-      s.pKnown = transition(s.pKnown, params[i]!);
+      model.study(g, id, s.m);
       s.wrongStreak = 0;
+      s.stall = 0;
       s.remediations += 1;
-      s.lastAt = attempt.at;
       s.lastStep = steps;
-      skills[skill] = s;
+      skills[id] = s;
     });
-    return { version: 1, steps, recent, lastSkill, skills };
+    return { version: 2, steps, recent, lastSkill, skills, model: g };
   }
 
-  const right = attempt.score !== undefined ? attempt.score >= 0.5 : attempt.correct;
-  const prior = before.map((s) => knownAt(s, attempt.at, cfg));
-  const post = updateSkills(prior, params, {
-    correct: attempt.correct, score: attempt.score, hintsUsed: attempt.hintsUsed, difficulty: attempt.difficulty,
-  }, { hintWeight: cfg.hintWeight });
-  tagged.forEach((skill, i) => {
+  const score = attempt.score !== undefined ? Math.min(Math.max(attempt.score, 0), 1) : attempt.correct ? 1 : 0;
+  const right = score >= 0.5;
+  // A right answer after hints is weaker evidence: each hint keeps hintWeight of it.
+  const y = attempt.hintsUsed > 0 && score > 0 ? score * Math.pow(Math.min(Math.max(cfg.hintWeight, 0), 1), attempt.hintsUsed) : score;
+  const d = attempt.difficulty ?? 0;
+  // Every tagged skill is updated with the answer (the model is fitted on logs that count a multi-skill answer
+  // once per skill).
+  tagged.forEach((id, i) => model.update(g, id, before[i]!.m, y, attempt.at, d));
+  tagged.forEach((id, i) => {
     const s = before[i]!;
-    s.pKnown = post[i]!;
+    s.z = model.skillLogit(g, id, s.m);
     s.answers += 1;
     if (right) s.correct += 1;
     s.wrongStreak = right ? 0 : s.wrongStreak + 1;
     if (right) s.remediations = 0;
+    if (attempt.remediates === id) {
+      // An easier item of a struggling skill: a remediation step of its own.
+      s.stall = 0;
+      if (!right) s.remediations += 1;
+    }
     s.lastAt = attempt.at;
     s.lastStep = steps;
+    s.pKnown = knownAt(s, attempt.at, cfg);
+    if (s.pKnown > s.best + 0.02) { s.best = s.pKnown; s.stall = 0; } else s.stall += 1;
     if (s.mastered) {
-      const lapse = !right && s.pKnown < cfg.masteryThreshold;
-      if (right || lapse) {
-        const grade = lapse ? 'again' : reviewGrade(true, attempt.hintsUsed, attempt.score);
-        s.review = recordReview(s.review ?? startReview(attempt.at, cfg.requestRetention), attempt.at, grade, cfg.requestRetention);
-      }
-      if (lapse) {
+      if (s.pKnown < cfg.masteryThreshold - cfg.lapseMargin) {
         s.mastered = false;
         s.run = 0;
+        s.best = s.pKnown;
+        s.stall = 0;
+        s.dueAt = null;
+      } else {
+        s.dueAt = dueAt(cfg, s, attempt.at);
       }
     } else {
       s.run += 1;
-      if (s.pKnown >= cfg.masteryThreshold && s.run >= cfg.minAnswers) {
+      if (s.pKnown >= cfg.masteryThreshold && s.m.n >= cfg.minAnswers) {
         s.mastered = true;
         s.masteredAt = attempt.at;
-        s.review = s.review ?? startReview(attempt.at, cfg.requestRetention);
+        s.parkedAt = null;
+        s.dueAt = dueAt(cfg, s, attempt.at);
+      } else if (s.parkedAt === null && s.run >= cfg.moveOnAnswers) {
+        s.parkedAt = steps;
       }
     }
-    skills[skill] = s;
+    skills[id] = s;
   });
-  if (attempt.remediates && skills[attempt.remediates]) {
-    skills[attempt.remediates] = { ...skills[attempt.remediates]!, wrongStreak: 0, remediations: skills[attempt.remediates]!.remediations + 1 };
+  if (attempt.remediates && skills[attempt.remediates] && !tagged.includes(attempt.remediates)) {
+    const r = skills[attempt.remediates]!;
+    skills[attempt.remediates] = { ...r, wrongStreak: 0, stall: 0, remediations: r.remediations + 1 };
   }
-  return { version: 1, steps, recent, lastSkill, skills };
+  return { version: 2, steps, recent, lastSkill, skills, model: g };
 }
 
 /**
  * Rebuild a state from the attempt log (in time order) by applying every attempt in turn: the stored
  * state is a cache of this fold, never the source of truth.
  */
-export function replay(log: Iterable<Attempt>, config: EngineConfig = {}, initial: LearnerState = createState()): LearnerState {
+export function replay(log: Iterable<Attempt>, config: EngineConfig | ResolvedConfig = {}, initial: LearnerState = createState()): LearnerState {
   const cfg = resolveConfig(config);
   let state = initial;
   for (const a of log) state = applyAttempt(state, a, cfg);
   return state;
+}
+
+/**
+ * P(correct) of this student on an item now, by the learner model (the weakest of the item's skills, minus the
+ * item's difficulty): what nextStep aims at the target success rate, and the prediction item calibration
+ * compares the answer with.
+ */
+export function predictItem(state: LearnerState, item: { skills: readonly string[]; difficulty?: number }, config: EngineConfig | ResolvedConfig = {}, now = 0): number {
+  const cfg = resolveConfig(config);
+  const g = state.model ?? initGlobal();
+  let z = Infinity;
+  for (const s of item.skills) {
+    const k = state.skills[s];
+    z = Math.min(z, cfg.model.logitAt(g, s, k && k.m.n > 0 ? k.m : undefined, now, 0));
+  }
+  return sigmoid((Number.isFinite(z) ? z : 0) - (item.difficulty ?? 0));
 }

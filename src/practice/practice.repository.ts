@@ -340,3 +340,16 @@ export async function classStates(db: Queryable, tenantId: string, resourceLinkI
   );
   return rows.map((r) => ({ userId: r.user_id, name: r.name, state: r.state, answered: r.answered, updatedAt: r.updated_at }));
 }
+
+/**
+ * The attempts that shaped a learner's state, in order (first tries and studied worked examples): what
+ * the engine's replay() rebuilds the state from when a stored one is of an older format.
+ */
+export async function learnerAttempts(db: Queryable, k: LearnerKey): Promise<{ item_id: string; skills: string[]; kind: 'answer' | 'worked_example'; correct: boolean; score: number; hints_used: number; difficulty: number | null; remediates: string | null; answered_at: Date }[]> {
+  const { rows } = await db.query(
+    `SELECT item_id, skills, kind, correct, score, hints_used, difficulty, remediates, answered_at FROM attempts
+     WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND counted ORDER BY id`,
+    [k.tenantId, k.resourceLinkId, k.userId],
+  );
+  return rows;
+}

@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import {
-  applyAttempt, calibrateItem, createRng, createState, isReviewDue, knownAt, nextStep, paramsFor, predictItem,
-  prepareBank, resolveConfig, skillState, type BktParams, type LearnerState, type PreparedBank, type ResolvedConfig,
+  applyAttempt, boundDifficulty, calibrateItem, createRng, createState, defaultLearnerModel, knownAt, nextStep, predictItem,
+  prepareBank, replay, resolveConfig, skillState, upgradeState, type Attempt, type LearnerModel, type LearnerState,
+  type PreparedBank, type ResolvedConfig,
 } from '../engine/index.js';
-import { loadSkillParams } from './model.service.js';
+import { loadActiveModel } from './model.service.js';
 import { ensurePack, loadPack, packStamp } from '../content/content.repository.js';
 import { loadDemoPack } from '../content/content.files.js';
 import type { Item, Pack } from '../content/content.schema.js';
@@ -15,7 +16,7 @@ import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../gr
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  classStates, createLearner, findAssignment, itemStats, readForAnswer, readLearner, resourceLinkCustom, saveAssignment,
+  classStates, createLearner, findAssignment, itemStats, learnerAttempts, readForAnswer, readLearner, resourceLinkCustom, saveAssignment,
   updateLearner, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
 import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
@@ -99,8 +100,9 @@ export interface SubmissionResult {
 
 interface PackCache {
   pack: Pack;
-  /** Learner-model parameters fitted from this tenant's attempts (model.service.ts), by skill. */
-  params: Record<string, BktParams>;
+  /** The learner model of this tenant's pack: its active refit (model.service.ts) or the shipped one. */
+  model: LearnerModel;
+  modelVersion: number;
   items: Map<string, Item>;
   bank: PreparedBank;
   skillNames: Map<string, string>;
@@ -212,7 +214,9 @@ export class PracticeService {
   private async checkPack(key: string, tenantId: string, packId: string, hit: PackCache): Promise<void> {
     const stamp = await packStamp(this.deps.pool, tenantId, packId);
     if (stamp !== null && stamp === hit.stamp) {
-      hit.params = await loadSkillParams(this.deps.pool, tenantId, packId);
+      const active = await loadActiveModel(this.deps.pool, tenantId, packId);
+      hit.model = active?.model ?? defaultLearnerModel();
+      hit.modelVersion = active?.version ?? 0;
       hit.at = this.now();
       return;
     }
@@ -233,12 +237,12 @@ export class PracticeService {
       items: pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })),
       skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
     });
-    const params = await loadSkillParams(this.deps.pool, tenantId, packId);
-    return { pack, params, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now(), stamp, rendered: new Map() };
+    const active = await loadActiveModel(this.deps.pool, tenantId, packId);
+    return { pack, model: active?.model ?? defaultLearnerModel(), modelVersion: active?.version ?? 0, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now(), stamp, rendered: new Map() };
   }
 
   private config(a: Assignment, cache: PackCache): ResolvedConfig {
-    return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice, params: cache.params });
+    return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice, model: cache.model });
   }
 
   /**
@@ -347,10 +351,10 @@ export class PracticeService {
     const skills = a.skills.map((id): SkillProgress => {
       const s = skillState(state, id, cfg);
       const mastery = knownAt(s, now, cfg);
-      const status: SkillStatus = s.mastered ? (s.review && isReviewDue(s.review, now) ? 'review_due' : 'mastered') : s.answers === 0 ? 'not_started' : 'practising';
+      const status: SkillStatus = s.mastered ? (s.dueAt !== null && s.dueAt <= now ? 'review_due' : 'mastered') : s.answers === 0 ? 'not_started' : 'practising';
       const node = cache.bank.byId.get(id);
       const prereqs = (node?.prerequisites ?? []).filter((p) => a.skills.includes(p));
-      const open = prereqs.every((p) => skillState(state, p, cfg).mastered);
+      const open = prereqs.every((p) => { const k = skillState(state, p, cfg); return k.mastered || k.parkedAt !== null; });
       return { id, name: cache.skillNames.get(id) ?? id, mastery, status, prerequisites: prereqs.map((p) => ({ id: p, name: cache.skillNames.get(p) ?? p })), open };
     });
     const mastered = skills.filter((s) => s.status === 'mastered' || s.status === 'review_due').length;
@@ -406,7 +410,11 @@ export class PracticeService {
     const stats = await itemStats(this.deps.pool, tenantId, packId);
     const bank = stats.size
       ? prepareBank({
-          items: cache.pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })),
+          // Calibrated difficulties, bounded around the authored ones (difficulty.ts).
+          items: cache.pack.items.map((i) => {
+            const st = stats.get(i.id);
+            return { id: i.id, skills: i.skills, difficulty: st ? boundDifficulty(st.difficulty, i.difficulty ?? 0) : i.difficulty ?? 0 };
+          }),
           skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
         })
       : cache.bank;
@@ -438,9 +446,11 @@ export class PracticeService {
     const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId };
     for (let attempt = 1; ; attempt++) {
       const known = attempt === 1 ? this.recall(key) : undefined;
-      const row = (read ? await read(key, a, cache, known) : known)
+      let row = (read ? await read(key, a, cache, known) : known)
         ?? (await readLearner(this.deps.pool, key))
         ?? (await createLearner(this.deps.pool, key, createState()));
+      // A state stored by an older engine is rebuilt from the attempt log (written back with the next step).
+      if (!upgradeState(row.state)) row = { ...row, state: await this.rebuild(key, a, cache) };
       // A row served from memory keeps its age: the cache never outlives LEARNER_CACHE_MS since the last read or write.
       if (row !== known) this.remember(key, row);
       const out = await fn(a, cache, row, key);
@@ -456,6 +466,16 @@ export class PracticeService {
       this.forget(key);
       if (attempt >= MAX_WRITE_ATTEMPTS) throw new AppError('busy', 409, 'Your answer could not be saved because this activity is open in another tab. Please reload the page.');
     }
+  }
+
+  /** The learner state replayed from the attempt log with the current model (older stored states). */
+  private async rebuild(key: LearnerKey, a: Assignment, cache: PackCache): Promise<LearnerState> {
+    const log = await learnerAttempts(this.deps.pool, key);
+    const attempts: Attempt[] = log.map((r) => ({
+      itemId: r.item_id, skills: r.skills, correct: r.correct, score: r.score, hintsUsed: r.hints_used, at: r.answered_at.getTime(),
+      difficulty: r.difficulty ?? undefined, kind: r.kind, remediates: r.remediates ?? undefined,
+    }));
+    return replay(attempts, this.config(a, cache));
   }
 
   private cacheKey(k: LearnerKey): string {
@@ -605,15 +625,16 @@ export class PracticeService {
           correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed, reason: cur.reason, hints: cur.hints,
         };
         const cfg = this.config(a, cache);
-        const itemStat = stat ?? { difficulty: item.difficulty ?? 0, answers: 0 };
+        const authored = cache.items.get(cur.itemId)?.difficulty ?? 0;
+        const itemStat = stat ? { difficulty: boundDifficulty(stat.difficulty, authored), answers: stat.answers } : { difficulty: authored, answers: 0 };
         const counted = tryNumber === 1;
         const shown: CurrentQuestion = { ...cur, tries: tryNumber, finished, submissionId: crypto.randomUUID() };
         const next: VersionedLearner = { ...row, current: shown };
         const writes: SubmissionWrites = {};
         if (counted) {
-          const pKnown = item.skills.map((s) => knownAt(skillState(row.state, s, cfg), now, cfg));
-          const predicted = predictItem(pKnown, item.skills.map((s) => paramsFor(cfg, s)), itemStat.difficulty);
-          const calibrated = calibrateItem(itemStat, predicted, graded.score);
+          // The live model's prediction for this student (ability included) is what the item is calibrated against.
+          const predicted = predictItem(row.state, { skills: item.skills, difficulty: itemStat.difficulty }, cfg, now);
+          const calibrated = calibrateItem(itemStat, predicted, graded.score, authored);
           writes.itemStat = { difficulty: calibrated.difficulty, delta: calibrated.difficulty - itemStat.difficulty, correct: graded.correct };
           next.state = applyAttempt(row.state, {
             itemId: cur.itemId, skills: item.skills, correct: graded.correct, score: graded.score, hintsUsed: cur.hints, at: now,
@@ -702,6 +723,9 @@ export class PracticeService {
     if (!a) return { assignment: null, skills: [], rows: [] };
     const cache = await this.pack(actor.tenantId, a.packId);
     const states = await classStates(this.deps.pool, actor.tenantId, a.resourceLinkId);
+    for (const s of states) {
+      if (!upgradeState(s.state)) s.state = await this.rebuild({ tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: s.userId }, a, cache);
+    }
     return {
       assignment: a,
       skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),
