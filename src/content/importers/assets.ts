@@ -63,6 +63,8 @@ export class QuestionMedia {
   readonly image = (ref: ImageRef): string | null => {
     const src = ref.src;
     if (/^https:\/\//i.test(src)) return src;
+    const own = new RegExp(`^${ASSET_URL_PREFIX}([0-9a-f]{64})\\.(png|jpg|gif|webp)$`).exec(src);
+    if (own) return this.mediaFor(src, ref.alt || 'image', ref.alt ? undefined : src);
     let bytes: Uint8Array | undefined;
     let name = src;
     const data = /^data:([^;,]*)(;base64)?,(.*)$/is.exec(src);
@@ -85,14 +87,19 @@ export class QuestionMedia {
       this.warn(`${asset}: not shown`);
       return null;
     }
-    let id = this.byUrl.get(asset.url);
+    const alt = ref.alt || name.replace(/^.*\//, '').replace(/\.[a-z0-9]+$/i, '') || 'image';
+    return this.mediaFor(asset.url, alt, ref.alt ? undefined : name);
+  };
+
+  /** The media reference of a URL (one media entry per URL); `unnamed` is the file whose alt text was missing. */
+  private mediaFor(url: string, alt: string, unnamed?: string): string {
+    let id = this.byUrl.get(url);
     if (!id) {
       id = `img-${this.media.length + 1}`;
-      const alt = ref.alt || name.replace(/^.*\//, '').replace(/\.[a-z0-9]+$/i, '') || 'image';
-      if (!ref.alt) this.warn(`image "${name}" has no alt text: "${alt}" used`);
-      this.media.push({ id, kind: 'image', url: asset.url, alt: alt.slice(0, 500) });
-      this.byUrl.set(asset.url, id);
+      if (unnamed) this.warn(`image "${unnamed}" has no alt text: "${alt}" used`);
+      this.media.push({ id, kind: 'image', url, alt: alt.slice(0, 500) });
+      this.byUrl.set(url, id);
     }
     return `media:${id}`;
-  };
+  }
 }

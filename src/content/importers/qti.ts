@@ -161,7 +161,9 @@ function readItem(d: Draft, item: XNode, ctx: QtiContext): void {
     }
     return undefined;
   });
-  const stemMd = htmlToMarkdown(stemHtml, html);
+  let stemMd = htmlToMarkdown(stemHtml, html);
+  // A lone answer box in its own paragraph at the end (as our exporter writes it) is not a blank in the text.
+  if (gradable.length === 1 && k === 1) stemMd = stemMd.replace(new RegExp(`(^|\\n\\n)${OPEN}1${CLOSE}$`), '').trim() || stemMd;
   const several = gradable.length > 1;
   const inlineCount = k;
   const items: Record<string, unknown>[] = [];
