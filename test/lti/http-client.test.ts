@@ -2,6 +2,11 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { generateKeyPair } from 'jose';
+import { PlatformKeySets } from '../../src/lti/launch.js';
+import type { ToolKeys } from '../../src/lti/keys.js';
+import type { Platform } from '../../src/lti/registry.js';
+import { ServiceError, ServiceTokens } from '../../src/lti/service-token.js';
 import { HttpClient, isPublicAddress, MAX_BYTES, nextLink, OutboundError, parseAllowHosts, policyFor, sameOriginNext } from '../../src/lti/http-client.js';
 
 /** A loopback listener the test controls; counts connections and requests. */
@@ -249,6 +254,49 @@ describe('outgoing HTTP client', function () {
         expect(asResponse.status).to.equal(404);
         expect(asResponse.headers.get('link')).to.contain('page=2');
         c.close();
+      } finally {
+        await l.close();
+      }
+    });
+  });
+
+  describe('platform keys and tokens go through it', () => {
+    it('fetches a platform JWKS with the production policy (loopback refused) and its byte cap', async () => {
+      const l = await listener((req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(req.url === '/big' ? JSON.stringify({ keys: [], pad: 'x'.repeat(MAX_BYTES.jwks) }) : '{"keys":[]}');
+      });
+      try {
+        const prodSets = new PlatformKeySets({ http: new HttpClient(policyFor({ production: true })) });
+        const e1 = await prodSets.get(`https://localhost:${l.port}/jwks`)({ alg: 'RS256', kid: 'k1' }).then(() => undefined, (e: unknown) => e);
+        expect(e1).to.be.instanceOf(OutboundError);
+        expect((e1 as OutboundError).code).to.equal('destination');
+        expect(l.connections()).to.equal(0);
+        const devSets = new PlatformKeySets({ http: new HttpClient() });
+        const e2 = await devSets.get(`${l.base}/big`)({ alg: 'RS256', kid: 'k1' }).then(() => undefined, (e: unknown) => e);
+        expect((e2 as OutboundError).code).to.equal('too_large');
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('reads the token endpoint within 64 KB and refuses a private token endpoint in production', async () => {
+      const { privateKey } = await generateKeyPair('RS256');
+      const keys = { signingKey: async () => ({ kid: 'k', key: privateKey }) } as unknown as ToolKeys;
+      const l = await listener((_req, res) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: 'a'.repeat(MAX_BYTES.token), expires_in: 3600 }));
+      });
+      const platform = (url: string): Platform => ({ id: 'p', name: 'p', issuer: url, clientId: 'c', authLoginUrl: url, authTokenUrl: `${url}/token`, jwksUrl: url, preset: null, deploymentIds: [] });
+      try {
+        const dev = new ServiceTokens(keys, { http: new HttpClient() });
+        const e1 = await dev.get(platform(l.base), ['s']).then(() => undefined, (e: unknown) => e);
+        expect(e1).to.be.instanceOf(ServiceError);
+        expect((e1 as ServiceError).message).to.contain('larger than');
+        const prod = new ServiceTokens(keys, { http: new HttpClient(policyFor({ production: true })) });
+        const e2 = await prod.get(platform(`https://127.0.0.1:${l.port}`), ['s']).then(() => undefined, (e: unknown) => e);
+        expect(e2).to.include({ code: 'refused', retryable: false });
+        expect(l.requests).to.have.length(1);
       } finally {
         await l.close();
       }
