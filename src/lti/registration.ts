@@ -16,6 +16,25 @@ const originOf = (u: string) => new URL(u).origin;
 /** A failed call for the log: our own messages (host and path only), never a snippet of the remote body. */
 const whyFailed = (err: unknown) => (err instanceof SyntaxError ? 'the answer is not JSON' : err instanceof OutboundError ? err.message : 'the call failed');
 
+/** Canvas cloud's issuers: every school's Canvas (https://school.instructure.com) serves its configuration with one of them. */
+const CANVAS_CLOUD_ISSUERS = new Set(['https://canvas.instructure.com', 'https://canvas.beta.instructure.com', 'https://canvas.test.instructure.com']);
+
+/**
+ * Whether the OpenID configuration at `configUrl` may speak for `issuer`: the same URL origin, or Canvas
+ * cloud (one of its issuers, served from a host under instructure.com, matched by DNS labels).
+ */
+export function servedByIssuer(issuer: string, configUrl: URL): boolean {
+  let iss: URL;
+  try {
+    iss = new URL(issuer);
+  } catch {
+    return false;
+  }
+  if (iss.origin === configUrl.origin) return true;
+  const host = configUrl.hostname.toLowerCase();
+  return CANVAS_CLOUD_ISSUERS.has(iss.origin) && iss.pathname.replace(/\/+$/, '') === '' && host.endsWith('.instructure.com');
+}
+
 /** The one message for every failure that depends on what came back from the LMS (details in the log). */
 export const REGISTRATION_FAILED =
   'The registration with the LMS did not complete, and this registration URL is now used up. Check the LMS address, create a new registration URL with the admin API or the CLI and start again; the tool\'s log says what went wrong.';
@@ -148,10 +167,9 @@ export class DynamicRegistration {
     const c = cfg.data;
     // The configuration must be served from the issuer's own origin (Dynamic Registration §3.5.1), compared
     // as URL origins: https://canvas.instructure.com.evil.tld is not https://canvas.instructure.com.
-    const issuerOrigin = originOf(c.issuer);
-    if (issuerOrigin !== url.origin) this.fail('issuer', 'the configuration was not served by its issuer', { issuer: hostAndPath(c.issuer), url: hostAndPath(url) });
+    if (!servedByIssuer(c.issuer, url)) this.fail('issuer', 'the configuration was not served by its issuer', { issuer: hostAndPath(c.issuer), url: hostAndPath(url) });
     // The tool POSTs its configuration (with the registration token) only to the platform's own origin.
-    if (originOf(c.registration_endpoint) !== issuerOrigin) this.fail('registration_endpoint', 'the registration endpoint is not on the issuer\'s origin', { endpoint: hostAndPath(c.registration_endpoint) });
+    if (originOf(c.registration_endpoint) !== url.origin) this.fail('registration_endpoint', 'the registration endpoint is not on the platform\'s origin', { endpoint: hostAndPath(c.registration_endpoint) });
     // Endpoints the tool will call later must pass the same outgoing policy (https in production).
     for (const [field, value] of [['token_endpoint', c.token_endpoint], ['jwks_uri', c.jwks_uri], ['registration_endpoint', c.registration_endpoint]] as const) {
       try {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { HttpClient, policyFor } from '../../src/lti/http-client.js';
-import { DynamicRegistration, REGISTRATION_FAILED } from '../../src/lti/registration.js';
+import { DynamicRegistration, REGISTRATION_FAILED, servedByIssuer } from '../../src/lti/registration.js';
 import type { RunningServer } from '../../src/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
@@ -209,6 +209,35 @@ describe('LTI Dynamic Registration', function () {
       expect(logged).to.contain('not served by its issuer');
       expect(logged).not.to.contain('secret-reg-token-42');
       expect(logged).not.to.contain(code!);
+    } finally {
+      client.close();
+      await lms.close();
+    }
+  });
+
+  it('matches issuers by origin, with Canvas cloud served from its schools\' instructure.com hosts', () => {
+    const ok = (iss: string, url: string) => servedByIssuer(iss, new URL(url));
+    expect(ok('https://moodle.school.edu', 'https://moodle.school.edu/mod/lti/openid-configuration.php')).to.equal(true);
+    expect(ok('https://school.edu/moodle', 'https://school.edu/moodle/mod/lti/openid-configuration.php')).to.equal(true);
+    expect(ok('https://canvas.instructure.com', 'https://school.instructure.com/api/lti/security/openid-configuration')).to.equal(true);
+    expect(ok('https://canvas.instructure.com', 'https://canvas.instructure.com.evil.tld/api/lti/security/openid-configuration')).to.equal(false);
+    expect(ok('https://canvas.instructure.com', 'https://evilinstructure.com/x')).to.equal(false);
+    expect(ok('https://canvas.instructure.com', 'https://lms.evil.tld/x')).to.equal(false);
+    expect(ok('https://moodle.school.edu', 'https://moodle.school.edu.evil.tld/x')).to.equal(false);
+    expect(ok('https://moodle.school.edu', 'http://moodle.school.edu/x')).to.equal(false);
+    expect(ok('https://moodle.school.edu', 'https://moodle.school.edu:8443/x')).to.equal(false);
+    expect(ok('https://school.instructure.com', 'https://other.instructure.com/x')).to.equal(false);
+  });
+
+  it('registers Canvas cloud: issuer canvas.instructure.com, configuration and registration on the school host', async () => {
+    const lms = await fakeLms({ host: 'school.instructure.com', issuerOverride: () => 'https://canvas.instructure.com' });
+    const client = new HttpClient({ blockPrivate: true, allowHosts: ['127.0.0.1'], resolve: async (h) => (h === 'school.instructure.com' ? [{ address: '127.0.0.1', family: 4 }] : []) });
+    const reg = new DynamicRegistration({ pool: srv.db.pool, publicUrl: srv.url, http: client });
+    try {
+      const code = new URL((await reg.createCode()).url).searchParams.get('code');
+      const platform = await reg.register({ code, openid_configuration: `${lms.base}/.well-known/openid-configuration`, registration_token: 'r' });
+      expect(platform).to.include({ issuer: 'https://canvas.instructure.com', clientId: 'dyn-client-1' });
+      expect(lms.seen).to.have.length(2);
     } finally {
       client.close();
       await lms.close();
