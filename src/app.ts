@@ -17,6 +17,7 @@ import type { Actor } from './lti/actor.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import type { SandboxPlatform } from './sandbox/platform.js';
 import type { GradeServices } from './grades/index.js';
+import type { RateLimits } from './http/rate-limits.js';
 
 
 /** Everything the web app needs, built by main.ts (or by a test). */
@@ -29,6 +30,8 @@ export interface AppDeps {
   toolKeys: ToolKeys;
   sessions: SessionTokens;
   adminToken: string;
+  /** Rate limits shared by every web process (logins, answers, admin-token failures). */
+  limits?: RateLimits;
   sandbox?: SandboxPlatform;
   /** Grade delivery and the NRPS roster (`grades.fetchRoster(tenantId, contextId)` for the dashboard). */
   grades?: GradeServices;
@@ -65,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(deps.log));
   const metrics = new Metrics(deps.pool);
   app.use(metrics.middleware());
-  app.get('/metrics', requireAdmin(deps.adminToken), async (_req, res) => {
+  app.get('/metrics', requireAdmin(deps.adminToken, deps.limits), async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
@@ -86,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
   // The student loop's routes first: they take most requests, and no other router shares their paths.
   for (const r of deps.routers ?? []) app.use(r);
   app.use(ltiRoutes(deps));
-  app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }), adminToken: deps.adminToken, extra: deps.adminExtra }));
+  app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }), adminToken: deps.adminToken, limits: deps.limits, extra: deps.adminExtra }));
   if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
 
   app.get('/', (_req, res) => {

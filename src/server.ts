@@ -21,6 +21,7 @@ import { refitAll } from './practice/model.service.js';
 import { deleteUser, exportUser } from './admin/privacy.js';
 import { practiceRoutes } from './practice/practice.routes.js';
 import type { Settings } from './settings.js';
+import { RateLimits } from './http/rate-limits.js';
 
 export interface RunningServer {
   url: string;
@@ -54,6 +55,16 @@ async function resolveAdminToken(settings: Settings, log: Logger): Promise<strin
  */
 export async function startServer(settings: Settings, log: Logger, opts: { db?: Database; printAdminToken?: boolean } = {}): Promise<RunningServer> {
   const db = opts.db ?? (await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log, poolSize: settings.databasePoolSize }));
+  try {
+    return await buildServer(settings, log, db, opts);
+  } catch (err) {
+    // A failed start (a port in use, a migration) stops the database it opened, embedded server included.
+    if (!opts.db) await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildServer(settings: Settings, log: Logger, db: Database, opts: { printAdminToken?: boolean }): Promise<RunningServer> {
   await migrate(db.pool, log);
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -69,7 +80,8 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   const registry = new PlatformRegistry(db.pool, 5_000);
   const toolKeys = new ToolKeys(db.pool);
   await toolKeys.ensure();
-  const sessions = new SessionTokens(await appSecret(db.pool, 'session_key'), settings.sessionMinutes, publicUrl);
+  const sessions = new SessionTokens(await appSecret(db.pool, 'session_key'), settings.sessionMinutes, publicUrl, { maxHours: settings.sessionMaxHours, db: db.pool });
+  const limits = new RateLimits(db.pool, settings.rateLimits);
   const adminToken = await resolveAdminToken(settings, log);
   if (opts.printAdminToken && !settings.adminToken) {
     process.stdout.write(`\nAdmin API token (development, kept in ${path.join(settings.dataDir, 'admin-token')}): ${adminToken}\n`);
@@ -82,7 +94,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
   const scores = new ScoreNotifier(db.pool);
   const practice = new PracticeService({ pool: db.pool, log, scoresQueued: () => scores.committed() });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, adminToken, sandbox, grades, adminExtra: (r) => {
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, limits, adminToken, sandbox, grades, adminExtra: (r) => {
       grades.adminRoutes(r);
       r.get('/admin/api/tenants/:tenantId/users/:userId/export', async (req, res) => {
         res.setHeader('Content-Disposition', 'attachment; filename="user-export.json"');
@@ -98,7 +110,7 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
         const tenantId = typeof (req.body as { tenantId?: unknown })?.tenantId === 'string' ? (req.body as { tenantId: string }).tenantId : undefined;
         res.json({ reports: await refitAll(db.pool, tenantId) });
       });
-    }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
+    }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
   const app = createApp(deps);
   server.on('request', app);
   let worker: GradeWorker | undefined;

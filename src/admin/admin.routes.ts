@@ -4,23 +4,35 @@ import type { PlatformRegistry } from '../lti/registry.js';
 import type { ToolKeys } from '../lti/keys.js';
 import type { DynamicRegistration } from '../lti/registration.js';
 import { unauthorized } from '../http/errors.js';
+import type { RateLimits } from '../http/rate-limits.js';
 
-/** Bearer-token guard for the admin API (constant-time comparison). */
-export function requireAdmin(adminToken: string) {
+/**
+ * Bearer-token guard for the admin API (constant-time comparison). With rate limits, a client that keeps
+ * sending wrong tokens waits longer and longer (429 with Retry-After), even with the right one meanwhile.
+ */
+export function requireAdmin(adminToken: string, limits?: RateLimits) {
   const expected = crypto.createHash('sha256').update(adminToken).digest();
-  return (req: Request, _res: Response, next: NextFunction) => {
-    const h = req.get('authorization') ?? '';
-    const given = h.startsWith('Bearer ') ? h.slice(7).trim() : '';
-    const got = crypto.createHash('sha256').update(given).digest();
-    if (!given || !crypto.timingSafeEqual(got, expected)) return next(unauthorized('The admin API needs Authorization: Bearer <ADMIN_TOKEN>.'));
-    next();
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      await limits?.adminLocked(req);
+      const h = req.get('authorization') ?? '';
+      const given = h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+      const got = crypto.createHash('sha256').update(given).digest();
+      if (!given || !crypto.timingSafeEqual(got, expected)) {
+        await limits?.adminFailed(req);
+        return next(unauthorized('The admin API needs Authorization: Bearer <ADMIN_TOKEN>.'));
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
   };
 }
 
 /** School IT's API: platform registrations and key rotation. */
-export function adminRoutes(deps: { registry: PlatformRegistry; toolKeys: ToolKeys; registration: DynamicRegistration; adminToken: string; extra?: (r: Router) => void }): Router {
+export function adminRoutes(deps: { registry: PlatformRegistry; toolKeys: ToolKeys; registration: DynamicRegistration; adminToken: string; limits?: RateLimits; extra?: (r: Router) => void }): Router {
   const r = express.Router();
-  r.use('/admin/api', requireAdmin(deps.adminToken), express.json({ limit: '256kb' }));
+  r.use('/admin/api', requireAdmin(deps.adminToken, deps.limits), express.json({ limit: '256kb' }));
   r.get('/admin/api/platforms', async (_req, res) => {
     res.json({ platforms: await deps.registry.list() });
   });

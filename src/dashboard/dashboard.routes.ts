@@ -59,8 +59,11 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
   r.post('/dashboard', form, staff, async (_req, res) => {
     await page(res);
   });
-  /** The class view as CSV: one row per student, mastery per skill in percent. */
-  r.get('/dashboard/export.csv', staff, async (_req, res) => {
+  /**
+   * The class view as CSV: one row per student, mastery per skill in percent. The page's button POSTs the
+   * session token in a form field; GET takes it in the Authorization header (never the URL).
+   */
+  const exportCsv = async (_req: express.Request, res: express.Response) => {
     const view = await deps.practice.classView(actorOf(res));
     const cell = (v: string | number) => {
       const text = String(v);
@@ -77,7 +80,9 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
     res.setHeader('Content-Disposition', 'attachment; filename="class-mastery.csv"');
     res.setHeader('Cache-Control', 'no-store');
     res.send(lines.join('\r\n') + '\r\n');
-  });
+  };
+  r.get('/dashboard/export.csv', staff, exportCsv);
+  r.post('/dashboard/export.csv', form, staff, exportCsv);
 
   r.post('/dashboard/setup', form, staff, async (req, res) => {
     try {

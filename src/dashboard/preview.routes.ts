@@ -1,7 +1,8 @@
 /**
  * Instructor item preview (issue 4, point 6): browse the tenant's packs, skills and items, and see any
  * item or template instance as a student would, with its answer, solution and feedback below.
- * Every query is scoped by the session's tenant; links carry the refreshed session token.
+ * Every query is scoped by the session's tenant. Pages move on by POST forms whose hidden field carries the
+ * refreshed session token (never a URL); GET works with the token in the Authorization header.
  */
 import express, { type Router } from 'express';
 import type pg from 'pg';
@@ -65,11 +66,11 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
   // KaTeX's CSS and fonts from our own origin (the CSP allows only 'self' for styles and fonts).
   r.use('/static/katex', express.static(katexDistPath(), { index: false, maxAge: '1d', fallthrough: true }));
 
-  const itemHref = (ltik: string, packId: string, itemId: string, seed?: number) =>
-    `/dashboard/items/${encodeURIComponent(packId)}/${encodeURIComponent(itemId)}?ltik=${encodeURIComponent(ltik)}` +
-    (seed === undefined ? '' : `&seed=${seed}`);
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const itemHref = (packId: string, itemId: string, seed?: number) =>
+    `/dashboard/items/${encodeURIComponent(packId)}/${encodeURIComponent(itemId)}` + (seed === undefined ? '' : `?seed=${seed}`);
 
-  r.get('/dashboard/items', instructor, async (_req, res, next) => {
+  const list = async (_req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
       const actor = actorOf(res);
       const ltik = res.locals.ltik as string;
@@ -84,7 +85,7 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
         for (const skillId of new Set(item.skills)) {
           const key = `${packId}\u0000${skillId}`;
           const list = bySkill.get(key) ?? [];
-          list.push({ id: item.id, type: TYPE_LABELS[item.type], template: item.template !== undefined, href: itemHref(ltik, packId, item.id) });
+          list.push({ id: item.id, type: TYPE_LABELS[item.type], template: item.template !== undefined, href: itemHref(packId, item.id) });
           bySkill.set(key, list);
         }
       }
@@ -106,14 +107,16 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
         title: 'Item preview',
         extraCss: [KATEX_CSS],
         packs: view,
-        dashboardHref: `/dashboard?ltik=${encodeURIComponent(ltik)}`,
+        ltik,
       });
     } catch (err) {
       next(err);
     }
-  });
+  };
+  r.get('/dashboard/items', instructor, list);
+  r.post('/dashboard/items', form, instructor, list);
 
-  r.get('/dashboard/items/:packId/:itemId', instructor, async (req, res, next) => {
+  const preview = async (req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
       const actor = actorOf(res);
       const ltik = res.locals.ltik as string;
@@ -134,8 +137,8 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
         item: { id: item.id, type: TYPE_LABELS[item.type], skills: item.skills, difficulty: item.difficulty },
         isTemplate,
         seed,
-        listHref: `/dashboard/items?ltik=${encodeURIComponent(ltik)}`,
-        nextHref: isTemplate ? itemHref(ltik, packId, item.id, (seed + 1) >>> 0) : '',
+        ltik,
+        nextHref: isTemplate ? itemHref(packId, item.id, (seed + 1) >>> 0) : '',
       };
       let source;
       try {
@@ -158,7 +161,9 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
     } catch (err) {
       next(err);
     }
-  });
+  };
+  r.get('/dashboard/items/:packId/:itemId', instructor, preview);
+  r.post('/dashboard/items/:packId/:itemId', form, instructor, preview);
 
   return r;
 }

@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from './errors.js';
+import { RateLimited } from './rate-limits.js';
+import { languageOf, translator } from '../i18n/index.js';
 
 /** Random bytes drawn from the CSPRNG in blocks: one getrandom call serves 256 nonces. */
 const NONCE_BYTES = 16;
@@ -96,10 +98,22 @@ export function errorHandler(log: Logger) {
     if (appErr.status < 500 && appErr.code.startsWith('launch_refused')) log.warn({ path: req.path, code: appErr.code, why: appErr.message }, 'launch refused');
     if (res.headersSent) return;
     res.status(appErr.status);
+    let message = appErr.message;
+    let title = titleFor(appErr);
+    let lang: string | undefined;
+    if (appErr instanceof RateLimited) {
+      // In the session's language, else the browser's (a login or the admin API has no session).
+      const locale = (res.locals.actor as { locale?: string } | undefined)?.locale ?? (req.acceptsLanguages('en', 'es') || 'en');
+      const t = translator(locale);
+      lang = languageOf(locale);
+      res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+      message = t(appErr.limit === 'answers' ? 'errors.rate_limited_answers' : 'errors.rate_limited', { seconds: appErr.retryAfterSeconds });
+      title = t('errors.rate_limited_title');
+    }
     if (wantsJson(req)) {
-      res.json({ error: appErr.code, message: appErr.message, ...(appErr.details ? { details: appErr.details } : {}) });
+      res.json({ error: appErr.code, message, ...(appErr.details ? { details: appErr.details } : {}) });
     } else {
-      res.render('error', { title: titleFor(appErr), message: appErr.message, code: appErr.code, status: appErr.status });
+      res.render('error', { title, message, code: appErr.code, status: appErr.status, lang });
     }
   };
 }

@@ -37,7 +37,7 @@ export const hashSecret = (s: string) => crypto.createHash('sha256').update(s).d
  */
 export async function startLogin(
   params: Record<string, unknown>,
-  deps: { db: Queryable; registry: PlatformRegistry; publicUrl: string },
+  deps: { db: Queryable; registry: PlatformRegistry; publicUrl: string; beforeInsert?: (platform: Platform) => Promise<void> },
 ): Promise<LoginResult> {
   const parsed = loginSchema.safeParse(params);
   if (!parsed.success) throw loginError(`The LMS login request is incomplete: ${parsed.error.issues.map((i) => i.message).join('; ')}.`);
@@ -63,6 +63,8 @@ export async function startLogin(
   }
   if (target.origin !== new URL(deps.publicUrl).origin) throw loginError('target_link_uri does not point at this tool.');
 
+  // The per-platform rate limit, counted before anything is written.
+  await deps.beforeInsert?.(platform);
   const state = crypto.randomBytes(24).toString('base64url');
   const nonce = crypto.randomBytes(24).toString('base64url');
   const browserSecret = crypto.randomBytes(24).toString('base64url');

@@ -8,6 +8,7 @@ import type { SessionTokens } from './session.js';
 import type { ToolKeys } from './keys.js';
 import { AppError } from '../http/errors.js';
 import { DynamicRegistration } from './registration.js';
+import type { RateLimits } from '../http/rate-limits.js';
 
 export interface LtiRouteDeps {
   pool: pg.Pool;
@@ -17,6 +18,8 @@ export interface LtiRouteDeps {
   sessions: SessionTokens;
   publicUrl: string;
   log: Logger;
+  /** Rate limits of OIDC logins (per client IP and per platform); none in unit tests that build the router alone. */
+  limits?: RateLimits;
 }
 
 function readCookie(req: Request, name: string): string | undefined {
@@ -42,7 +45,13 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
 
   const login = async (req: Request, res: Response) => {
     const params = { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
-    const result = await startLogin(params, { db: deps.pool, registry: deps.registry, publicUrl: deps.publicUrl });
+    const limits = deps.limits;
+    const result = await startLogin(params, {
+      db: deps.pool,
+      registry: deps.registry,
+      publicUrl: deps.publicUrl,
+      beforeInsert: limits ? (platform) => limits.loginForPlatform(req, platform.id) : undefined,
+    });
     res.cookie(stateCookieName(result.state), result.browserSecret, {
       httpOnly: true,
       secure,
@@ -63,8 +72,9 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
     }
     res.redirect(302, result.authUrl);
   };
-  r.get('/lti/login', login);
-  r.post('/lti/login', form, login);
+  const perIp = deps.limits ? [deps.limits.loginsPerIp()] : [];
+  r.get('/lti/login', ...perIp, login);
+  r.post('/lti/login', ...perIp, form, login);
 
   r.post('/lti/launch', form, async (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -91,10 +101,11 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
       return;
     }
     if (state) res.clearCookie(stateCookieName(state), { path: '/lti', secure, sameSite: secure ? 'none' : 'lax', httpOnly: true });
-    const ltik = await deps.sessions.issue(outcome.actor);
+    // A one-time landing code, not the session token: the URL lands in the history and maybe a proxy log.
+    const code = await deps.sessions.createLanding(outcome.actor);
     deps.log.info({ tenant: outcome.actor.tenantId, role: outcome.actor.role, type: outcome.messageType }, 'launch accepted');
     const dest = outcome.messageType === 'LtiDeepLinkingRequest' ? '/deep-link' : outcome.actor.role === 'student' ? '/practice' : '/dashboard';
-    res.redirect(303, `${dest}?ltik=${encodeURIComponent(ltik)}`);
+    res.redirect(303, `${dest}?code=${code}`);
   });
 
   r.get('/lti/launch', (_req, _res) => {

@@ -6,12 +6,14 @@ import { presentPractice } from './practice.presenter.js';
 import type { PracticeService, PracticeView } from './practice.service.js';
 import { chooseSchema, stepSchema } from './practice.schema.js';
 import { badRequest } from '../http/errors.js';
+import type { RateLimits } from '../http/rate-limits.js';
 
 /** The student face: HTTP only — parse, call the service, render. Works without JavaScript. */
-export function practiceRoutes(deps: { sessions: SessionTokens; practice: PracticeService }): Router {
+export function practiceRoutes(deps: { sessions: SessionTokens; practice: PracticeService; limits?: RateLimits }): Router {
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 });
   const session = requireSession(deps.sessions);
+  const answerLimit = deps.limits ? [deps.limits.answersPerStudent()] : [];
 
   const render = (res: Response, view: PracticeView, status = 200) => {
     const actor = actorOf(res);
@@ -45,7 +47,7 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
     const c = chooseSchema.safeParse(req.body);
     render(res, await deps.practice.view(actorOf(res), { skill: c.success ? c.data.skill : undefined }));
   });
-  r.post('/practice/answer', form, session, async (req, res) => {
+  r.post('/practice/answer', form, session, ...answerLimit, async (req, res) => {
     const view = await deps.practice.answer(actorOf(res), (req.body ?? {}) as Record<string, unknown>);
     const malformed = view.kind === 'question' && view.result?.message;
     if (view.kind === 'question' && view.result && !view.result.message) res.locals.answerCorrect = view.result.correct;

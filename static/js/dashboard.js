@@ -1,7 +1,11 @@
-// Live class view: reloads the mastery table, at-risk and not-started lists every 20 seconds with the
+// Live class view (and the landing code out of the address bar): reloads the mastery table, at-risk and not-started lists every 20 seconds with the
 // session token in a header (never in the URL), and replaces only that part of the page.
 (function () {
   'use strict';
+  // The launch's one-time landing code is spent: drop it from the address bar and history.
+  if (window.history && /[?&]code=/.test(window.location.search)) {
+    window.history.replaceState(null, '', window.location.pathname);
+  }
   var live = document.getElementById('class-live');
   if (!live || !window.fetch || !window.DOMParser) return;
   var ltik = live.getAttribute('data-ltik');

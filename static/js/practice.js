@@ -1,11 +1,11 @@
-// Progressive enhancement of the practice page: the session token leaves the address bar after
-// landing, focus goes to the feedback after an answer so screen readers and keyboards follow, and
+// Progressive enhancement of the practice page: the launch's one-time landing code leaves the address
+// bar, focus goes to the feedback after an answer so screen readers and keyboards follow, and
 // "Next" shows the step the server already chose and stored with the answer (the <template> the page
 // carries), without a round trip. Without this script every button is a plain form post.
 (function () {
   'use strict';
   var loadedAt = window.performance && performance.now ? performance.now() : 0;
-  if (window.history && window.location.search.indexOf('ltik=') !== -1) {
+  if (window.history && /[?&](code|ltik)=/.test(window.location.search)) {
     window.history.replaceState(null, '', window.location.pathname);
   }
   var feedback = document.querySelector('[data-testid="verdict"], [data-testid="message"]');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/server.js';
 import { startTestServer } from '../helpers/server.js';
-import { decodeEntities, launch } from '../helpers/launch.js';
+import { decodeEntities, launch, ltikOf } from '../helpers/launch.js';
 
 const teacher = 'sandbox-teacher-1';
 const student = 'sandbox-student-1';
@@ -16,7 +16,9 @@ function section(html: string, id: string): string {
 describe('instructor item preview', function () {
   let srv: RunningServer;
   let ltik: string;
-  const get = (path: string, token = ltik) => fetch(`${srv.url}${path}${path.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(token)}`);
+  /** As the page's buttons do: a POST form whose hidden field carries the session token. */
+  const get = (path: string, token = ltik) =>
+    fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ltik: token }).toString() });
 
   before(async () => {
     srv = await startTestServer();
@@ -26,7 +28,7 @@ describe('instructor item preview', function () {
     await srv?.close();
   });
 
-  it('lists the Fractions skills with standards, prerequisites and items, links carrying the session', async () => {
+  it('lists the Fractions skills with standards, prerequisites and items, buttons carrying the session in a form field', async () => {
     const res = await get('/dashboard/items');
     expect(res.status).to.equal(200);
     const html = await res.text();
@@ -38,8 +40,11 @@ describe('instructor item preview', function () {
     expect(html).to.contain('<th scope="col">Item</th>');
     expect(html).to.contain('like-add-1-2-5');
     expect(html).to.contain('Template');
-    const link = decodeEntities(html.match(/href="(\/dashboard\/items\/fractions\/like-add-1-2-5\?[^"]+)"/)![1]);
-    expect(new URL(link, srv.url).searchParams.get('ltik')).to.be.a('string').and.not.equal('');
+    expect(html).to.contain('formaction="/dashboard/items/fractions/like-add-1-2-5"');
+    expect(ltikOf(html)).to.be.a('string').and.not.equal('');
+    // No session token in any URL of the page.
+    expect(html).not.to.match(/(href|action|formaction)="[^"]*ltik=/);
+    expect(html).not.to.contain('?ltik');
     expect(html).to.contain('href="/static/katex/katex.min.css"');
   });
 
@@ -72,11 +77,12 @@ describe('instructor item preview', function () {
     expect(section(a, 'student-view')).not.to.equal(section(b, 'student-view'));
     expect(a).to.contain('data-testid="seed">1<');
     expect(section(a, 'values')).to.match(/<code>d<\/code><\/th><td>\d+<\/td>/);
-    const next = decodeEntities(a.match(/href="([^"]+)" data-testid="next-instance"/)![1]);
+    const next = decodeEntities(a.match(/<form method="post" action="([^"]+)" class="row"><input type="hidden" name="ltik" value="[^"]+"><button type="submit" class="secondary" data-testid="next-instance"/)![1]);
     const url = new URL(next, srv.url);
     expect(url.pathname).to.equal('/dashboard/items/fractions/unit-count-t');
     expect(url.searchParams.get('seed')).to.equal('2');
-    const followed = await (await fetch(url)).text();
+    expect([...url.searchParams.keys()]).to.deep.equal(['seed']);
+    const followed = await (await get(`${url.pathname}${url.search}`, ltikOf(a))).text();
     expect(section(followed, 'student-view')).to.equal(section(b, 'student-view'));
   });
 

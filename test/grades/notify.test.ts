@@ -67,7 +67,7 @@ describe('grades: waking delivery after answers commit', function () {
       const s = srv!;
       const pack = await loadDemoPack();
       const l = await launch(s, { user: 'sandbox-student-3' });
-      const page = await (await l.browser.fetch(`${s.url}/practice?ltik=${encodeURIComponent(l.ltik)}`)).text();
+      const page = await (await l.browser.fetch(`${s.url}/practice`, { headers: { authorization: `Bearer ${l.ltik}` } })).text();
       const field = (n: string) => decodeEntities(page.match(new RegExp(`name="${n}" value="([^"]*)"`))![1]);
       const raw = pack.items.find((i) => i.id === field('item_id'))!;
       const item = isTemplate(raw) ? instantiate(raw, Number(field('seed'))).item : raw;

@@ -86,11 +86,31 @@ export async function postLaunch(b: Browser, fields: Record<string, string>): Pr
   });
 }
 
-/** A complete launch; returns the landing URL and the session token. */
-export async function launch(srv: RunningServer, opts: { user: string; flavor?: Flavor; link?: string; storage?: boolean; custom?: Record<string, string> }): Promise<{ location: string; ltik: string; browser: Browser }> {
+/** The session token a page carries onward (hidden form field, or the dashboard's live-refresh attribute). */
+export function ltikOf(html: string): string | undefined {
+  const m = html.match(/name="ltik" value="([^"]+)"/) ?? html.match(/data-ltik="([^"]+)"/);
+  return m ? decodeEntities(m[1]) : undefined;
+}
+
+/**
+ * Opens the landing URL of a launch (`/practice?code=…`): the page spends the one-time code and carries
+ * the session token in its forms.
+ */
+export async function land(browser: Browser, location: string): Promise<{ landing: Response; html: string; ltik: string }> {
+  const landing = await browser.fetch(location);
+  const html = await landing.text();
+  if (landing.status !== 200) throw new Error(`landing answered ${landing.status}: ${html.slice(0, 500)}`);
+  return { landing, html, ltik: ltikOf(html) ?? '' };
+}
+
+/**
+ * A complete launch, landed: the landing URL (its one-time code is spent), the landing page and the
+ * session token it carries.
+ */
+export async function launch(srv: RunningServer, opts: { user: string; flavor?: Flavor; link?: string; storage?: boolean; custom?: Record<string, string> }): Promise<{ location: string; ltik: string; browser: Browser; landing: Response; html: string }> {
   const s = await beginLaunch(srv, opts);
   const res = await postLaunch(s.browser, { id_token: s.idToken, state: s.state, ...(opts.storage ? { lti_storage_secret: s.storageSecret! } : {}) });
   if (res.status !== 303) throw new Error(`launch answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
-  const location = new URL(res.headers.get('location')!, srv.url);
-  return { location: location.toString(), ltik: location.searchParams.get('ltik')!, browser: s.browser };
+  const location = new URL(res.headers.get('location')!, srv.url).toString();
+  return { location, browser: s.browser, ...(await land(s.browser, location)) };
 }

@@ -5,15 +5,16 @@ import { CLAIM } from '../../src/lti/claims.js';
 import { DEMO_USERS } from '../../src/sandbox/demo.js';
 import { SANDBOX_CLIENT_ID } from '../../src/sandbox/platform.js';
 import { startTestServer } from '../helpers/server.js';
-import { beginLaunch, formFields, postLaunch, launch, type Browser } from '../helpers/launch.js';
+import { beginLaunch, formFields, land, postLaunch, launch, type Browser } from '../helpers/launch.js';
 
-async function deepLinkSession(srv: RunningServer, user = 'sandbox-teacher-1'): Promise<{ browser: Browser; ltik: string; location: string }> {
+async function deepLinkSession(srv: RunningServer, user = 'sandbox-teacher-1'): Promise<{ browser: Browser; ltik: string; location: string; html: string }> {
   const s = await beginLaunch(srv, { user });
   const u = DEMO_USERS.find((x) => x.id === user)!;
   const res = await postLaunch(s.browser, { id_token: await srv.deps.sandbox!.signIdToken(srv.deps.sandbox!.deepLinkingClaims(u, 'canvas', s.nonce)), state: s.state });
   expect(res.status).to.equal(303);
-  const location = new URL(res.headers.get('location')!, srv.url);
-  return { browser: s.browser, ltik: location.searchParams.get('ltik')!, location: location.toString() };
+  const location = new URL(res.headers.get('location')!, srv.url).toString();
+  const landed = await land(s.browser, location);
+  return { browser: s.browser, ltik: landed.ltik, location, html: landed.html };
 }
 
 const post = (b: Browser, url: string, fields: Record<string, string | string[]>) => {
@@ -35,9 +36,7 @@ describe('Deep Linking 2.0', function () {
   it('lands an instructor deep-linking launch on the picker', async () => {
     const dl = await deepLinkSession(srv);
     expect(new URL(dl.location).pathname).to.equal('/deep-link');
-    const page = await dl.browser.fetch(dl.location);
-    expect(page.status).to.equal(200);
-    expect(await page.text()).to.contain('data-testid="deep-link-form"');
+    expect(dl.html).to.contain('data-testid="deep-link-form"');
   });
 
   it('returns a signed ltiResourceLink with the chosen settings and line item, echoing data', async () => {
@@ -70,7 +69,7 @@ describe('Deep Linking 2.0', function () {
     expect(back.status).to.equal(200);
     const linkId = (await back.text()).match(/data-link="([^"]+)"/)![1];
     const l = await launch(srv, { user: 'sandbox-student-1', link: linkId });
-    const page = await (await l.browser.fetch(l.location)).text();
+    const page = l.html;
     expect(page).to.contain('0 of 1 skills mastered');
     expect(page).to.contain('Unit fractions only');
     const a = (await srv.db.pool.query('SELECT threshold, points, skills FROM assignments WHERE resource_link_id = $1', [linkId])).rows[0];
@@ -88,7 +87,7 @@ describe('Deep Linking 2.0', function () {
     const denied = await post(student.browser, `${srv.url}/deep-link`, { ltik: student.ltik, title: 'x', skills: 'unit-fractions' });
     expect(denied.status).to.equal(403);
     const teacher = await launch(srv, { user: 'sandbox-teacher-1' });
-    const notDl = await teacher.browser.fetch(`${srv.url}/deep-link?ltik=${encodeURIComponent(teacher.ltik)}`);
+    const notDl = await teacher.browser.fetch(`${srv.url}/deep-link`, { headers: { authorization: `Bearer ${teacher.ltik}` } });
     expect(notDl.status).to.equal(403);
   });
 

@@ -29,9 +29,8 @@ describe('LTI 1.3 launch', function () {
         it(`lands a ${flavor}-shaped learner launch on the student page (${mode})`, async () => {
           const l = await launch(srv, { user: student, flavor, storage });
           expect(new URL(l.location).pathname).to.equal('/practice');
-          const page = await l.browser.fetch(l.location);
-          expect(page.status).to.equal(200);
-          const html = await page.text();
+          expect(l.landing.status).to.equal(200);
+          const html = l.html;
           expect(html).to.contain('data-testid="role">student');
           expect(html).to.contain('Grade 5 Math (demo)');
           expect(html).to.contain('Fractions practice');
@@ -39,8 +38,7 @@ describe('LTI 1.3 launch', function () {
         it(`lands a ${flavor}-shaped instructor launch on the instructor page (${mode})`, async () => {
           const l = await launch(srv, { user: teacher, flavor, storage });
           expect(new URL(l.location).pathname).to.equal('/dashboard');
-          const html = await (await l.browser.fetch(l.location)).text();
-          expect(html).to.contain('data-testid="role">instructor');
+          expect(l.html).to.contain('data-testid="role">instructor');
         });
       }
     }
@@ -72,10 +70,13 @@ describe('LTI 1.3 launch', function () {
       expect(u.rows[0].tenant_id).to.be.a('string').and.not.empty;
     });
 
-    it('never puts the session token in a log or the id_token in the landing URL path', async () => {
+    it('never puts the session token or the id_token in the landing URL: only a one-time code', async () => {
       const l = await launch(srv, { user: student });
       expect(l.ltik.split('.')).to.have.length(3);
-      expect(new URL(l.location).pathname).not.to.contain(l.ltik);
+      expect(l.location).not.to.contain(l.ltik);
+      expect([...new URL(l.location).searchParams.keys()]).to.deep.equal(['code']);
+      expect(l.landing.headers.get('referrer-policy')).to.equal('no-referrer');
+      expect(l.landing.headers.get('cache-control')).to.equal('no-store');
     });
   });
 
@@ -256,10 +257,11 @@ describe('LTI 1.3 launch', function () {
 
     it('lets only the launching LMS frame session pages', async () => {
       const l = await launch(srv, { user: student });
-      const res = await l.browser.fetch(l.location);
+      const res = await fetch(`${srv.url}/practice`, { headers: { authorization: `Bearer ${l.ltik}` } });
       const csp = res.headers.get('content-security-policy')!;
       expect(csp).to.match(/frame-ancestors 'self' http:\/\/127\.0\.0\.1:\d+/);
       expect(res.headers.get('referrer-policy')).to.equal('same-origin');
+      expect(l.landing.headers.get('content-security-policy')).to.match(/frame-ancestors 'self' http:\/\/127\.0\.0\.1:\d+/);
     });
   });
 });

@@ -7,7 +7,7 @@ import { instantiate, isTemplate } from '../../src/content/templates.js';
 import { CLAIM } from '../../src/lti/claims.js';
 import { DEMO_USERS } from '../../src/sandbox/demo.js';
 import { startTestServer } from '../helpers/server.js';
-import { beginLaunch, launch, postLaunch, decodeEntities, type Browser } from '../helpers/launch.js';
+import { beginLaunch, land, launch, postLaunch, decodeEntities, type Browser } from '../helpers/launch.js';
 
 /** A student's session in the iframe: posts forms with the ltik, as the page does. */
 class Student {
@@ -19,7 +19,7 @@ class Student {
     return m ? decodeEntities(m[1]) : undefined;
   }
   async open(): Promise<void> {
-    const res = await this.browser.fetch(`${this.srv.url}/practice?ltik=${encodeURIComponent(this.ltik)}`);
+    const res = await this.browser.fetch(`${this.srv.url}/practice`, { headers: { authorization: `Bearer ${this.ltik}` } });
     await this.read(res);
   }
   async post(path: string, fields: Record<string, string | string[]>): Promise<void> {
@@ -383,7 +383,7 @@ describe('student practice loop', function () {
     claims[CLAIM.deploymentId] = 'sandbox-deployment-2';
     const res = await postLaunch(start.browser, { id_token: await srv.deps.sandbox!.signIdToken(claims), state: start.state });
     expect(res.status).to.equal(303);
-    const ltik = new URL(res.headers.get('location')!, srv.url).searchParams.get('ltik')!;
+    const { ltik } = await land(start.browser, new URL(res.headers.get('location')!, srv.url).toString());
     const other = new Student(srv, start.browser, ltik);
     await other.open();
     expect(other.html).to.contain('0 of 1 skills mastered');
