@@ -224,10 +224,7 @@ export function flagOf(model: RiskModel, s: SkillSnapshot, probability: number):
     if (r) reasons.push(r);
     if (reasons.length === 3) break;
   }
-  if (reasons.length === 0) {
-    const correct = s.outcomes.filter(Boolean).length;
-    reasons.push({ code: 'low_accuracy', skill: s.skill, correct, of: s.k });
-  }
+  if (reasons.length === 0) reasons.push({ code: 'may_not_finish', skill: s.skill, answers: s.k });
   return { student: s.student, skill: s.skill, atAnswer: s.k, probability, reasons, action: actionFor(reasons) };
 }
 

@@ -45,6 +45,8 @@ export type RiskReason =
   | { code: 'many_hints'; skill: string; hints: number; of: number }
   | { code: 'slow'; skill: string; seconds: number }
   | { code: 'no_mastery_yet'; skill: string; answers: number }
+  /** No single sign stands out: students with this start on a skill often stop before mastering it. */
+  | { code: 'may_not_finish'; skill: string; answers: number }
   /** Today's rule, second clause: the student's answers on every skill, none mastered. */
   | { code: 'no_skill_mastered'; answers: number };
 
