@@ -7,7 +7,8 @@ import { PlatformKeySets } from '../../src/lti/launch.js';
 import type { ToolKeys } from '../../src/lti/keys.js';
 import type { Platform } from '../../src/lti/registry.js';
 import { ServiceError, ServiceTokens } from '../../src/lti/service-token.js';
-import { HttpClient, isPublicAddress, MAX_BYTES, nextLink, OutboundError, parseAllowHosts, policyFor, sameOriginNext } from '../../src/lti/http-client.js';
+import { HttpClient, isPublicAddress, MAX_BYTES, nextLink, OutboundError, outboundPolicyOf, parseAllowHosts, policyFor, sameOriginNext } from '../../src/lti/http-client.js';
+import { loadSettings, SettingsError } from '../../src/settings.js';
 
 /** A loopback listener the test controls; counts connections and requests. */
 async function listener(handler: http.RequestListener) {
@@ -72,6 +73,19 @@ describe('outgoing HTTP client', function () {
       expect(parseAllowHosts(['Moodle.Internal', '10.0.0.0/8', '::1', 'fd00::/8'])).to.have.length(4);
       expect(() => parseAllowHosts(['http://moodle.internal'])).to.throw(/not a host name/);
       expect(() => parseAllowHosts(['10.0.0.0/99'])).to.throw();
+    });
+  });
+
+  describe('settings', () => {
+    const prodEnv = { NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(20), PUBLIC_URL: 'https://mastery.example.edu' };
+    it('reads OUTBOUND_ALLOW_HOSTS, refuses a bad entry by name, and turns the production policy on only in production', () => {
+      const s = loadSettings({ ...prodEnv, OUTBOUND_ALLOW_HOSTS: ' moodle.internal, 10.20.0.0/16 ' });
+      expect(s.outboundAllowHosts).to.deep.equal(['moodle.internal', '10.20.0.0/16']);
+      expect(outboundPolicyOf(s)).to.include({ requireHttps: true, blockPrivate: true });
+      expect(() => loadSettings({ ...prodEnv, OUTBOUND_ALLOW_HOSTS: 'https://moodle.internal/' })).to.throw(SettingsError, /OUTBOUND_ALLOW_HOSTS/);
+      expect(outboundPolicyOf(loadSettings({ NODE_ENV: 'development' }))).to.include({ requireHttps: false, blockPrivate: false });
+      // A sandbox turned on in production lives at PUBLIC_URL: its host is allowed.
+      expect(outboundPolicyOf(loadSettings({ ...prodEnv, SANDBOX: '1' })).allowHosts).to.deep.equal(['mastery.example.edu']);
     });
   });
 
