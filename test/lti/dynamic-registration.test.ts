@@ -163,9 +163,11 @@ describe('LTI Dynamic Registration', function () {
       expect(again.status).to.equal(400);
       expect(await again.text()).to.contain('already used');
       expect(good.connections()).to.equal(0);
-      // An unreachable LMS spends it too.
+      // An unreachable LMS spends it too (a listener of ours, closed again).
+      const gone = await fakeLms();
+      await gone.close();
       const url2 = await newUrl();
-      await expectGeneric(await open(url2, 'http://127.0.0.1:9'));
+      await expectGeneric(await open(url2, gone.base));
       expect((await open(url2, good.base)).status).to.equal(400);
       expect(good.connections()).to.equal(0);
     } finally {
