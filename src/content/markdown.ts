@@ -2,7 +2,8 @@
  * Markdown + LaTeX to safe HTML, server-side. Math (`$...$`, `$$...$$`) is cut out first so Markdown
  * never mangles it, the Markdown is rendered with raw HTML off and then sanitised with an allow-list,
  * and only then is KaTeX's own output put back (KaTeX runs with `trust: false`, so `\href` and
- * friends cannot smuggle links or scripts). The page must load KaTeX's CSS and fonts from our own
+ * friends cannot smuggle links or scripts). KaTeX HTML goes back only into text: math inside an attribute
+ * (a link title, an image's alt text) becomes its plain TeX source there, escaped by the sanitiser. The page must load KaTeX's CSS and fonts from our own
  * origin: `katexDistPath()` is the folder the web layer serves.
  */
 import { createRequire } from 'node:module';
@@ -46,6 +47,8 @@ const SANITIZE: sanitizeHtml.IOptions = {
 /** Private-use characters that delimit math placeholders; stripped from author text first. */
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
+
+const PLACEHOLDER = new RegExp(`${OPEN}(\\d+)${CLOSE}`, 'g');
 
 /** A math segment cut out of the text. */
 interface MathSegment {
@@ -163,10 +166,21 @@ function render(source: string, options: RenderOptions): string {
   }
   const { text: withPlaceholders, math } = extractMath(text);
   const rendered = options.inline && math.every((m) => !m.display) ? md.renderInline(withPlaceholders) : md.render(withPlaceholders);
-  const safe = sanitizeHtml(rendered, SANITIZE);
-  if (math.length === 0) return safe.trim();
+  if (math.length === 0) return sanitizeHtml(rendered, SANITIZE).trim();
+  // Placeholders inside attributes become plain text now, while the sanitiser still escapes attributes;
+  // only those left in text are replaced by KaTeX HTML below.
+  const plain = (value: string) => value.replace(PLACEHOLDER, (_, n: string) => math[Number(n)]?.tex ?? '');
+  const mathInAttributes = (transform?: string | sanitizeHtml.Transformer) => (tagName: string, attribs: sanitizeHtml.Attributes) => {
+    const t = transform ? (typeof transform === 'function' ? transform(tagName, attribs) : { tagName: transform, attribs }) : { tagName, attribs };
+    const out: sanitizeHtml.Attributes = {};
+    for (const [k, v] of Object.entries(t.attribs)) out[k] = typeof v === 'string' ? plain(v) : v;
+    return { ...t, attribs: out };
+  };
+  const transformTags: Record<string, sanitizeHtml.Transformer> = { '*': mathInAttributes() };
+  for (const [tag, transform] of Object.entries(SANITIZE.transformTags ?? {})) transformTags[tag] = mathInAttributes(transform);
+  const safe = sanitizeHtml(rendered, { ...SANITIZE, transformTags });
   return safe
-    .replace(new RegExp(`${OPEN}(\\d+)${CLOSE}`, 'g'), (_, n: string) => {
+    .replace(PLACEHOLDER, (_, n: string) => {
       const m = math[Number(n)]!;
       return renderMath(m.tex, m.display);
     })
