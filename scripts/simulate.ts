@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadDemoPack } from '../src/content/content.files.js';
 import { type PolicyFigures, simulate } from '../src/engine/sim/harness.js';
+import { setupSchema } from '../src/practice/practice.schema.js';
 import type { CreateStudents, SimItem, SimSkill } from '../src/engine/sim/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,11 +60,14 @@ const pack = await loadDemoPack();
 const skills: SimSkill[] = pack.skills.map((s) => ({ id: s.id, name: s.name, prerequisites: [...s.prerequisites] }));
 const items: SimItem[] = pack.items.map((i) => ({ id: i.id, skills: [...i.skills], difficulty: i.difficulty ?? 0 }));
 
-const result = simulate({ skills, items, createStudents: students.create, n, seed });
+// A new assignment with the setup form's defaults (mastery threshold, target success, student choice).
+const setup = setupSchema.parse({ skills: skills.map((s) => s.id) });
+const product = { threshold: setup.threshold, targetSuccess: setup.target, allowChoice: setup.allow_choice };
+const result = simulate({ skills, items, createStudents: students.create, n, seed, product });
 
 const names = Object.keys(result.policies);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-console.log(`\nSimulated students: ${students.label}, ${n} students (seed ${seed}), ${pack.pack.title} pack: ${skills.length} skills, ${items.length} items; 25 questions a day, at most 400`);
+console.log(`\nSimulated students: ${students.label}, ${n} students (seed ${seed}), ${pack.pack.title} pack: ${skills.length} skills, ${items.length} items; 25 questions a day, at most 400; product: threshold ${product.threshold}, target ${product.targetSuccess}`);
 const rows: [string, keyof PolicyFigures][] = [
   ['questions per student', 'questions_mean'],
   ['  of which worked examples', 'worked_examples_mean'],
@@ -82,7 +86,7 @@ console.log(`${''.padEnd(36)}${names.map((p) => p.padStart(16)).join('')}`);
 for (const [label, key] of rows) {
   console.log(`${label.padEnd(36)}${names.map((p) => { const v = result.policies[p]![key]; return (v === null ? '-' : String(v)).padStart(16); }).join('')}`);
 }
-const product = result.policies.product!;
+const productFigures = result.policies.product!;
 const seconds = (performance.now() - started) / 1000;
 console.log(`\nsimulate: ${seconds.toFixed(1)} s`);
 console.log(JSON.stringify({
@@ -94,8 +98,9 @@ console.log(JSON.stringify({
   items: items.length,
   questions_per_day: 25,
   max_questions: 400,
+  product_settings: product,
   policies: result.policies,
-  ...Object.fromEntries(Object.entries(product).map(([k, v]) => [`product_${k}`, v])),
+  ...Object.fromEntries(Object.entries(productFigures).map(([k, v]) => [`product_${k}`, v])),
   ...(bktChecks ? { bkt_checks: bktChecks } : {}),
   runtime_s: r3(seconds),
 }));
