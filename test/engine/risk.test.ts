@@ -221,6 +221,7 @@ describe('risk: at-risk model', function () {
         { code: 'low_accuracy', skill: 'eq', correct: 2, of: 5 },
         { code: 'many_answers', skill: 'eq', answers: 5 },
         { code: 'struggled_elsewhere', mastered: 0, of: 1 },
+        { code: 'low_accuracy_elsewhere', correct: 4, of: 7 },
       ];
       for (const r of eq.reasons) expect(truthful).to.deep.include(r);
       expect(['reteach_prerequisite', 'worked_example', 'small_group']).to.include(eq.action);
