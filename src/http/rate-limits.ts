@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
@@ -34,6 +35,9 @@ export function clientKey(ip: string | undefined): string {
   const groups = ip.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
+
+/** A student's key: fixed length (a user id may be 255 characters) and no NUL (PostgreSQL text refuses it). */
+const studentKey = (tenantId: string, userId: string) => crypto.createHash('sha256').update(`${tenantId}\u0000${userId}`).digest('base64url');
 
 /**
  * A PostgreSQL-backed limit consumed in chunks: each process counts locally and adds its count to the
@@ -132,7 +136,7 @@ export class RateLimits {
     return async (req: Request, res: Response, next: NextFunction) => {
       try {
         const actor = res.locals.actor as { tenantId: string; userId: string } | undefined;
-        if (this.answers && actor && !this.exempt(req)) await this.answers.consume(`${actor.tenantId}\u0000${actor.userId}`);
+        if (this.answers && actor && !this.exempt(req)) await this.answers.consume(studentKey(actor.tenantId, actor.userId));
         next();
       } catch (err) {
         next(err);

@@ -113,7 +113,7 @@ export class SessionTokens {
 
   private async verifySignature(token: string): Promise<Verified> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: this.issuer, audience: 'mastery-session', typ: 'ltik' });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: this.issuer, audience: 'mastery-session', typ: 'ltik', currentDate: new Date(Date.now()) });
       const actor = payload.a as Actor | undefined;
       if (!actor || typeof actor.tenantId !== 'string' || typeof actor.userId !== 'string') throw new Error('bad session payload');
       if (typeof payload.exp !== 'number') throw new Error('session token without expiry');
