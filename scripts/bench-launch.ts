@@ -525,7 +525,7 @@ async function main(): Promise<void> {
       logins: oursReady.logins,
       cpuMs: () => childCpuMs(ours!),
       checkLaunch(res) {
-        expect(res.status === 303 && res.location && /^\/practice\?ltik=[^&]+$/.test(res.location), reason('launch POST', res) + (res.status === 303 ? ' (not to /practice?ltik=)' : ''));
+        expect(res.status === 303 && res.location && /^\/practice\?code=[^&]+$/.test(res.location), reason('launch POST', res) + (res.status === 303 ? ' (not to /practice?code=)' : ''));
         return new URL(res.location!, oursReady.url).toString();
       },
       checkLanding(res, login) {
@@ -540,7 +540,7 @@ async function main(): Promise<void> {
     out('');
     out('How a round trip is made (same shape for both; a fresh cookie jar per launch; the 4 demo learners in turn):');
     out(`  mastery  GET /lti/login (the sandbox's login-initiation URL) -> 302 to the sandbox's /sandbox/auth`);
-    out(`           -> 200 auto-post form (id_token, state) -> POST /lti/launch -> 303 /practice?ltik=...`);
+    out(`           -> 200 auto-post form (id_token, state) -> POST /lti/launch -> 303 /practice?code=...`);
     out(`           NODE_ENV=production settings, SANDBOX=1, logs silent; tool and sandbox in one child process.`);
     out(`  ltijs    GET /login -> 302 to an LMS auth endpoint in the ltijs process (checks the request like the sandbox,`);
     out(`           signs the sandbox's launch claims with the sandbox key, aud=${LTIJS_CLIENT_ID}) -> 200 auto-post form`);

@@ -101,7 +101,7 @@ async function appChild(cfg: ChildConfig): Promise<void> {
   const { openDatabase } = await import('../src/db/index.js');
   const { startServer } = await import('../src/server.js');
   const { DEMO_USERS } = await import('../src/sandbox/demo.js');
-  const { beginLaunch, postLaunch } = await import('../test/helpers/launch.js');
+  const { beginLaunch, land, postLaunch } = await import('../test/helpers/launch.js');
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mastery-bench-data-'));
   const settings = loadSettings({
     NODE_ENV: 'production',
@@ -128,7 +128,8 @@ async function appChild(cfg: ChildConfig): Promise<void> {
     const claims = sandbox.launchClaims(user, LINK, 'canvas', start.nonce, { skills: SKILLS, threshold: '0.95' });
     const res = await postLaunch(start.browser, { id_token: await sandbox.signIdToken(claims), state: start.state });
     if (res.status !== 303) throw new Error(`launch of student ${i} answered ${res.status}`);
-    const ltik = new URL(res.headers.get('location')!, srv.url).searchParams.get('ltik');
+    // The launch lands with a one-time code; the landing page carries the session token in its forms.
+    const { ltik } = await land(start.browser, new URL(res.headers.get('location')!, srv.url).toString());
     if (!ltik) throw new Error(`launch of student ${i} gave no ltik`);
     return ltik;
   };
