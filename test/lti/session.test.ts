@@ -85,4 +85,27 @@ describe('session tokens (ltik)', () => {
       Date.now = realNow;
     }
   });
+
+  it('never slides past the absolute end: a refresh near it gets only the time left, then both are refused', async () => {
+    const s = new SessionTokens(key, 60, 'https://tool.example', { maxHours: 8 });
+    const launchedAt = Date.now() - (7 * 60 + 50) * 60_000;
+    const token = await s.issue(actor, launchedAt);
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as { exp: number };
+    expect(exp).to.equal(Math.floor(launchedAt / 1000) + 8 * 3600);
+    expect((await s.verifyWithAge(token)).launchedAt).to.equal(launchedAt);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 11 * 60_000;
+    try {
+      expect((await refusal(s.verify(token))).status).to.equal(401);
+      expect((await refusal(s.issue(actor, launchedAt))).status).to.equal(401);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('refuses a token without a launch time (signed before absolute ends existed)', async () => {
+    const s = sessions();
+    const old = await new SignJWT({ a: actor }).setProtectedHeader({ alg: 'HS256', typ: 'ltik' }).setIssuer('https://tool.example').setAudience('mastery-session').setIssuedAt().setExpirationTime('5m').sign(key);
+    expect((await refusal(s.verify(old))).status).to.equal(401);
+  });
 });
