@@ -279,6 +279,8 @@ function allFinite(v: unknown): boolean {
 /** Why a fitted model is unusable, or null when it passes every check. */
 export function checkModel(params: LearnerParams, threshold = 0.85): string | null {
   if (!allFinite(params)) return 'non-finite parameter';
+  const f = params.forgetting;
+  if (!(f.phi >= 0 && f.phi <= 2 && f.tau > 0 && f.spacing >= 0 && f.sessionGapHours > 0)) return 'forgetting parameter out of range';
   const model = new LearnerModel(params);
   const ids = [...Object.keys(params.skills), '\u0000default'];
   for (const id of ids) {

@@ -239,8 +239,8 @@ export function upgradeState(state: unknown): LearnerState | null {
  * wheel-spinning and remediation bookkeeping, no-repeat window. Returns a new state.
  *
  * Mastery: the mastery probability (knownAt) >= masteryThreshold with at least minAnswers answers on the skill.
- * A mastered skill stays mastered until an answer (a review) brings that probability lapseMargin below the
- * threshold: it lapses and is practised again. Its review is due when P(correct) on a new item is predicted
+ * A mastered skill stays mastered until a wrong answer (a failed review) leaves that probability lapseMargin
+ * below the threshold: it lapses and is practised again. Its review is due when P(correct) on a new item is predicted
  * to fall below the threshold (dueAt, from the model's forgetting curve).
  */
 export function applyAttempt(state: LearnerState, attempt: Attempt, config: EngineConfig | ResolvedConfig = {}): LearnerState {
@@ -296,7 +296,8 @@ export function applyAttempt(state: LearnerState, attempt: Attempt, config: Engi
     s.pKnown = knownAt(s, attempt.at, cfg);
     if (s.pKnown > s.best + 0.02) { s.best = s.pKnown; s.stall = 0; } else s.stall += 1;
     if (s.mastered) {
-      if (s.pKnown < cfg.masteryThreshold - cfg.lapseMargin) {
+      // A failed review (a wrong answer) that leaves the mastery probability well below the threshold.
+      if (!right && s.pKnown < cfg.masteryThreshold - cfg.lapseMargin) {
         s.mastered = false;
         s.run = 0;
         s.best = s.pKnown;

@@ -2,11 +2,9 @@ import { expect } from 'chai';
 import { createRng } from '../../src/engine/rng.js';
 import { type Bank, nextStep, prepareBank } from '../../src/engine/select.js';
 import { type Attempt, type LearnerState, applyAttempt, createState } from '../../src/engine/state.js';
-import type { BktParams } from '../../src/engine/types.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 6, 9);
-const m: BktParams = { prior: 0.2, learn: 0.2, guess: 0.2, slip: 0.1, forget: 0 };
 
 function buildBank(): Bank {
   const items = [];
@@ -24,7 +22,7 @@ function buildBank(): Bank {
   };
 }
 
-const config = { params: { count: m, add: m, sub: m, mul: m } };
+const config = {};
 const at = (i: number) => T0 + i * 60_000;
 const ans = (skill: string, correct: boolean, i: number, extra: Partial<Attempt> = {}): Attempt => ({
   itemId: `${skill}-${i % 6}`, skills: [skill], correct, hintsUsed: 0, at: at(i), ...extra,
@@ -32,7 +30,10 @@ const ans = (skill: string, correct: boolean, i: number, extra: Partial<Attempt>
 
 function masterSkill(s: LearnerState, skill: string, from = 0): LearnerState {
   let i = from;
-  while (!s.skills[skill]?.mastered) s = applyAttempt(s, ans(skill, true, i++), config);
+  while (!s.skills[skill]?.mastered) {
+    if (i - from > 40) throw new Error(`${skill} not mastered after 40 right answers`);
+    s = applyAttempt(s, ans(skill, true, i++), config);
+  }
   return s;
 }
 
@@ -112,18 +113,23 @@ describe('engine/select', () => {
     expect(skills).to.include('add').and.include('sub');
   });
 
-  it('steps back to a prerequisite after repeated errors, then offers a worked example', () => {
+  it('steps back to a prerequisite that is not solid after repeated errors, then offers a worked example', () => {
     let st = masterSkill(createState(), 'count');
     for (let i = 0; i < 3; i++) st = applyAttempt(st, ans('add', false, 60 + i), config);
-    const back = nextStep(st, bank, config, createRng(1), at(70));
+    // Right after mastering count, count is solid: the help is a worked example of add itself.
+    expect(nextStep(st, bank, config, createRng(1), at(70)).reason.code).to.equal('worked_example');
+    // A month later count has faded below the threshold: step back to it first.
+    const later = at(70) + 30 * DAY;
+    const back = nextStep(st, bank, { ...config, reviews: false }, createRng(1), later);
     expect(back.reason.code).to.equal('remediation_prerequisite');
     expect(back.skill).to.equal('count');
     expect(back.remediates).to.equal('add');
     expect(back.reason.related).to.deep.equal(['add']);
-    st = applyAttempt(st, { itemId: back.itemId!, skills: ['count'], correct: true, hintsUsed: 0, at: at(71), remediates: 'add' }, config);
-    expect(nextStep(st, bank, config, createRng(1), at(72)).reason.code).to.not.match(/remediation|worked/);
-    for (let i = 0; i < 3; i++) st = applyAttempt(st, ans('add', false, 80 + i), config);
-    const worked = nextStep(st, bank, config, createRng(1), at(90));
+    st = applyAttempt(st, { itemId: back.itemId!, skills: ['count'], correct: true, hintsUsed: 0, at: later + 60_000, remediates: 'add' }, config);
+    expect(nextStep(st, bank, { ...config, reviews: false }, createRng(1), later + 120_000).reason.code).to.not.match(/remediation|worked/);
+    for (let i = 0; i < 3; i++) st = applyAttempt(st, { ...ans('add', false, 80 + i), at: later + (3 + i) * 60_000 }, config);
+    const worked = nextStep(st, bank, { ...config, reviews: false }, createRng(1), later + 600_000);
+
     expect(worked.kind).to.equal('worked_example');
     expect(worked.reason.code).to.equal('worked_example');
     expect(worked.itemId).to.equal('add-0');
@@ -146,12 +152,14 @@ describe('engine/select', () => {
 
   it('serves a due review of a mastered skill before new practice', () => {
     let st = masterSkill(createState(), 'count');
-    const due = st.skills.count!.review!.due;
+    const due = st.skills.count!.dueAt!;
+    expect(due).to.be.above(at(40) + DAY / 2);
     expect(nextStep(st, bank, config, createRng(1), due - 1).reason.code).to.not.equal('review_due');
     const s = nextStep(st, bank, config, createRng(1), due + DAY);
     expect(s.reason.code).to.equal('review_due');
     expect(s.skill).to.equal('count');
     st = applyAttempt(st, { itemId: s.itemId!, skills: ['count'], correct: false, hintsUsed: 0, at: due + DAY }, config);
+    st = applyAttempt(st, { itemId: 'count-1', skills: ['count'], correct: false, hintsUsed: 0, at: due + DAY + 500 }, config);
     expect(st.skills.count!.mastered).to.equal(false);
     const after = nextStep(st, bank, config, createRng(1), due + DAY + 1000);
     expect(after.skill).to.equal('count');

@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import { BlendModel, fitBlend, liveTrainer, predictOnline, masteryReport, LiveKtModel, calibration, auc } from '../../src/engine/kt/index.js';
+import { auc as engineAuc } from '../../src/engine/metrics.js';
+import { LearnerModel, initGlobal, meetsMastery, DEFAULT_MASTERY_RULE } from '../../src/engine/learner.js';
+import {
+  MAX_GUESS, MAX_SLIP, byLearner, checkModel, fitForgetting, fitItemDifficulties, fromBlend, heldOutLogLik, type LearnerLogEntry,
+} from '../../src/engine/learner-fit.js';
+import { defaultLearnerModel } from '../../src/engine/state.js';
+import { createRng } from '../../src/engine/rng.js';
+import { simulateBkt } from './kt/helpers.js';
+
+describe('engine/learner (the live model)', function () {
+  this.timeout(60_000);
+  const params = [
+    { prior: 0.3, learn: 0.2, guess: 0.2, slip: 0.1, forget: 0.02 },
+    { prior: 0.5, learn: 0.1, guess: 0.25, slip: 0.15, forget: 0 },
+  ];
+  const ds = simulateBkt(params, 150, 12, 3);
+  const test = simulateBkt(params, 40, 12, 4);
+
+  it('predicts exactly what the offline blend-pfa stack predicts (one model, one code path)', () => {
+    const blend = fitBlend(ds, { withPfa: true, seed: 1 }) as BlendModel;
+    const live = new LiveKtModel(new LearnerModel(fromBlend(blend, ds)), ds.skills);
+    const a = predictOnline(blend, test);
+    const b = predictOnline(live, test);
+    for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i]!, 1e-9);
+  });
+
+  it('never sees the answer it predicts (no peeking)', () => {
+    const m = liveTrainer.fit(ds, { seed: 1 });
+    const flipped = { ...test, correct: test.correct.map((c, i) => (i === 5 ? 1 - c : c)) as Uint8Array };
+    const a = predictOnline(m, test);
+    const b = predictOnline(m, flipped);
+    for (let i = 0; i <= 5; i++) expect(b[i]).to.equal(a[i]);
+    expect(b[6]).to.not.equal(a[6]);
+  });
+
+  it('has ONE auc: the engine and kt agree, and an undefined AUC is NaN', () => {
+    const p = [0.1, 0.4, 0.35, 0.8, 0.8];
+    const y = [0, 0, 1, 1, 0];
+    expect(engineAuc(p, y)).to.equal(auc(p, y));
+    expect(auc(p, y)).to.be.closeTo(3.5 / 6, 1e-12);
+    expect(Number.isNaN(engineAuc([0.2, 0.3], [1, 1]))).to.equal(true);
+    const c = calibration([0.05, 0.05, 0.95, 0.95], [0, 0, 1, 0], 10);
+    expect(c.ece).to.be.closeTo(0.5 * 0.05 + 0.5 * 0.45, 1e-12);
+  });
+
+  it('bounds guess and slip and passes its own degeneracy checks', () => {
+    const m = liveTrainer.fit(ds, { seed: 1 }) as LiveKtModel;
+    for (const s of Object.values(m.model.params.skills)) {
+      expect(s.bkt.guess).to.be.at.most(MAX_GUESS + 1e-12);
+      expect(s.bkt.slip).to.be.at.most(MAX_SLIP + 1e-12);
+    }
+    expect(checkModel(defaultLearnerModel().params)).to.equal(null);
+  });
+
+  it('rejects degenerate fits', () => {
+    const p = defaultLearnerModel().params;
+    expect(checkModel({ ...p, weights: p.weights.map(() => 0) })).to.match(/mastery/);
+    expect(checkModel({ ...p, defaults: { ...p.defaults, bkt: { ...p.defaults.bkt, slip: 0.45 } } })).to.match(/guess\/slip/);
+    expect(checkModel({ ...p, pfaIntercept: NaN })).to.match(/non-finite/);
+    expect(checkModel({ ...p, forgetting: { ...p.forgetting, phi: -1 } })).to.match(/forgetting/);
+  });
+
+  it('mastery needs evidence and answers right; forgetting lowers it with time', () => {
+    const m = defaultLearnerModel();
+    const g = initGlobal();
+    const k = m.initSkill('x');
+    expect(meetsMastery(m, g, 'x', undefined, 0, DEFAULT_MASTERY_RULE)).to.equal(false);
+    for (let i = 0; i < 2; i++) m.update(g, 'x', k, 1, i);
+    expect(meetsMastery(m, g, 'x', k, 2, { ...DEFAULT_MASTERY_RULE, threshold: 0.01 })).to.equal(false);
+    for (let i = 2; i < 15; i++) m.update(g, 'x', k, 1, i);
+    expect(meetsMastery(m, g, 'x', k, 15, DEFAULT_MASTERY_RULE)).to.equal(true);
+    expect(m.masteryProbability(g, 'x', k, 15 + 30 * 86_400_000)).to.be.below(m.masteryProbability(g, 'x', k, 15));
+    expect(m.retention({ ...k, sessions: 4 }, 3)).to.be.above(m.retention({ ...k, sessions: 1 }, 3));
+  });
+
+  it('reports what its mastery verdicts predicted on held-out students', () => {
+    const m = liveTrainer.fit(ds, { seed: 1 }) as LiveKtModel;
+    const r = masteryReport(m.model, m.skills, test);
+    expect(r.answers).to.equal(test.correct.length);
+    expect(r.bins).to.have.length(10);
+    expect(r.verdicts).to.be.above(0);
+    expect(r.nextCorrect).to.be.above(0.7);
+  });
+
+  // A tenant-like log with times over days and items with authored difficulties.
+  const rng = createRng(11);
+  const log: LearnerLogEntry[] = [];
+  const trueD: Record<string, number> = { i0: -1, i1: 0, i2: 1.2, i3: 0 };
+  for (let l = 0; l < 120; l++) {
+    const ability = (rng() - 0.5) * 2;
+    let t = Date.UTC(2025, 0, 6) + l * 1000;
+    let practice = 0;
+    for (let a = 0; a < 16; a++) {
+      const item = `i${Math.floor(rng() * 4)}`;
+      const p = 1 / (1 + Math.exp(-(ability + 0.2 * practice - trueD[item]!)));
+      log.push({ learner: `u${l}`, itemId: item, skills: ['s'], y: rng() < p ? 1 : 0, at: t, authored: 0 });
+      practice++;
+      t += a % 8 === 7 ? 3 * 86_400_000 : 60_000;
+    }
+  }
+  const learners = byLearner(log);
+
+  it('estimates item difficulty jointly with ability: shrunk toward the authored one, bounded, with drift', () => {
+    const drift = fitItemDifficulties(defaultLearnerModel(), learners, { maxDrift: 1.5 });
+    const d = Object.fromEntries(drift.map((x) => [x.itemId, x]));
+    expect(d.i2!.difficulty).to.be.above(d.i1!.difficulty + 0.4);
+    expect(d.i0!.difficulty).to.be.below(d.i1!.difficulty - 0.3);
+    for (const x of drift) expect(Math.abs(x.drift)).to.be.at.most(1.5 + 1e-9);
+    const tight = fitItemDifficulties(defaultLearnerModel(), learners, { maxDrift: 0.2 });
+    expect(tight.find((x) => x.itemId === 'i2')!.atBound).to.equal(true);
+  });
+
+  it('fits forgetting from real times within its grid, and held-out likelihood judges it', () => {
+    const p = defaultLearnerModel().params;
+    const f = fitForgetting(p, learners);
+    expect(f.phi).to.be.within(0, 0.8);
+    const before = heldOutLogLik(defaultLearnerModel(), learners);
+    const after = heldOutLogLik(new LearnerModel({ ...p, forgetting: f }), learners);
+    expect(after).to.be.at.least(before);
+  });
+});
