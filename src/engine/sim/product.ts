@@ -5,13 +5,15 @@
  *
  * The loop, as mirrored here:
  *  - the assignment's config: resolveConfig({ skills, masteryThreshold, targetSuccess, allowStudentChoice,
- *    params }) with the defaults of a new assignment (threshold 0.95, target 0.75, no fitted params);
- *  - the bank: prepareBank of the pack's items with their calibrated difficulty (authored until calibrated),
- *    refreshed periodically (the loop: every 10 s; here after each student's day of practice);
+ *    model }) (scripts/simulate.ts passes the setup form's defaults; the model is the shipped one, as on a new
+ *    tenant without a refit);
+ *  - the bank: prepareBank of the pack's items with their calibrated difficulty bounded around the authored one
+ *    (boundDifficulty; authored until calibrated), refreshed periodically (the loop: every 10 s; here after each
+ *    student's day of practice);
  *  - choose(): nextStep(state, bank, config, rng, now) with no student request; 'done' ends practice;
- *  - an answer (first try only counts): itemStat = calibration or {authored, 0}; predicted = the engine's
- *    P(correct) of the item for the student (NextStep.predictedSuccess); the item's calibration becomes
- *    calibrateItem(itemStat, predicted, score, authored); state = applyAttempt(state, { itemId,
+ *  - an answer (first try only counts): itemStat = the bounded calibration or {authored, 0}; predicted =
+ *    predictItem(state, { skills, difficulty: itemStat.difficulty }, config, now); the item's calibration
+ *    becomes calibrateItem(itemStat, predicted, score, authored); state = applyAttempt(state, { itemId,
  *    skills, correct, score, hintsUsed, at, difficulty: itemStat.difficulty, remediates }, config); then the
  *    next step is chosen at once, at the answer's time, and shown when the student next comes (the loop
  *    stores it with the answer);
@@ -21,7 +23,8 @@
  * loop does not count for the model) is not simulated.
  */
 import {
-  applyAttempt, calibrateItem, createState, nextStep, prepareBank, resolveConfig, skillState, type EngineConfig, type ItemStat, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig,
+  applyAttempt, boundDifficulty, calibrateItem, createState, defaultLearnerModel, nextStep, predictItem, prepareBank, resolveConfig, skillState,
+  type ItemStat, type LearnerModel, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig,
 } from '../index.js';
 import type { Policy, PolicySession, PolicyStep } from './policy.js';
 import { mixSeed, mulberry32 } from './random.js';
@@ -32,8 +35,8 @@ export interface ProductOptions {
   threshold?: number;
   targetSuccess?: number;
   allowChoice?: boolean;
-  /** Fitted learner-model parameters of the tenant (none on a new tenant). */
-  params?: EngineConfig['params'];
+  /** The tenant's learner model (its active refit); default the shipped one, as on a new tenant. */
+  model?: LearnerModel;
   /** Seed of the policy's random tie-breaks. */
   seed?: number;
 }
@@ -46,7 +49,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
   const skillIds = world.skills.map((s) => s.id);
   const cfg: ResolvedConfig = resolveConfig({
     skills: skillIds, masteryThreshold: options.threshold ?? 0.95, targetSuccess: options.targetSuccess ?? 0.75,
-    allowStudentChoice: options.allowChoice ?? false, params: options.params ?? {},
+    allowStudentChoice: options.allowChoice ?? false, model: options.model ?? defaultLearnerModel(),
   });
   const items = new Map(world.items.map((it) => [it.id, it]));
   const skills = world.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites }));
@@ -56,7 +59,13 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
   let bank: PreparedBank = packBank;
   const refresh = () => {
     bank = stats.size
-      ? prepareBank({ items: world.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: stats.get(i.id)?.difficulty ?? i.difficulty ?? 0 })), skills })
+      ? prepareBank({
+          items: world.items.map((i) => {
+            const st = stats.get(i.id);
+            return { id: i.id, skills: i.skills, difficulty: st ? boundDifficulty(st.difficulty, i.difficulty ?? 0) : i.difficulty ?? 0 };
+          }),
+          skills,
+        })
       : packBank;
   };
 
@@ -89,10 +98,11 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
             state = applyAttempt(state, { itemId: item.id, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, cfg);
           } else {
             const score = correct ? 1 : 0;
-            const itemStat = stats.get(item.id) ?? { difficulty: item.difficulty ?? 0, answers: 0 };
-            // The engine's prediction for this student on this item (nextStep's predictedSuccess when it chose it).
-            const predicted = current?.predictedSuccess ?? 0.5;
-            stats.set(item.id, calibrateItem(itemStat, predicted, score, item.difficulty ?? 0));
+            const authored = item.difficulty ?? 0;
+            const stat = stats.get(item.id);
+            const itemStat = stat ? { difficulty: boundDifficulty(stat.difficulty, authored), answers: stat.answers } : { difficulty: authored, answers: 0 };
+            const predicted = predictItem(state, { skills: item.skills, difficulty: itemStat.difficulty }, cfg, now);
+            stats.set(item.id, calibrateItem(itemStat, predicted, score, authored));
             state = applyAttempt(state, {
               itemId: item.id, skills: item.skills, correct, score, hintsUsed: 0, at: now,
               difficulty: itemStat.difficulty, remediates: current?.remediates ?? undefined,
@@ -116,7 +126,7 @@ export function productMasteryRule(world: { skills: readonly SimSkill[] }, optio
   const skillIds = world.skills.map((s) => s.id);
   const cfg: ResolvedConfig = resolveConfig({
     skills: skillIds, masteryThreshold: options.threshold ?? 0.95, targetSuccess: options.targetSuccess ?? 0.75,
-    allowStudentChoice: options.allowChoice ?? false, params: options.params ?? {},
+    allowStudentChoice: options.allowChoice ?? false, model: options.model ?? defaultLearnerModel(),
   });
   return () => {
     let state: LearnerState = createState();
