@@ -38,7 +38,11 @@ describe('content CLI', function () {
     await fs.writeFile(file, 'pack: {id: x, title: X}\nskills: [{id: s, name: S}]\nitems:\n  - {id: q1, type: numeric, stem: Hi, skills: [s], answer: lots}\n');
     const { code, lines } = await run(['validate', file]);
     expect(code).to.equal(1);
-    expect(lines).to.deep.equal(['Invalid pack: 1 problem', `  ${file}: item "q1" at answer: not a number: "lots"`]);
+    expect(lines).to.deep.equal([
+      'Invalid pack: 1 problem',
+      `  ${file}: item "q1" at answer: not a number: "lots"`,
+      '{"format":"yaml","questions":1,"imported":0,"skipped":1,"errors":1}',
+    ]);
   });
 
   it('explains usage errors with exit code 2', async () => {
