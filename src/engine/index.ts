@@ -19,7 +19,7 @@ export {
 } from './learner.js';
 export type { ForgettingParams, GlobalModelState, LearnerParams, MasteryRule, SkillModelState, SkillParams } from './learner.js';
 export {
-  MAX_GUESS, MAX_SLIP, byLearner, checkModel, fitForgetting, fitItemDifficulties, fitLearnerDataset, heldOutLogLik,
+  MAX_GUESS, MAX_SLIP, byLearner, checkModel, fitForgetting, fitItemDifficulties, fitLearnerDataset, fitSkillsOnly, heldOutLogLik,
   logToDataset, predictLog, skillAgnostic, spansDays,
 } from './learner-fit.js';
 export type { ItemDrift, ItemFitOptions, LearnerLogEntry } from './learner-fit.js';

@@ -19,6 +19,8 @@
  */
 import { type KtDataset, DatasetBuilder } from './kt/dataset.js';
 import { fitBlend, type BlendModel, type BlendFitOptions } from './kt/blend.js';
+import { fitBkt } from './kt/bkt.js';
+import { fitElo } from './kt/elo.js';
 import {
   DEFAULT_FORGETTING, LearnerModel, type ForgettingParams, type GlobalModelState, type LearnerParams, type SkillModelState,
   type SkillParams, initGlobal,
@@ -77,6 +79,34 @@ export function fromBlend(blend: BlendModel, ds: KtDataset, forgetting: Forgetti
 export function fitLearnerDataset(ds: KtDataset, opts: BlendFitOptions = {}): LearnerModel {
   const blend = fitBlend(ds, { ...opts, withPfa: true, maxGuess: MAX_GUESS, maxSlip: MAX_SLIP });
   return new LearnerModel(fromBlend(blend, ds));
+}
+
+/**
+ * A refit for a log too small to fit the whole stack: the base model's stacking weights and hyperparameters
+ * stay (they were fitted on 400,000 answers), and only each skill's own parameters are fitted on the log:
+ * BKT with forgetting by EM (guess, slip < 0.3; skills with fewer than 50 answers keep the base's defaults)
+ * and the Elo difficulty of the skill (the base's Elo hyperparameters, centred on the base's average skill).
+ */
+export function fitSkillsOnly(base: LearnerParams, ds: KtDataset, seed = 1): LearnerParams {
+  const bkt = fitBkt(ds, 'bkt-forget', { forget: true, maxGuess: MAX_GUESS, maxSlip: MAX_SLIP, minAnswers: 50, seed });
+  const elo = fitElo(ds, { hyper: base.elo });
+  const K = ds.skills.length;
+  const count = new Float64Array(K);
+  for (let i = 0; i < ds.skill.length; i++) count[ds.skill[i]!]!++;
+  let mean = 0;
+  let w = 0;
+  for (let k = 0; k < K; k++) { mean += count[k]! * elo.skillDifficulty[k]!; w += count[k]!; }
+  mean = w > 0 ? mean / w : 0;
+  const skills: Record<string, SkillParams> = {};
+  for (let k = 0; k < K; k++) {
+    const enough = count[k]! >= 50;
+    skills[ds.skills[k]!] = {
+      ...base.defaults,
+      bkt: enough ? bkt.skillParams(k) : { ...base.defaults.bkt },
+      eloD: base.defaults.eloD + (enough ? elo.skillDifficulty[k]! - mean : 0),
+    };
+  }
+  return { ...base, skills };
 }
 
 /** The same parameters without the per-skill ones: what a skill the model never saw gets (the shipped default). */

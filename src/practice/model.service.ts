@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Queryable } from '../db/index.js';
 import { withTransaction } from '../db/index.js';
 import {
-  LearnerModel, byLearner, checkModel, defaultLearnerModel, fitForgetting, fitItemDifficulties, fitLearnerDataset, heldOutLogLik,
+  LearnerModel, byLearner, checkModel, defaultLearnerModel, fitForgetting, fitItemDifficulties, fitLearnerDataset, fitSkillsOnly, heldOutLogLik,
   isLearnerParams, logToDataset, type ItemDrift, type LearnerLogEntry, type LearnerParams,
 } from '../engine/index.js';
 import { loadPack } from '../content/content.repository.js';
@@ -13,6 +13,8 @@ export const MIN_ANSWERS_TO_FIT = 500;
 export const MIN_LEARNERS_TO_FIT = 20;
 /** Share of learners held out to judge a new fit against the active model. */
 export const HELD_OUT_SHARE = 0.2;
+/** From this many answers the whole stack is refitted; below, only each skill's own parameters (fitSkillsOnly). */
+export const MIN_ANSWERS_FULL_FIT = 50_000;
 
 /** What one refit did. */
 export interface RefitReport {
@@ -84,7 +86,8 @@ function heldOut(learner: string): boolean {
 /**
  * Refits the learner model of one tenant's pack from its attempt log (first tries, which are what the model
  * is updated with; learners keyed per assignment) and activates it only when it is sound and better:
- *  1. fit on 80% of the learners: the stack with bounds and penalties (learner-fit.ts), forgetting from the
+ *  1. fit on 80% of the learners: the whole stack with bounds and penalties when the log is large, else only
+ *     each skill's own parameters on top of the active model (learner-fit.ts), forgetting from the
  *     answers' real times, item difficulties jointly with ability (prior on the authored ones, bounded drift);
  *  2. reject a degenerate fit (checkModel: bounds, all-right answers must reach mastery, all-wrong must not,
  *     forgetting must not raise mastery);
@@ -115,7 +118,8 @@ export async function refitModel(pool: pg.Pool, tenantId: string, packId: string
     return report;
   }
   const current = (await loadActiveModel(pool, tenantId, packId))?.model ?? defaultLearnerModel();
-  let params = fitLearnerDataset(logToDataset(train), { seed: 1 }).params;
+  const trainDs = logToDataset(train);
+  let params = log.length >= MIN_ANSWERS_FULL_FIT ? fitLearnerDataset(trainDs, { seed: 1 }).params : fitSkillsOnly(current.params, trainDs);
   params = { ...params, forgetting: fitForgetting(params, train), source: `refit of ${tenantId} / ${packId} on ${log.length} answers` };
   const drift = fitItemDifficulties(new LearnerModel(params), train);
   const fitted = new Map(drift.map((d) => [d.itemId, d.difficulty]));

@@ -350,7 +350,8 @@ export class PracticeService {
     const now = this.now();
     const skills = a.skills.map((id): SkillProgress => {
       const s = skillState(state, id, cfg);
-      const mastery = knownAt(s, now, cfg);
+      // Not started: 0 (the model's prior for a new skill is not the student's progress).
+      const mastery = s.answers === 0 ? 0 : knownAt(s, now, cfg);
       const status: SkillStatus = s.mastered ? (s.dueAt !== null && s.dueAt <= now ? 'review_due' : 'mastered') : s.answers === 0 ? 'not_started' : 'practising';
       const node = cache.bank.byId.get(id);
       const prereqs = (node?.prerequisites ?? []).filter((p) => a.skills.includes(p));

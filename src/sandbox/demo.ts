@@ -12,7 +12,7 @@ export interface SandboxUser {
 export const DEMO_COURSE = { id: 'demo-course-5a', title: 'Grade 5 Math (demo)', label: 'MATH-5A' };
 /** Resource links of the demo course; custom parameters bind an assignment on first launch, as an LMS placement would. */
 export const DEMO_LINKS: { id: string; title: string; custom?: Record<string, string> }[] = [
-  { id: 'demo-link-fractions', title: 'Fractions practice', custom: { skills: 'unit-fractions,equivalent-fractions,simplest-form,comparing-fractions,add-like-denominators', threshold: '0.95' } },
+  { id: 'demo-link-fractions', title: 'Fractions practice', custom: { skills: 'unit-fractions,equivalent-fractions,simplest-form,comparing-fractions,add-like-denominators', threshold: '0.85' } },
   { id: 'demo-link-unconfigured', title: 'New practice (not set up yet)' },
 ];
 

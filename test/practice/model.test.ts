@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import type { Database } from '../../src/db/index.js';
 import { createRng } from '../../src/engine/index.js';
 import { PlatformRegistry } from '../../src/lti/registry.js';
-import { loadSkillParams, refitAll, refitSkillParams } from '../../src/practice/model.service.js';
+import { listModels, loadActiveModel, refitAll, refitModel, rollbackModel } from '../../src/practice/model.service.js';
 import { freshDatabase } from '../helpers/db.js';
 
-describe('learner model refit from the attempt log', function () {
+describe('learner model refit from the attempt log (versioned, gated on held-out learners)', function () {
   this.timeout(60_000);
   let db: Database;
   let tenantId: string;
@@ -45,29 +45,48 @@ describe('learner model refit from the attempt log', function () {
     await db?.close();
   });
 
-  it('recovers the generating parameters of a skill with enough answers', async () => {
-    const report = await refitSkillParams(db.pool, tenantId, 'fractions');
+  it('activates a sound refit only when it predicts held-out learners better, and versions it', async () => {
+    const report = await refitModel(db.pool, tenantId, 'fractions');
     expect(report.answers).to.equal(3000);
-    expect(report.fitted).to.have.length(1);
-    const p = report.fitted[0].params;
-    expect(Math.abs(p.prior - truth.prior)).to.be.lessThan(0.08);
-    expect(Math.abs(p.learn - truth.learn)).to.be.lessThan(0.08);
-    expect(Math.abs(p.guess - truth.guess)).to.be.lessThan(0.08);
-    expect(Math.abs(p.slip - truth.slip)).to.be.lessThan(0.08);
-    const stored = await loadSkillParams(db.pool, tenantId, 'fractions');
-    expect(stored['unit-fractions'].learn).to.be.closeTo(p.learn, 1e-9);
+    expect(report.learners).to.equal(300);
+    expect(report.reason, String(report.reason)).to.equal(null);
+    expect(report.heldOutLogLik).to.be.a('number');
+    expect(report.baselineLogLik).to.be.a('number');
+    expect(report.outcome).to.equal('activated');
+    expect(report.heldOutLogLik!).to.be.above(report.baselineLogLik!);
+    const active = await loadActiveModel(db.pool, tenantId, 'fractions');
+    expect(active?.version).to.equal(report.version);
+    // The same data again: the new fit is no better than the active one, so it is stored as rejected.
+    const again = await refitModel(db.pool, tenantId, 'fractions');
+    expect(again.outcome).to.equal('rejected');
+    expect(again.reason).to.match(/does not predict held-out learners better/);
+    expect((await loadActiveModel(db.pool, tenantId, 'fractions'))?.version).to.equal(report.version);
+    const versions = await listModels(db.pool, tenantId);
+    expect(versions.map((v) => v.status)).to.deep.equal(['rejected', 'active']);
   });
 
-  it('keeps the defaults for skills with too little data and stays inside its tenant', async () => {
-    await db.pool.query(
-      `INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, skills, correct, score, submission_id, result, answered_at)
-       VALUES ($1, 'link', 'lonely', 'fractions', 'i2', '{mixed-numbers}', true, 1, 'only-one', '{}', now())`,
-      [tenantId],
-    );
+  it('rolls back to an earlier version or to the shipped model', async () => {
+    expect(await rollbackModel(db.pool, tenantId, 'fractions')).to.equal(0);
+    expect(await loadActiveModel(db.pool, tenantId, 'fractions')).to.equal(null);
+    expect(await rollbackModel(db.pool, tenantId, 'fractions', 1)).to.equal(1);
+    expect((await loadActiveModel(db.pool, tenantId, 'fractions'))?.version).to.equal(1);
+    let threw = false;
+    try { await rollbackModel(db.pool, tenantId, 'fractions', 2); } catch { threw = true; }
+    expect(threw, 'a rejected version cannot be activated').to.equal(true);
+  });
+
+  it('skips a pack with too little data and stays inside its tenant', async () => {
     const reports = await refitAll(db.pool, tenantId);
     expect(reports).to.have.length(1);
-    expect(reports[0].keptDefaults).to.include('mixed-numbers');
     expect(await refitAll(db.pool, 'another-tenant')).to.deep.equal([]);
-    expect(await loadSkillParams(db.pool, 'another-tenant', 'fractions')).to.deep.equal({});
+    expect(await loadActiveModel(db.pool, 'another-tenant', 'fractions')).to.equal(null);
+    await db.pool.query(
+      `INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, skills, correct, score, submission_id, result, answered_at)
+       VALUES ($1, 'link', 'lonely', 'other-pack', 'i2', '{mixed-numbers}', true, 1, 'only-one', '{}', now())`,
+      [tenantId],
+    );
+    const small = await refitModel(db.pool, tenantId, 'other-pack');
+    expect(small.outcome).to.equal('skipped');
+    expect(small.reason).to.match(/too little data/);
   });
 });
