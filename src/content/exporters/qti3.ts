@@ -142,6 +142,7 @@ export function exportQti3(pack: Pack): { zip: Uint8Array; exported: number; not
       continue;
     }
     files[`items/${item.id}.xml`] = strToU8(r.xml);
+    if (item.type === 'numeric' && item.wrongAnswers.some((w) => w.credit)) notes.push({ itemId: item.id, message: 'exported without its partial credit for other numbers (QTI templates give credit for one value)' });
     done.push(item);
   }
   if (done.some((i) => i.hints.length || i.solution || i.feedback.correct || i.feedback.incorrect || (i.type !== 'single_choice' && i.type !== 'multiple_choice' && 'wrongAnswers' in i && i.wrongAnswers.some((w) => !w.credit)))) {

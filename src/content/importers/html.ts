@@ -242,7 +242,8 @@ class Converter {
           if (!this.options.image) this.warn(`removed image "${src.slice(0, 60)}" (only https images are shown)`);
           return '';
         }
-        return `![${escapeMarkdown(alt)}](<${target.replace(/[<>\s]/g, encodeURIComponent)}>)`;
+        const dest = target.startsWith('media:') ? target : `<${target.replace(/[<>\s]/g, encodeURIComponent)}>`;
+        return `![${escapeMarkdown(alt)}](${dest})`;
       }
       default: {
         if (BLOCK.has(name) || /^h[1-6]$/.test(name) || ['ul', 'ol', 'li', 'blockquote', 'pre', 'table', 'tr'].includes(name)) {
