@@ -3,7 +3,8 @@
  * kebab-case names (`qti-choice-interaction`, `response-identifier`) are mapped to QTI 2.1's
  * camelCase (`choiceInteraction`, `responseIdentifier`) so one reader handles both.
  */
-import { Lines, parseXml, startOf } from './xml.js';
+import { Parser } from 'htmlparser2';
+import { checkXml, Lines } from './xml.js';
 
 export interface XNode {
   name: string;
@@ -20,33 +21,35 @@ function localName(name: string): string {
   return local.startsWith('qti-') ? camel(local.slice(4)) : local;
 }
 
-/** Parses checked XML into an ordered tree (the document's children). */
+/** Parses checked XML into an ordered tree (the document's top-level elements). */
 export function parseTree(file: string, text: string): XNode[] {
-  const raw = parseXml(file, text, { preserveOrder: true, trimValues: false }) as unknown[];
+  checkXml(file, text);
   const lines = new Lines(text);
-  const convert = (list: unknown[]): (XNode | string)[] => {
-    const out: (XNode | string)[] = [];
-    for (const entry of list) {
-      const e = entry as Record<string, unknown>;
-      for (const key of Object.keys(e)) {
-        if (key === ':@') continue;
-        if (key === '#text') {
-          out.push(String(e[key] ?? ''));
-          continue;
-        }
-        if (key.startsWith('?') || key.startsWith('!')) continue;
+  const top: XNode = { name: '#', attrs: {}, children: [] };
+  const stack: XNode[] = [top];
+  const parser: Parser = new Parser(
+    {
+      onopentag(name, attribs) {
         const attrs: Record<string, string> = {};
-        for (const [k, v] of Object.entries((e[':@'] as Record<string, unknown>) ?? {})) {
-          const name = k.replace(/^@_/, '');
-          attrs[name.includes(':') ? name : camel(name)] = String(v);
-        }
-        const start = startOf(e);
-        out.push({ name: localName(key), attrs, children: convert((e[key] as unknown[]) ?? []), ...(start !== undefined ? { line: lines.lineOf(start) } : {}) });
-      }
-    }
-    return out;
-  };
-  return convert(raw).filter((n): n is XNode => typeof n !== 'string');
+        for (const [k, v] of Object.entries(attribs)) attrs[k.includes(':') ? k : camel(k)] = v;
+        const node: XNode = { name: localName(name), attrs, children: [], line: lines.lineOf(parser.startIndex) };
+        stack[stack.length - 1]!.children.push(node);
+        stack.push(node);
+      },
+      ontext(data) {
+        const kids = stack[stack.length - 1]!.children;
+        if (typeof kids[kids.length - 1] === 'string') kids[kids.length - 1] += data;
+        else kids.push(data);
+      },
+      onclosetag() {
+        stack.pop();
+      },
+    },
+    { xmlMode: true, decodeEntities: true, recognizeCDATA: true, recognizeSelfClosing: true },
+  );
+  parser.write(text);
+  parser.end();
+  return top.children.filter((n): n is XNode => typeof n !== 'string');
 }
 
 /** Element children of a node. */
