@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { migrate, openDatabase, type Database } from './db/index.js';
+import { migrate, openDatabase, startFailureSentence, type Database } from './db/index.js';
 import { createLogger } from './log.js';
 import { ToolKeys } from './lti/keys.js';
 import { PlatformRegistry } from './lti/registry.js';
@@ -143,7 +143,8 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     if (skipDb) return fn({ pool: undefined as never, url: '', close: async () => undefined });
     const settings = loadSettings();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
-    const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log, poolSize: 2 });
+    // Beside a running server it uses that server's embedded database (never a second one on DATA_DIR).
+    const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log, poolSize: 2, attach: true });
     try {
       await migrate(db.pool);
       return await fn(db);
@@ -167,7 +168,7 @@ if (isMain) {
     .then((code) => process.exit(code))
     .catch((err) => {
       if (err instanceof SettingsError) process.stderr.write(`${err.message}\n`);
-      else process.stderr.write(`Error: ${(err as Error).message}\n`);
+      else process.stderr.write(`Error: ${startFailureSentence(err, { databaseUrl: process.env.DATABASE_URL || undefined })}\n`);
       process.exit(1);
     });
 }

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { startEmbedded } from './db/index.js';
+import { startEmbedded, startFailureSentence } from './db/index.js';
 import { createLogger } from './log.js';
 import { loadOrExit, loadSettings, type Settings } from './settings.js';
 import { startServer } from './server.js';
@@ -43,6 +44,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (!cluster.isWorker) stopWhenLauncherDies(stop);
+}
+
+/**
+ * `npm start` runs tsx, which runs this file in a child node process and relays signals to it. When tsx
+ * itself is killed (`kill -9`), nothing would stop this process: it notices that its parent changed and
+ * stops cleanly (only under tsx; a tool started directly by a shell or a service manager is not affected).
+ */
+function stopWhenLauncherDies(stop: (reason: string) => Promise<void>): void {
+  const parent = process.ppid;
+  let command = '';
+  try {
+    command = readFileSync(`/proc/${parent}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  if (!command.split('\0').some((arg) => /(^|[/\\])tsx([/\\]|$)/.test(arg))) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    void stop('launcher exited');
+  }, 500);
+  timer.unref();
 }
 
 /**
@@ -65,8 +89,10 @@ async function primary(settings: Settings, log: Logger): Promise<void> {
   const start = (n: number) =>
     new Promise<void>((resolve, reject) => {
       const worker = cluster.fork({ DATABASE_URL: databaseUrl, [WORKER_ENV]: String(n) });
+      let ready = false;
       const started = (m: { type?: string }) => {
         if (m?.type !== READY) return;
+        ready = true;
         worker.off('message', started);
         worker.off('exit', failed);
         resolve();
@@ -75,7 +101,7 @@ async function primary(settings: Settings, log: Logger): Promise<void> {
       worker.on('message', started);
       worker.once('exit', failed);
       worker.on('exit', (code, signal) => {
-        if (stopping) return;
+        if (stopping || !ready) return;
         log.error({ process: n, code, signal }, 'web process exited; starting another');
         void start(n).catch((err: Error) => log.error({ err: err.message }, 'could not restart a web process'));
       });
@@ -103,18 +129,21 @@ async function primary(settings: Settings, log: Logger): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenLauncherDies(stop);
   try {
     await start(1);
     await Promise.all(Array.from({ length: settings.webProcesses - 1 }, (_, i) => start(i + 2)));
   } catch (err) {
-    log.error({ err: (err as Error).message }, 'web processes did not start');
+    // The web process printed its own one-sentence reason; this only says the whole start failed.
+    process.stderr.write(`mastery could not start: ${(err as Error).message} (its reason is printed above).\n`);
     await stop('startup failure', 1);
     return;
   }
   log.info({ processes: settings.webProcesses, port: settings.port }, 'mastery is listening with several web processes');
 }
 
-main().catch((err) => {
-  process.stderr.write(`mastery failed to start: ${(err as Error).message}\n`);
+main().catch((err: unknown) => {
+  const port = Number(process.env.PORT) || 3000;
+  process.stderr.write(`mastery could not start: ${startFailureSentence(err, { port, databaseUrl: process.env.DATABASE_URL || undefined })}\n`);
   process.exit(1);
 });

@@ -67,6 +67,11 @@ export async function startServer(settings: Settings, log: Logger, opts: { db?: 
 async function buildServer(settings: Settings, log: Logger, db: Database, opts: { printAdminToken?: boolean }): Promise<RunningServer> {
   await migrate(db.pool, log);
   const server = http.createServer();
+  // Until the app is mounted below, a request is answered 503 at once (it would otherwise hang).
+  const starting: http.RequestListener = (_req, res) => {
+    res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'text/plain; charset=utf-8' }).end('Mastery is starting.\n');
+  };
+  server.on('request', starting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, resolve);
@@ -112,6 +117,7 @@ async function buildServer(settings: Settings, log: Logger, db: Database, opts: 
       });
     }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
   const app = createApp(deps);
+  server.off('request', starting);
   server.on('request', app);
   let worker: GradeWorker | undefined;
   if (settings.inProcessWorker) {

@@ -1,9 +1,8 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { createGradeServices } from './grades/index.js';
 import { loadGradeSettings } from './grades/settings.js';
-import { migrate } from './db/index.js';
+import { attachEmbedded, migrate, StartError, startFailureSentence } from './db/index.js';
 import { ToolKeys } from './lti/keys.js';
 import { configureOutbound, outboundPolicyOf } from './lti/http-client.js';
 import { PlatformRegistry } from './lti/registry.js';
@@ -19,12 +18,9 @@ async function main(): Promise<void> {
   const { settings, gradeSettings } = loadOrExit(() => ({ settings: loadSettings(), gradeSettings: loadGradeSettings() }));
   const log = createLogger(settings.logLevel);
   configureOutbound(outboundPolicyOf(settings));
-  let url = settings.databaseUrl;
-  if (!url) {
-    const password = (await fs.readFile(path.join(settings.dataDir, 'pg-password'), 'utf8').catch(() => '')).trim();
-    if (!password) throw new Error(`no DATABASE_URL and no embedded database in ${settings.dataDir}: start the web process first or set DATABASE_URL`);
-    url = `postgres://mastery:${encodeURIComponent(password)}@127.0.0.1:${settings.embeddedPgPort}/mastery`;
-  }
+  // The embedded PostgreSQL a running web process started in DATA_DIR (its port read from postmaster.pid).
+  const url = settings.databaseUrl ?? (await attachEmbedded(settings.dataDir));
+  if (!url) throw new StartError(`no DATABASE_URL is set and no Mastery is running with DATA_DIR ${path.resolve(settings.dataDir)}: start the web process (npm start) first, or set DATABASE_URL.`);
   const pool = new pg.Pool({ connectionString: url, max: Math.min(50, gradeSettings.concurrency + 4) });
   pool.on('error', (err) => log.error({ err: err.message }, 'idle database client error'));
   await migrate(pool, log);
@@ -48,7 +44,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((err) => {
-  process.stderr.write(`grade worker failed to start: ${(err as Error).message}\n`);
+main().catch((err: unknown) => {
+  process.stderr.write(`grade worker could not start: ${startFailureSentence(err, { databaseUrl: process.env.DATABASE_URL || undefined })}\n`);
   process.exit(1);
 });

