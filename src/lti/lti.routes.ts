@@ -108,8 +108,11 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
     res.redirect(303, `${dest}?code=${code}`);
   });
 
-  r.get('/lti/launch', (_req, _res) => {
-    throw new AppError('launch_refused.method', 405, 'Launches arrive as a form POST from the LMS. Open the activity from your course.');
+  // Launches are form POSTs. A plain GET is what Moodle sends when a teacher saves an activity (it checks
+  // the tool URL), or a bookmark: a short friendly page, not a refusal and not a warning in the log.
+  r.get('/lti/launch', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.render('lti/launch-info');
   });
 
   /** LTI Dynamic Registration 1.0: the LMS opens this URL (made by the admin API) in a window or iframe. */

@@ -158,10 +158,16 @@ describe('crash-safe embedded database', function () {
     const list2 = await runCli(e, ['platform', 'list']);
     expect(list2.out).to.contain('crash-test'); // the data survived
 
-    // A clean stop: exit 0, no error-level (>= 50) log line, nothing on stderr, the database is down.
+    // Moodle's plain GET of the tool URL (sent when a teacher saves an activity): a friendly page, no warning.
+    const moodleCheck = await fetch(`http://127.0.0.1:${port}/lti/launch`);
+    expect(moodleCheck.status).to.equal(200);
+    expect(await moodleCheck.text()).to.contain('open the activity from your course');
+
+    // A clean stop: exit 0, no warning or error (level >= 40) in the log, nothing on stderr, the database is down.
     again.proc.kill('SIGTERM');
     expect(await again.exited).to.equal(0);
-    expect(again.lines.filter((l) => Number(l.level) >= 50).map((l) => l.msg)).to.deep.equal([]);
+    expect(again.lines.filter((l) => Number(l.level) >= 40).map((l) => l.msg)).to.deep.equal([]);
+    expect(again.lines.some((l) => l.msg === 'stopped cleanly')).to.equal(true);
     expect(again.stderr()).to.equal('');
     expect(await portFree(pgPort)).to.equal(true);
     expect(readPostmasterPid(path.join(dataDir, 'pg'))).to.equal(undefined);
