@@ -93,6 +93,10 @@ export class SandboxLms {
 
   constructor(readonly db: pg.Pool, readonly opts: { issuer: string; publicUrl: string; clientId: string }) {
     this.toolJwks = createRemoteJWKSet(new URL(`${opts.publicUrl}/lti/keys`), { cooldownDuration: 1_000, cacheMaxAge: 60_000 });
+    // SANDBOX_STUDENTS=N (npm run soak): the same N synthetic students in every web process and after a
+    // restart (those added through the control API live in one process's memory only).
+    const extra = Number(process.env.SANDBOX_STUDENTS ?? 0);
+    if (Number.isInteger(extra) && extra > 0) this.addStudents(Math.min(extra, 100_000));
   }
 
   get tokenUrl(): string {
