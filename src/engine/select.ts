@@ -40,7 +40,7 @@ export interface PreparedBank {
 /** Stable codes of the reasons, for the UI to translate. */
 export type ReasonCode =
   | 'student_choice' | 'remediation_prerequisite' | 'worked_example' | 'easier_item' | 'review_due' | 'new_skill'
-  | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'moving_on' | 'all_mastered' | 'no_items';
+  | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'moving_on' | 'all_mastered' | 'practice_paused' | 'no_items';
 
 /** Why this step was chosen. */
 export interface StepReason {
@@ -121,6 +121,7 @@ export function reasonText(code: ReasonCode, skill: string | null, related: read
     case 'new_skill_prereqs_mastered': return `You have mastered ${related.join(', ')}, so you can start ${skill}.`;
     case 'practice_at_level': return `More practice on ${skill}, at a level that suits you.`;
     case 'all_mastered': return 'You have mastered every skill of this assignment.';
+    case 'practice_paused': return `You have practised ${related.join(', ')} a lot without mastering it yet; ask your teacher for help with it.`;
     case 'no_items': return 'There are no questions available for you right now.';
   }
 }

@@ -112,6 +112,9 @@ export interface EngineConfig {
   stallAnswers?: number;
   /** Answers on a skill without mastery after which the policy moves on to other skills (default 12). */
   moveOnAnswers?: number;
+  /** Answers on a skill without mastery after which it is not practised again in this assignment: more
+   * practice has shown little value, the teacher is the next step (default 30). */
+  giveUpAnswers?: number;
   /** Open skills interleaved at a time (default 2). */
   maxOpenSkills?: number;
   /** Whether a student may pick the skill to practise (default false). */
@@ -160,6 +163,7 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     remediationErrors: c.remediationErrors ?? 3,
     stallAnswers: c.stallAnswers ?? 5,
     moveOnAnswers: c.moveOnAnswers ?? 12,
+    giveUpAnswers: c.giveUpAnswers ?? 30,
     maxOpenSkills: c.maxOpenSkills ?? 2,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,

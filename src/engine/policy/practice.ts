@@ -3,7 +3,8 @@
  * unlocked) in prerequisite order, taking the one practised least recently, with the item whose predicted
  * success for this student is closest to the target. Moving on: a skill with `moveOnAnswers` answers and no
  * mastery is set aside (state.ts) because more practice now has little value; the open skills not set aside
- * come first, and the set-aside ones come back when nothing else is left.
+ * come first, and the set-aside ones come back when nothing else is left, until `giveUpAnswers` answers
+ * without mastery: then practice on it stops (the teacher is the next step; done says so).
  */
 import { type Rule, reason, rule, step } from './view.js';
 
@@ -13,6 +14,7 @@ export const practice: Rule = rule('practice', (v, rng) => {
     const active: string[] = [];
     for (const id of v.skills()) {
       if (!v.isOpen(id) || v.isParked(id) !== parked) continue;
+      if ((state.skills[id]?.run ?? 0) >= cfg.giveUpAnswers) continue;
       if (!v.bank.itemsBySkill.get(id)?.some((it) => v.usable(it))) continue;
       active.push(id);
       if (active.length >= cfg.maxOpenSkills) break;
