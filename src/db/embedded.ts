@@ -375,18 +375,49 @@ export async function startEmbedded(dir: string, port: number, log?: Logger): Pr
     await fs.rm(databaseDir, { recursive: true, force: true }).catch(() => undefined);
     await initdb(bin.initdb, databaseDir, password, ids);
   }
-  const child = await startPostgres(bin.postgres, databaseDir, port, ids, log);
-  const watchdog = spawnWatchdog(child.pid!);
+  // The running postgres and its watchdog. If postgres stops while the tool runs (a crash, an operator's
+  // restart), it is started again on the same port; the pools reconnect by themselves.
+  let child = await startPostgres(bin.postgres, databaseDir, port, ids, log);
+  let watchdog = spawnWatchdog(child.pid!);
+  let stopping = false;
   const st = procStat(process.pid);
   await fs.writeFile(ownerFile(abs), JSON.stringify({ pid: process.pid, start: st?.start }));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const restartOnExit = (c: ChildProcess) =>
+    c.once('exit', (code, signal) => {
+      if (stopping) return;
+      if (watchdog.exitCode === null) watchdog.kill('SIGKILL');
+      log?.warn({ code, signal }, 'the embedded PostgreSQL stopped; starting it again');
+      void (async () => {
+        for (let wait = 500; !stopping; wait = Math.min(wait * 2, 5_000)) {
+          await new Promise((r) => setTimeout(r, wait));
+          if (stopping) return;
+          try {
+            child = await startPostgres(bin.postgres, databaseDir, port, ids, log);
+            if (stopping) {
+              child.kill('SIGINT');
+              return;
+            }
+            watchdog = spawnWatchdog(child.pid!);
+            restartOnExit(child);
+            log?.info('the embedded PostgreSQL is running again');
+            return;
+          } catch (err) {
+            log?.warn({ err: (err as Error).message }, 'the embedded PostgreSQL did not start again yet; retrying');
+          }
+        }
+      })();
+    });
+  restartOnExit(child);
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      stopping = true;
       if (watchdog.exitCode === null) watchdog.kill('SIGKILL');
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGQUIT'), 30_000);
+      const c = child;
+      if (c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+        c.kill('SIGINT');
+        const timer = setTimeout(() => c.kill('SIGQUIT'), 30_000);
         await exited;
         clearTimeout(timer);
       }

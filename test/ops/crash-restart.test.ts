@@ -114,7 +114,7 @@ describe('crash-safe embedded database', function () {
       p.on('exit', (code) => resolve({ code, out, err }));
     });
 
-  it('starts again after kill -9, the CLI works beside the running server, and a clean stop logs no error', async () => {
+  it('starts again after kill -9 and after a PostgreSQL restart, the CLI works beside the running server, and a clean stop logs no error', async () => {
     const dataDir = await tempDir();
     const port = await freeLoopbackPort();
     const pgPort = await freeLoopbackPort();
@@ -135,8 +135,15 @@ describe('crash-safe embedded database', function () {
     const list = await runCli(e, ['platform', 'list']);
     expect(list.code, list.err).to.equal(0);
     expect(list.out).to.contain('crash-test');
-    expect(readPostmasterPid(path.join(dataDir, 'pg'))!.pid).to.equal(pm1.pid);
+    expect(readPostmasterPid(path.join(dataDir, 'pg'))!.pid).to.equal(pm1.pid); // no second server
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(200);
+
+    // PostgreSQL restarted under the running tool (here: a fast shutdown): the tool starts it again.
+    process.kill(pm1.pid, 'SIGINT');
+    await waitUntil(() => (readPostmasterPid(path.join(dataDir, 'pg'))?.pid ?? pm1.pid) !== pm1.pid, 30_000, 'postgres to be started again');
+    await healthy(port, first);
+    const pmNow = readPostmasterPid(path.join(dataDir, 'pg'))!;
+    expect(first.lines.some((l) => l.msg === 'the embedded PostgreSQL is running again')).to.equal(true);
 
     // A second tool on the same DATA_DIR is refused in one sentence; the running one is untouched.
     const second = startTool(env(dataDir, await freeLoopbackPort(), await freeLoopbackPort()));
@@ -144,12 +151,12 @@ describe('crash-safe embedded database', function () {
     step('second refused');
     expect(second.stderr().trim().split('\n')).to.have.length(1);
     expect(second.stderr()).to.match(/^mastery could not start: another Mastery \(pid \d+\) is already running with DATA_DIR .*: stop it first/);
-    expect(processAlive(pm1.pid)).to.equal(true);
+    expect(processAlive(pmNow.pid)).to.equal(true);
 
     // kill -9: the database goes down with the tool (its watchdog), and the next start is healthy.
     first.proc.kill('SIGKILL');
     await first.exited;
-    await waitUntil(() => !processAlive(pm1.pid), 15_000, 'the orphaned postgres to stop');
+    await waitUntil(() => !processAlive(pmNow.pid), 15_000, 'the orphaned postgres to stop');
     step('orphan gone');
     const again = startTool(e);
     await healthy(port, again);
