@@ -1,6 +1,7 @@
 /**
  * The file side of packs (I/O kept out of the pure parser): reading pack files from paths or
- * folders, and locating the demo pack shipped in `content/fractions`.
+ * folders, and locating the built-in packs shipped under `content/` (Fractions, the demo pack, and
+ * Linear equations).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -33,4 +34,18 @@ export async function loadDemoPack(): Promise<Pack> {
   const dir = demoPackDir();
   const files = await readPackFiles([dir]);
   return parsePack(files.map((f) => ({ name: path.relative(projectRoot, f.name), text: f.text })));
+}
+
+/** Folders (under `content/`) of the packs every tenant gets: the demo pack first. */
+export const BUILT_IN_PACKS = ['fractions', 'linear-equations'] as const;
+
+/** Reads and validates one pack folder, naming files relative to the project root in errors. */
+async function loadPackDir(dir: string): Promise<Pack> {
+  const files = await readPackFiles([dir]);
+  return parsePack(files.map((f) => ({ name: path.relative(projectRoot, f.name), text: f.text })));
+}
+
+/** Reads and validates every built-in pack (the demo pack first); a test keeps them valid. */
+export async function loadBuiltInPacks(): Promise<Pack[]> {
+  return Promise.all(BUILT_IN_PACKS.map((name) => loadPackDir(path.join(projectRoot, 'content', name))));
 }

@@ -1,13 +1,15 @@
 /**
  * Items -> view models with sanitised HTML, field by field, for the student page and the instructor
  * preview. Pure. Never leaks the answer into the student view: correctness and solutions are only in
- * `renderAnswer`.
+ * `renderAnswer`. Text is shown in the reader's language (`options.locale`) where the item carries a
+ * translation for it, field by field, and as written otherwise (translate.ts).
  */
 import type { Item } from './content.schema.js';
 import { correctResponse, mathItemVariables, type GradeResult, type Response } from './grading.js';
 import { renderMarkdown } from './markdown.js';
 import { hashString, mulberry32 } from './math.js';
 import { instantiate, type ItemInstance } from './templates.js';
+import { itemLanguage, localizeItem, translateFeedback } from './translate.js';
 
 /** Which input the page shows. */
 export type InputKind = 'single_choice' | 'multiple_choice' | 'number' | 'text' | 'expression' | 'ordering';
@@ -45,8 +47,13 @@ export interface StudentItemView {
 export interface PresentOptions {
   /** Seed for template instances and shuffling when an item (not an instance) is given; default 0. */
   seed?: number;
-  /** BCP 47 language of the pack, default `en`. */
+  /**
+   * The reader's locale (the LTI launch locale, e.g. `es-MX`): text is shown from the item's translation
+   * for it when there is one (exact tag, then base language), else as written. Default: as written.
+   */
   locale?: string;
+  /** BCP 47 language the pack is written in (`pack.locale`), default `en`. */
+  packLocale?: string;
 }
 
 /** An item or instance made concrete. */
@@ -57,6 +64,13 @@ function concrete(source: Item | ItemInstance, seed: number): { item: Item; seed
     return { item: inst.item, seed: inst.seed };
   }
   return { item: source, seed: seed >>> 0 };
+}
+
+/** An item or instance made concrete, with its text in the reader's language. */
+function shown(source: Item | ItemInstance, options: PresentOptions): { item: Item; seed: number; lang: string } {
+  const { item, seed } = concrete(source, options.seed ?? 0);
+  const packLocale = options.packLocale ?? 'en';
+  return { item: localizeItem(item, options.locale, packLocale), seed, lang: itemLanguage(item, options.locale, packLocale) };
 }
 
 /** A seeded permutation that is never the identity (when there are two or more entries). */
@@ -82,12 +96,12 @@ const PLACEHOLDERS: Record<InputKind, string> = {
 
 /** The student's view of an item, template (instantiated with `options.seed`) or instance. */
 export function renderItemForStudent(source: Item | ItemInstance, options: PresentOptions = {}): StudentItemView {
-  const { item, seed } = concrete(source, options.seed ?? 0);
+  const { item, seed, lang } = shown(source, options);
   const inline = (text: string) => renderMarkdown(text, { media: item.media, inline: true });
   const base = {
     itemId: item.id,
     seed,
-    lang: options.locale ?? 'en',
+    lang,
     stemHtml: renderMarkdown(item.stem, { media: item.media }),
     hintCount: item.hints.length,
     choices: [] as OptionView[],
@@ -116,7 +130,7 @@ export function renderItemForStudent(source: Item | ItemInstance, options: Prese
 
 /** The HTML of hint `index` (0-based) of an item, or null when there is no such hint. */
 export function renderHint(source: Item | ItemInstance, index: number, options: PresentOptions = {}): string | null {
-  const { item } = concrete(source, options.seed ?? 0);
+  const { item } = shown(source, options);
   const hint = item.hints[index];
   return hint === undefined ? null : renderMarkdown(hint, { media: item.media });
 }
@@ -141,7 +155,7 @@ export interface AnswerView {
 
 /** The correct answer, solution, hints and per-option feedback of an item, template or instance. */
 export function renderAnswer(source: Item | ItemInstance, options: PresentOptions = {}): AnswerView {
-  const { item, seed } = concrete(source, options.seed ?? 0);
+  const { item, seed } = shown(source, options);
   const values = 'templateId' in source ? source.values : source.template ? instantiate(source, options.seed ?? 0).values : {};
   const md = (text: string | undefined) => (text ? renderMarkdown(text, { media: item.media }) : '');
   const inline = (text: string) => renderMarkdown(text, { media: item.media, inline: true });
@@ -193,9 +207,13 @@ export interface GradeView {
   message?: string;
 }
 
-/** Renders a grade's Markdown feedback. */
-export function renderGrade(result: GradeResult): GradeView {
-  const view: GradeView = { correct: result.correct, score: result.score, feedbackHtml: result.feedback ? renderMarkdown(result.feedback) : '' };
+/**
+ * Renders a grade's Markdown feedback. With the concrete item graded (`from.item`, an instance's item
+ * for templates) and the reader's locale, feedback stored in the pack's language is shown translated.
+ */
+export function renderGrade(result: GradeResult, from?: { item: Item; locale?: string; packLocale?: string }): GradeView {
+  const feedback = from && result.feedback ? translateFeedback(from.item, result.feedback, from.locale, from.packLocale) : result.feedback;
+  const view: GradeView = { correct: result.correct, score: result.score, feedbackHtml: feedback ? renderMarkdown(feedback, from ? { media: from.item.media } : {}) : '' };
   if (result.message !== undefined) view.message = result.message;
   return view;
 }

@@ -15,6 +15,50 @@ export const idSchema = z
 const markdown = z.string().max(20_000);
 const nonEmptyMarkdown = markdown.min(1, 'must not be empty');
 
+/**
+ * A language a pack carries translations for: a BCP 47 tag such as `es` or `es-MX`. The student's
+ * launch locale picks the exact tag first, then its base language; English (the pack's own text) is
+ * the fallback, field by field.
+ */
+export const languageSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'use a BCP 47 language tag such as "es" or "es-MX"');
+
+/** Translations of a skill's text. */
+export const skillTranslationSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  description: markdown.optional(),
+});
+
+/** Translations of the pack's title and description. */
+export const packTranslationSchema = z.strictObject({
+  title: z.string().min(1).max(200).optional(),
+  description: markdown.optional(),
+});
+
+/**
+ * Translations of an item's text into one language. Every field is optional: what is missing is shown
+ * in the pack's own language. In templates the same `{{expr}}` placeholders work, with the same values.
+ */
+export const itemTranslationSchema = z.strictObject({
+  stem: nonEmptyMarkdown.optional(),
+  /** Hints in the same order as the item's; a shorter list falls back for the rest. */
+  hints: z.array(nonEmptyMarkdown).optional(),
+  solution: markdown.optional(),
+  feedback: z.strictObject({ correct: markdown.optional(), incorrect: markdown.optional() }).optional(),
+  /** By choice id: the text, or `{text, feedback}`. */
+  choices: z.record(idSchema, z.union([nonEmptyMarkdown, z.strictObject({ text: nonEmptyMarkdown.optional(), feedback: markdown.optional() })])).optional(),
+  /** Ordering items: entry text by entry id. */
+  entries: z.record(idSchema, nonEmptyMarkdown).optional(),
+  /** Feedback of the item's `wrongAnswers`, in the same order (`''` keeps the original). */
+  wrongAnswers: z.array(markdown).optional(),
+  /** short_text items: more accepted answers in this language (accepted whatever the student's language). */
+  answers: z.array(z.string().min(1)).optional(),
+  /** Text alternatives of media by media id. */
+  media: z.record(idSchema, z.string().min(1).max(500)).optional(),
+});
+
+/** Translations by language, e.g. `{ es: {...} }`. */
+const translations = <T extends z.ZodType>(schema: T) => z.record(languageSchema, schema).optional();
+
 /** A skill of the pack: a node of the prerequisite graph. */
 export const skillSchema = z.strictObject({
   /** Stable id, referenced by items and prerequisites. */
@@ -27,6 +71,8 @@ export const skillSchema = z.strictObject({
   standards: z.array(z.string().min(1).max(100)).default([]),
   /** Skills that should be mastered first; together they must form a DAG. */
   prerequisites: z.array(idSchema).default([]),
+  /** `{ es: { name, description } }`. */
+  translations: translations(skillTranslationSchema),
 });
 
 /** A media reference: an image, audio or video an item can show, and its text alternative. */
@@ -90,6 +136,8 @@ const itemBase = {
   media: z.array(mediaSchema).default([]),
   /** Present when the item is a parameterised template. */
   template: templateSchema.optional(),
+  /** The item's text in other languages: `{ es: { stem, hints, solution, feedback, choices, ... } }`. */
+  translations: translations(itemTranslationSchema),
 };
 
 /** A choice of a single- or multiple-choice item. */
@@ -206,13 +254,30 @@ export const packMetaSchema = z.strictObject({
   locale: z.string().min(2).max(35).default('en'),
   /** Grade levels, e.g. `[4, 5]`. */
   grades: z.array(z.union([z.number().int(), z.string()])).default([]),
+  /** `{ es: { title, description } }`. */
+  translations: translations(packTranslationSchema),
 });
+
+/**
+ * Translations kept apart from the items, in any file of a pack (a translator's file):
+ * `{ es: { pack: {title}, skills: { ID: {name} }, items: { ID: {stem, hints, ...} } } }`. They are
+ * merged into the pack, skills and items by `parsePack` (fields written on the item itself win).
+ */
+export const fileTranslationsSchema = z.record(
+  languageSchema,
+  z.strictObject({
+    pack: packTranslationSchema.optional(),
+    skills: z.record(idSchema, skillTranslationSchema).optional(),
+    items: z.record(idSchema, itemTranslationSchema).optional(),
+  }),
+);
 
 /** One file of a pack: any of `pack` (metadata), `skills` and `items`. */
 export const packFileSchema = z.strictObject({
   pack: packMetaSchema.optional(),
   skills: z.array(skillSchema).default([]),
   items: z.array(itemSchema).default([]),
+  translations: fileTranslationsSchema.optional(),
 });
 
 /** A whole pack (what `parsePack` returns, and what JSON export writes as a single file). */
@@ -238,6 +303,10 @@ export type WrongAnswer = z.infer<typeof wrongAnswerSchema>;
 export type Item = z.infer<typeof itemSchema>;
 /** The six item types. */
 export type ItemType = Item['type'];
+/** An item's text in one language. */
+export type ItemTranslation = z.infer<typeof itemTranslationSchema>;
+/** A skill's text in one language. */
+export type SkillTranslation = z.infer<typeof skillTranslationSchema>;
 /** Pack metadata (id, title, version, locale, grades). */
 export type PackMeta = z.infer<typeof packMetaSchema>;
 /** A whole validated pack. */

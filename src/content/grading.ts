@@ -201,7 +201,8 @@ function gradeShortText(item: ItemOf<'short_text'>, response: unknown): GradeRes
   if (text.length > MAX_ANSWER_LENGTH) return unreadable(`Keep your answer under ${MAX_ANSWER_LENGTH} characters.`);
   const got = normaliseText(item, text);
   const matches = (w: string) => normaliseText(item, w) === got;
-  let ok = item.answers.some(matches);
+  // Answers a translation adds (`translations.es.answers`) are right in whatever language the student uses.
+  let ok = item.answers.some(matches) || Object.values(item.translations ?? {}).some((t) => t.answers?.some(matches) ?? false);
   if (!ok && item.regex) {
     ok = new RegExp(`^(?:${item.regex})$`, item.caseSensitive ? 'u' : 'iu').test(got);
   }

@@ -6,7 +6,7 @@
 import { load as loadYaml, YAMLException } from 'js-yaml';
 import YAML from 'yaml';
 import type { ZodError } from 'zod';
-import { packFileSchema, type Item, type Pack, type PackMeta, type Skill } from './content.schema.js';
+import { packFileSchema, type Item, type ItemTranslation, type Pack, type PackMeta, type Skill } from './content.schema.js';
 import { expressionVariables, mathItemVariables } from './grading.js';
 import { mathErrors } from './markdown.js';
 import { parseExpression } from './math.js';
@@ -128,6 +128,7 @@ export function parsePack(files: readonly PackFile[]): Pack {
   const items: Item[] = [];
   const skillFiles: string[] = [];
   const itemFiles: string[] = [];
+  const fileTranslations: { file: string; value: NonNullable<(typeof packFileSchema)['_output']['translations']> }[] = [];
   for (const file of files) {
     const read = readFile(file);
     if ('issues' in read) {
@@ -153,6 +154,7 @@ export function parsePack(files: readonly PackFile[]): Pack {
     }
     for (const s of parsed.data.skills) (skills.push(s), skillFiles.push(file.name));
     for (const i of parsed.data.items) (items.push(i), itemFiles.push(file.name));
+    if (parsed.data.translations) fileTranslations.push({ file: file.name, value: parsed.data.translations });
   }
   if (files.length === 0) issues.push({ file: '(none)', path: '', message: 'no files given' });
   if (issues.length) throw new PackError(issues);
@@ -169,9 +171,43 @@ export function parsePack(files: readonly PackFile[]): Pack {
     else origins.items.set(it.id, file);
   });
   const pack: Pack = { pack: meta, skills, items };
+  for (const { file, value } of fileTranslations) issues.push(...mergeTranslations(pack, file, value));
   issues.push(...validatePack(pack, origins));
   if (issues.length) throw new PackError(issues);
   return pack;
+}
+
+/**
+ * Merges a file's `translations` section into the pack's items, skills and metadata (fields written on
+ * the item or skill itself win). Returns issues for ids the pack does not have.
+ */
+function mergeTranslations(pack: Pack, file: string, section: NonNullable<(typeof packFileSchema)['_output']['translations']>): PackIssue[] {
+  const issues: PackIssue[] = [];
+  const skills = new Map(pack.skills.map((s, i) => [s.id, i]));
+  const items = new Map(pack.items.map((it, i) => [it.id, i]));
+  for (const [lang, tr] of Object.entries(section)) {
+    if (tr.pack) pack.pack = { ...pack.pack, translations: { ...pack.pack.translations, [lang]: { ...tr.pack, ...pack.pack.translations?.[lang] } } };
+    for (const [id, st] of Object.entries(tr.skills ?? {})) {
+      const i = skills.get(id);
+      if (i === undefined) {
+        issues.push({ file, path: `translations.${lang}.skills.${id}`, message: `unknown skill "${id}"` });
+        continue;
+      }
+      const s = pack.skills[i]!;
+      pack.skills[i] = { ...s, translations: { ...s.translations, [lang]: { ...st, ...s.translations?.[lang] } } };
+    }
+    for (const [id, it] of Object.entries(tr.items ?? {})) {
+      const i = items.get(id);
+      if (i === undefined) {
+        issues.push({ file, path: `translations.${lang}.items.${id}`, message: `unknown item "${id}"` });
+        continue;
+      }
+      const item = pack.items[i]!;
+      const merged: ItemTranslation = { ...it, ...item.translations?.[lang] };
+      pack.items[i] = { ...item, translations: { ...item.translations, [lang]: merged } };
+    }
+  }
+  return issues;
 }
 
 /** Seeds tried when validating a template: each must produce a well-formed instance (LaTeX is checked on the first). */
@@ -226,7 +262,41 @@ function textFields(item: Item): [string, string][] {
   if (item.type === 'numeric' || item.type === 'short_text' || item.type === 'math_expression') {
     item.wrongAnswers.forEach((w, i) => out.push([`wrongAnswers[${i}].feedback`, w.feedback]));
   }
+  for (const [lang, tr] of Object.entries(item.translations ?? {})) {
+    const at = `translations.${lang}`;
+    if (tr.stem) out.push([`${at}.stem`, tr.stem]);
+    tr.hints?.forEach((h, i) => out.push([`${at}.hints[${i}]`, h]));
+    if (tr.solution) out.push([`${at}.solution`, tr.solution]);
+    if (tr.feedback?.correct) out.push([`${at}.feedback.correct`, tr.feedback.correct]);
+    if (tr.feedback?.incorrect) out.push([`${at}.feedback.incorrect`, tr.feedback.incorrect]);
+    for (const [id, c] of Object.entries(tr.choices ?? {})) {
+      if (typeof c === 'string') out.push([`${at}.choices.${id}`, c]);
+      else {
+        if (c.text) out.push([`${at}.choices.${id}.text`, c.text]);
+        if (c.feedback) out.push([`${at}.choices.${id}.feedback`, c.feedback]);
+      }
+    }
+    for (const [id, e] of Object.entries(tr.entries ?? {})) out.push([`${at}.entries.${id}`, e]);
+    tr.wrongAnswers?.forEach((w, i) => w && out.push([`${at}.wrongAnswers[${i}]`, w]));
+  }
   return out;
+}
+
+/** Translations must match the item: known choice, entry and media ids, no more hints or wrong answers than it has. */
+function checkTranslations(item: Item, add: (path: string, message: string) => void): void {
+  for (const [lang, tr] of Object.entries(item.translations ?? {})) {
+    const at = `translations.${lang}`;
+    if (tr.hints && tr.hints.length > item.hints.length) add(`${at}.hints`, `${tr.hints.length} hints, the item has ${item.hints.length}`);
+    const choiceIds = new Set(item.type === 'single_choice' || item.type === 'multiple_choice' ? item.choices.map((c) => c.id) : []);
+    for (const id of Object.keys(tr.choices ?? {})) if (!choiceIds.has(id)) add(`${at}.choices.${id}`, `unknown choice "${id}"`);
+    const entryIds = new Set(item.type === 'ordering' ? item.entries.map((e) => e.id) : []);
+    for (const id of Object.keys(tr.entries ?? {})) if (!entryIds.has(id)) add(`${at}.entries.${id}`, `unknown entry "${id}"`);
+    const wrong = item.type === 'numeric' || item.type === 'short_text' || item.type === 'math_expression' ? item.wrongAnswers.length : 0;
+    if (tr.wrongAnswers && tr.wrongAnswers.length > wrong) add(`${at}.wrongAnswers`, `${tr.wrongAnswers.length} entries, the item has ${wrong} wrong answers`);
+    if (tr.answers && item.type !== 'short_text') add(`${at}.answers`, 'only short_text items take translated answers');
+    const media = new Set(item.media.map((m) => m.id));
+    for (const id of Object.keys(tr.media ?? {})) if (!media.has(id)) add(`${at}.media.${id}`, `unknown media "${id}"`);
+  }
 }
 
 function checkUnique(ids: string[], path: string, add: (path: string, message: string) => void): void {
@@ -241,6 +311,7 @@ function checkUnique(ids: string[], path: string, add: (path: string, message: s
 function checkItem(item: Item, add: (path: string, message: string) => void): void {
   const media = new Set(item.media.map((m) => m.id));
   checkUnique(item.media.map((m) => m.id), 'media', add);
+  checkTranslations(item, add);
   for (const [path, text] of textFields(item)) {
     for (const m of text.matchAll(/\]\(media:([A-Za-z0-9._-]+)/g)) {
       if (!media.has(m[1]!)) add(path, `unknown media "${m[1]}" (declare it under media)`);
