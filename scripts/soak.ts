@@ -183,7 +183,8 @@ async function main(): Promise<void> {
       if (login.status !== 302) throw new Error(`login answered ${login.status}`);
       const authUrl = new URL(login.headers.get('location')!);
       const nonce = authUrl.searchParams.get('nonce')!;
-      const state = authUrl.searchParams.get('state')!;
+      const state = authUrl.searchParams.get('state');
+      if (!state || !nonce) throw new Error(`the login of ${user.id} redirected to ${authUrl.origin}${authUrl.pathname} without a state`);
       const claims = sandbox.launchClaims(user, LINK, 'canvas', nonce, { skills: SKILLS, threshold: '0.95' });
       const res = await postLaunch(browser, { id_token: await sandbox.signIdToken(claims), state });
       if (res.status !== 303) throw new Error(`launch of ${user.id} answered ${res.status}`);
