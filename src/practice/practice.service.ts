@@ -2,21 +2,20 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import {
-  applyAttempt, boundDifficulty, calibrateItem, createRng, createState, defaultLearnerModel, knownAt, nextStep, predictItem,
-  prepareBank, replay, resolveConfig, skillState, upgradeState, type Attempt, type LearnerModel, type LearnerState,
-  type PreparedBank, type ResolvedConfig,
+  applyAttempt, boundDifficulty, calibrateItem, createRng, createState, knownAt, nextStep, predictItem,
+  replay, resolveConfig, skillState, upgradeState, type Attempt, type LearnerState, type ResolvedConfig,
 } from '../engine/index.js';
-import { loadActiveModel } from './model.service.js';
-import { ensurePack, loadPack, packStamp } from '../content/content.repository.js';
-import { loadDemoPack } from '../content/content.files.js';
-import type { Item, Pack } from '../content/content.schema.js';
+import { Catalog, DEMO_PACK_ID, type PackEntry } from '../content/catalog.js';
+import type { Item } from '../content/content.schema.js';
+import { clockOf } from '../clock.js';
+import { Calibration } from './calibration.js';
 import { grade, type GradeResult } from '../content/grading.js';
-import { instantiate, isTemplate } from '../content/templates.js';
+import { isTemplate } from '../content/templates.js';
 import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../grades/index.js';
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  classStates, createLearner, findAssignment, itemStats, learnerAttempts, readForAnswer, readLearner, resourceLinkCustom, saveAssignment,
+  classStates, createLearner, findAssignment, learnerAttempts, readForAnswer, readLearner, resourceLinkCustom, saveAssignment,
   updateLearner, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
 import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
@@ -40,8 +39,7 @@ export interface ClassRow {
 
 /** Tries a student gets on one question before the right answer is shown. */
 export const MAX_TRIES = 2;
-/** The demo pack every new tenant gets, so practice works from the first launch. */
-export const DEMO_PACK_ID = 'fractions';
+export { DEMO_PACK_ID };
 
 export type SkillStatus = 'not_started' | 'practising' | 'mastered' | 'review_due';
 
@@ -98,33 +96,8 @@ export interface SubmissionResult {
   hints?: number;
 }
 
-interface PackCache {
-  pack: Pack;
-  /** The learner model of this tenant's pack: its active refit (model.service.ts) or the shipped one. */
-  model: LearnerModel;
-  modelVersion: number;
-  items: Map<string, Item>;
-  bank: PreparedBank;
-  skillNames: Map<string, string>;
-  /** When this entry was last checked against the database, and the import it was built from. */
-  at: number;
-  stamp: string | null;
-  /** A check in progress (requests keep using this entry meanwhile). */
-  checking?: Promise<void>;
-  /** Rendered views of items (per item, seed and purpose), valid as long as this pack entry. */
-  rendered: Map<string, unknown>;
-  /** The bank with calibrated difficulties, refreshed every few seconds (difficulty drifts slowly). */
-  calibrated?: { bank: PreparedBank; stats: Map<string, { difficulty: number; answers: number }>; at: number };
-  /** The one calibration read in progress, if any. */
-  calibrating?: Promise<void>;
-}
-
-/** How often a cached content pack is checked for a re-import and new model parameters. */
-const PACK_CHECK_MS = 60_000;
 /** How long an assignment's settings are reused in process before being read again. */
 const ASSIGNMENT_CACHE_MS = 5_000;
-/** Seconds a calibrated bank is reused before item difficulties are read again. */
-const CALIBRATION_REFRESH_MS = 10_000;
 /**
  * Learner rows this process read or wrote are reused this long. Every write still checks the row's
  * version, so with several processes a reused row can at worst show a page that is one step behind
@@ -143,15 +116,17 @@ const MAX_RENDERED = 5_000;
  * module, and in ONE transaction appends the attempt, updates the learner state and item difficulty,
  * and queues the grade for the LMS. Idempotent per submission id.
  */
+type PackCache = PackEntry;
+
 export class PracticeService {
-  private packs = new Map<string, PackCache>();
-  private seededTenants = new Set<string>();
+  /** The tenants' content packs (shared with the instructor faces). */
+  readonly catalog: Catalog;
+  private readonly calibration: Calibration;
   /** Assignments read recently (settings change rarely; a change reaches other processes within seconds). */
   private assignments = new Map<string, { assignment: Assignment; at: number }>();
   /** Background refreshes and first loads of assignments in flight, one per assignment. */
   private assignmentReads = new Map<string, Promise<void>>();
   private assignmentLoads = new Map<string, Promise<Assignment | null>>();
-  private demo: Promise<Pack> | undefined;
   /** Recently used learner rows by tenant, assignment and user (see LEARNER_CACHE_MS). */
   private learners = new Map<string, { row: VersionedLearner; at: number }>();
 
@@ -166,8 +141,12 @@ export class PracticeService {
       /** Called after an answer committed LMS scores (wakes grade delivery). */
       scoresQueued?: () => void;
       writer?: Partial<SubmissionWriterOptions>;
+      catalog?: Catalog;
     },
   ) {
+    const clock = clockOf(deps.now);
+    this.catalog = deps.catalog ?? new Catalog({ pool: deps.pool, log: deps.log, clock });
+    this.calibration = new Calibration({ pool: deps.pool, log: deps.log, clock });
     this.writer = new SubmissionWriter(deps.pool, deps.log, { ...SUBMISSION_WRITER_DEFAULTS, ...deps.writer });
   }
 
@@ -180,65 +159,9 @@ export class PracticeService {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** Gives a tenant the demo pack on its first launch (once per process per tenant). */
-  async ensureContent(tenantId: string): Promise<void> {
-    if (this.seededTenants.has(tenantId)) return;
-    this.demo ??= loadDemoPack();
-    await ensurePack(this.deps.pool, tenantId, await this.demo);
-    this.seededTenants.add(tenantId);
-  }
-
-  /**
-   * The pack of an assignment, parsed and indexed, cached per tenant. Every minute the entry is checked in
-   * the background (requests never wait for it): a re-imported pack is loaded anew, otherwise only the
-   * fitted model parameters are read again, and the rendered items are kept.
-   */
-  async pack(tenantId: string, packId: string): Promise<PackCache> {
-    const key = `${tenantId}\u0000${packId}`;
-    const hit = this.packs.get(key);
-    if (hit) {
-      if (this.now() - hit.at >= PACK_CHECK_MS && !hit.checking) {
-        hit.checking = this.checkPack(key, tenantId, packId, hit)
-          .catch((err: Error) => this.deps.log.warn({ tenant: tenantId, pack: packId, err: err.message }, 'content pack check failed; keeping the loaded one'))
-          .finally(() => {
-            hit.checking = undefined;
-          });
-      }
-      return hit;
-    }
-    const entry = await this.loadPackEntry(tenantId, packId);
-    this.packs.set(key, entry);
-    return entry;
-  }
-
-  private async checkPack(key: string, tenantId: string, packId: string, hit: PackCache): Promise<void> {
-    const stamp = await packStamp(this.deps.pool, tenantId, packId);
-    if (stamp !== null && stamp === hit.stamp) {
-      const active = await loadActiveModel(this.deps.pool, tenantId, packId);
-      hit.model = active?.model ?? defaultLearnerModel();
-      hit.modelVersion = active?.version ?? 0;
-      hit.at = this.now();
-      return;
-    }
-    if (stamp === null) {
-      this.packs.delete(key);
-      return;
-    }
-    this.packs.set(key, await this.loadPackEntry(tenantId, packId));
-  }
-
-  private async loadPackEntry(tenantId: string, packId: string): Promise<PackCache> {
-    await this.ensureContent(tenantId);
-    const stamp = await packStamp(this.deps.pool, tenantId, packId);
-    const pack = await loadPack(this.deps.pool, tenantId, packId);
-    if (!pack) throw new AppError('pack_missing', 404, 'The content of this activity is no longer available. Ask your teacher to set it up again.');
-    const items = new Map(pack.items.map((i) => [i.id, i]));
-    const bank = prepareBank({
-      items: pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })),
-      skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
-    });
-    const active = await loadActiveModel(this.deps.pool, tenantId, packId);
-    return { pack, model: active?.model ?? defaultLearnerModel(), modelVersion: active?.version ?? 0, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.now(), stamp, rendered: new Map() };
+  /** A pack of the tenant (see Catalog.pack). */
+  pack(tenantId: string, packId: string): Promise<PackEntry> {
+    return this.catalog.pack(tenantId, packId);
   }
 
   private config(a: Assignment, cache: PackCache): ResolvedConfig {
@@ -364,7 +287,7 @@ export class PracticeService {
 
   /** Picks the next step with the engine (the caller stores it as the current question). */
   private async choose(actor: Actor, a: Assignment, cache: PackCache, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
-    const bank = await this.calibratedBank(actor.tenantId, a.packId, cache);
+    const bank = await this.calibration.bank(actor.tenantId, a.packId, cache);
     const rng = createRng(crypto.randomInt(2 ** 31));
     const step = nextStep(row.state, bank, this.config(a, cache), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
     if (step.kind === 'done' || !step.itemId) return null;
@@ -385,48 +308,9 @@ export class PracticeService {
     };
   }
 
-  /**
-   * The pack's bank with the tenant's calibrated item difficulties. Read once, then refreshed every few
-   * seconds in the background by one query: requests use the bank they have meanwhile (difficulty drifts
-   * slowly), so a refresh never stalls the answers that happen to need it.
-   */
-  private async calibratedBank(tenantId: string, packId: string, cache: PackCache): Promise<PreparedBank> {
-    const have = cache.calibrated;
-    if (have && this.now() - have.at < CALIBRATION_REFRESH_MS) return have.bank;
-    if (!cache.calibrating) {
-      cache.calibrating = this.calibrate(tenantId, packId, cache).finally(() => {
-        cache.calibrating = undefined;
-      });
-    }
-    if (have) {
-      cache.calibrating.catch((err: Error) => this.deps.log.warn({ tenant: tenantId, pack: packId, err: err.message }, 'item calibration refresh failed; keeping the last one'));
-      return have.bank;
-    }
-    await cache.calibrating;
-    return cache.calibrated!.bank;
-  }
-
-  private async calibrate(tenantId: string, packId: string, cache: PackCache): Promise<void> {
-    const at = this.now();
-    const stats = await itemStats(this.deps.pool, tenantId, packId);
-    const bank = stats.size
-      ? prepareBank({
-          // Calibrated difficulties, bounded around the authored ones (difficulty.ts).
-          items: cache.pack.items.map((i) => {
-            const st = stats.get(i.id);
-            return { id: i.id, skills: i.skills, difficulty: st ? boundDifficulty(st.difficulty, i.difficulty ?? 0) : i.difficulty ?? 0 };
-          }),
-          skills: cache.pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
-        })
-      : cache.bank;
-    cache.calibrated = { bank, stats, at };
-  }
-
   /** The concrete item on screen (a template is instantiated with its seed). */
   concrete(cache: PackCache, itemId: string, seed: number): Item {
-    const item = cache.items.get(itemId);
-    if (!item) throw new AppError('item_missing', 404, 'This question is no longer available.');
-    return isTemplate(item) ? instantiate(item, seed).item : item;
+    return this.catalog.concrete(cache, itemId, seed);
   }
 
   /**
@@ -592,8 +476,8 @@ export class PracticeService {
       // the write applies the step as a delta).
       const cur = known?.current;
       if (known && cur && !cur.finished && cur.kind === 'question' && cur.itemId === input.item_id && cur.seed === input.seed && cur.submissionId === input.submission_id) {
-        await this.calibratedBank(actor.tenantId, a.packId, cache);
-        stat = cache.calibrated?.stats.get(cur.itemId);
+        await this.calibration.bank(actor.tenantId, a.packId, cache);
+        stat = this.calibration.stat(cache, cur.itemId);
         seen = null;
         return known;
       }

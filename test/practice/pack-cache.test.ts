@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/index.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
 import { importPack } from '../../src/content/content.repository.js';
 import { PracticeService } from '../../src/practice/practice.service.js';
+import { Catalog } from '../../src/content/catalog.js';
 import { saveAssignment } from '../../src/practice/practice.repository.js';
 import type { Actor } from '../../src/lti/actor.js';
 import { freshDatabase } from '../helpers/db.js';
@@ -14,12 +15,14 @@ describe('practice: content pack and assignment caches', function () {
   let db: Database;
   let clock = Date.now();
   let service: PracticeService;
+  let catalog: Catalog;
   const T = 'tenant-pack';
   before(async () => {
     db = await freshDatabase();
     await db.pool.query(`INSERT INTO platforms(id, name, issuer, client_id, auth_login_url, auth_token_url, jwks_url) VALUES ('p', 'P', 'https://lms.invalid', 'c', 'https://lms.invalid/a', 'https://lms.invalid/t', 'https://lms.invalid/j')`);
     await db.pool.query(`INSERT INTO tenants(id, platform_id, deployment_id) VALUES ($1, 'p', 'd1')`, [T]);
-    service = new PracticeService({ pool: db.pool, log: pino({ level: 'silent' }), now: () => clock });
+    catalog = new Catalog({ pool: db.pool, log: pino({ level: 'silent' }), clock: { now: () => clock } });
+    service = new PracticeService({ pool: db.pool, log: pino({ level: 'silent' }), now: () => clock, catalog });
   });
   after(async () => {
     await db?.close();
@@ -30,24 +33,24 @@ describe('practice: content pack and assignment caches', function () {
   };
 
   it('keeps the parsed pack and its rendered items while the pack is unchanged, and picks up a re-import', async () => {
-    const first = await service.pack(T, 'fractions');
+    const first = await catalog.pack(T, 'fractions');
     first.rendered.set('probe', 'kept');
     clock += 61_000;
-    expect(await service.pack(T, 'fractions')).to.equal(first);
+    expect(await catalog.pack(T, 'fractions')).to.equal(first);
     await settle(first);
-    const again = await service.pack(T, 'fractions');
+    const again = await catalog.pack(T, 'fractions');
     expect(again).to.equal(first);
     expect(again.rendered.get('probe')).to.equal('kept');
 
     const demo = await loadDemoPack();
     const changed = { ...demo, skills: demo.skills.map((s, i) => (i === 0 ? { ...s, name: 'Unit fractions (revised)' } : s)) };
     await importPack(db.pool, T, changed);
-    expect((await service.pack(T, 'fractions')).skillNames.get(demo.skills[0].id)).to.equal(demo.skills[0].name);
+    expect((await catalog.pack(T, 'fractions')).skillNames.get(demo.skills[0].id)).to.equal(demo.skills[0].name);
     clock += 61_000;
-    const stale = await service.pack(T, 'fractions');
+    const stale = await catalog.pack(T, 'fractions');
     expect(stale).to.equal(first);
     await settle(stale);
-    const fresh = await service.pack(T, 'fractions');
+    const fresh = await catalog.pack(T, 'fractions');
     expect(fresh).not.to.equal(first);
     expect(fresh.skillNames.get(demo.skills[0].id)).to.equal('Unit fractions (revised)');
     expect(fresh.rendered.size).to.equal(0);

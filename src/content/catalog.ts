@@ -1,0 +1,129 @@
+/**
+ * The content packs of each tenant as the practice loop and the instructor faces use them: parsed,
+ * indexed and cached per process, with the tenant's learner model. The demo pack is seeded only when a
+ * tenant has no packs or asks for the demo it lacks (not on every first load of a process).
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { defaultLearnerModel, prepareBank, type LearnerModel, type PreparedBank } from '../engine/index.js';
+import { loadActiveModel } from '../practice/model.service.js';
+import { AppError } from '../http/errors.js';
+import { systemClock, type Clock } from '../clock.js';
+import { ensurePack, listPacks, loadPack, packStamp, type PackSummary } from './content.repository.js';
+import { loadDemoPack } from './content.files.js';
+import type { Item, Pack } from './content.schema.js';
+import { instantiate, isTemplate } from './templates.js';
+
+/** The demo pack every new tenant gets, so practice works from the first launch. */
+export const DEMO_PACK_ID = 'fractions';
+
+/** One tenant's pack, parsed and indexed. */
+export interface PackEntry {
+  pack: Pack;
+  /** The learner model of this tenant's pack: its active refit (model.service.ts) or the shipped one. */
+  model: LearnerModel;
+  modelVersion: number;
+  items: Map<string, Item>;
+  bank: PreparedBank;
+  skillNames: Map<string, string>;
+  /** When this entry was last checked against the database, and the import it was built from. */
+  at: number;
+  stamp: string | null;
+  /** A check in progress (requests keep using this entry meanwhile). */
+  checking?: Promise<void>;
+  /** Rendered views of items (per item, seed and purpose), valid as long as this pack entry. */
+  rendered: Map<string, unknown>;
+}
+
+/** How often a cached content pack is checked for a re-import and new model parameters. */
+const PACK_CHECK_MS = 60_000;
+
+export class Catalog {
+  private packs = new Map<string, PackEntry>();
+  private seededTenants = new Set<string>();
+  private demo: Promise<Pack> | undefined;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: { pool: pg.Pool; log: Logger; clock?: Clock }) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  /** Gives a tenant the demo pack if it has none with that id (once per process per tenant). */
+  async seedDemo(tenantId: string): Promise<void> {
+    if (this.seededTenants.has(tenantId)) return;
+    this.demo ??= loadDemoPack();
+    await ensurePack(this.deps.pool, tenantId, await this.demo);
+    this.seededTenants.add(tenantId);
+  }
+
+  /** The tenant's stored packs (the demo pack is seeded first when the tenant has none). */
+  async list(tenantId: string): Promise<PackSummary[]> {
+    const packs = await listPacks(this.deps.pool, tenantId);
+    if (packs.length || this.seededTenants.has(tenantId)) return packs;
+    await this.seedDemo(tenantId);
+    return listPacks(this.deps.pool, tenantId);
+  }
+
+  /**
+   * A pack, parsed and indexed, cached per tenant. Every minute the entry is checked in the background
+   * (requests never wait for it): a re-imported pack is loaded anew, otherwise only the fitted model
+   * parameters are read again, and the rendered items are kept.
+   */
+  async pack(tenantId: string, packId: string): Promise<PackEntry> {
+    const key = `${tenantId}\u0000${packId}`;
+    const hit = this.packs.get(key);
+    if (hit) {
+      if (this.clock.now() - hit.at >= PACK_CHECK_MS && !hit.checking) {
+        hit.checking = this.check(key, tenantId, packId, hit)
+          .catch((err: Error) => this.deps.log.warn({ tenant: tenantId, pack: packId, err: err.message }, 'content pack check failed; keeping the loaded one'))
+          .finally(() => {
+            hit.checking = undefined;
+          });
+      }
+      return hit;
+    }
+    const entry = await this.load(tenantId, packId);
+    this.packs.set(key, entry);
+    return entry;
+  }
+
+  /** The concrete item on screen (a template is instantiated with its seed). */
+  concrete(entry: PackEntry, itemId: string, seed: number): Item {
+    const item = entry.items.get(itemId);
+    if (!item) throw new AppError('item_missing', 404, 'This question is no longer available.');
+    return isTemplate(item) ? instantiate(item, seed).item : item;
+  }
+
+  private async check(key: string, tenantId: string, packId: string, hit: PackEntry): Promise<void> {
+    const stamp = await packStamp(this.deps.pool, tenantId, packId);
+    if (stamp !== null && stamp === hit.stamp) {
+      const active = await loadActiveModel(this.deps.pool, tenantId, packId);
+      hit.model = active?.model ?? defaultLearnerModel();
+      hit.modelVersion = active?.version ?? 0;
+      hit.at = this.clock.now();
+      return;
+    }
+    if (stamp === null) {
+      this.packs.delete(key);
+      return;
+    }
+    this.packs.set(key, await this.load(tenantId, packId));
+  }
+
+  private async load(tenantId: string, packId: string): Promise<PackEntry> {
+    let stamp = await packStamp(this.deps.pool, tenantId, packId);
+    if (stamp === null && packId === DEMO_PACK_ID) {
+      await this.seedDemo(tenantId);
+      stamp = await packStamp(this.deps.pool, tenantId, packId);
+    }
+    const pack = await loadPack(this.deps.pool, tenantId, packId);
+    if (!pack) throw new AppError('pack_missing', 404, 'The content of this activity is no longer available. Ask your teacher to set it up again.');
+    const items = new Map(pack.items.map((i) => [i.id, i]));
+    const bank = prepareBank({
+      items: pack.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })),
+      skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
+    });
+    const active = await loadActiveModel(this.deps.pool, tenantId, packId);
+    return { pack, model: active?.model ?? defaultLearnerModel(), modelVersion: active?.version ?? 0, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.clock.now(), stamp, rendered: new Map() };
+  }
+}
