@@ -5,6 +5,8 @@ import type { ToolKeys } from '../lti/keys.js';
 import type { DynamicRegistration } from '../lti/registration.js';
 import { unauthorized } from '../http/errors.js';
 import type { RateLimits } from '../http/rate-limits.js';
+import { validate } from '../http/validate.js';
+import { platformBody, platformParams, rotateBody } from './admin.schema.js';
 
 /**
  * Bearer-token guard for the admin API (constant-time comparison). With rate limits, a client that keeps
@@ -33,28 +35,32 @@ export function requireAdmin(adminToken: string, limits?: RateLimits) {
 export function adminRoutes(deps: { registry: PlatformRegistry; toolKeys: ToolKeys; registration: DynamicRegistration; adminToken: string; limits?: RateLimits; extra?: (r: Router) => void }): Router {
   const r = express.Router();
   r.use('/admin/api', requireAdmin(deps.adminToken, deps.limits), express.json({ limit: '256kb' }));
+  const create = validate({ body: platformBody });
+  const one = validate({ params: platformParams });
+  const patch = validate({ params: platformParams, body: platformBody });
+  const rotate = validate({ body: rotateBody });
   r.get('/admin/api/platforms', async (_req, res) => {
     res.json({ platforms: await deps.registry.list() });
   });
-  r.post('/admin/api/platforms', async (req, res) => {
-    res.status(201).json(await deps.registry.create(req.body));
+  r.post('/admin/api/platforms', create, async (_req, res) => {
+    res.status(201).json(await deps.registry.create(create.input(res).body));
   });
-  r.get('/admin/api/platforms/:id', async (req, res) => {
-    res.json(await deps.registry.get(String(req.params.id)));
+  r.get('/admin/api/platforms/:id', one, async (_req, res) => {
+    res.json(await deps.registry.get(one.input(res).params.id));
   });
-  r.patch('/admin/api/platforms/:id', async (req, res) => {
-    res.json(await deps.registry.update(String(req.params.id), req.body));
+  r.patch('/admin/api/platforms/:id', patch, async (_req, res) => {
+    const { params, body } = patch.input(res);
+    res.json(await deps.registry.update(params.id, body));
   });
-  r.delete('/admin/api/platforms/:id', async (req, res) => {
-    await deps.registry.remove(String(req.params.id));
+  r.delete('/admin/api/platforms/:id', one, async (_req, res) => {
+    await deps.registry.remove(one.input(res).params.id);
     res.status(204).end();
   });
   r.post('/admin/api/registrations', async (_req, res) => {
     res.status(201).json(await deps.registration.createCode());
   });
-  r.post('/admin/api/keys/rotate', async (req, res) => {
-    const hours = Number((req.body as { overlapHours?: unknown })?.overlapHours ?? 72);
-    res.json(await deps.toolKeys.rotate(Number.isFinite(hours) && hours >= 0 ? hours : 72));
+  r.post('/admin/api/keys/rotate', rotate, async (_req, res) => {
+    res.json(await deps.toolKeys.rotate(rotate.input(res).body.overlapHours));
   });
   deps.extra?.(r);
   return r;

@@ -1,3 +1,5 @@
+import { validate } from '../http/validate.js';
+import { setupSchema } from '../practice/practice.schema.js';
 import express, { type Router } from 'express';
 import { languageOf, translator } from '../i18n/index.js';
 import { actorOf, requireSession } from '../lti/session.middleware.js';
@@ -84,9 +86,11 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
   r.get('/dashboard/export.csv', staff, exportCsv);
   r.post('/dashboard/export.csv', form, staff, exportCsv);
 
-  r.post('/dashboard/setup', form, staff, async (req, res) => {
+  // An invalid setup form shows the page again with its problems (400).
+  const setup = validate({ body: setupSchema }, { invalid: (message, _req, res) => page(res, { error: message, status: 400 }) });
+  r.post('/dashboard/setup', form, staff, setup, async (_req, res) => {
     try {
-      await deps.practice.configure(actorOf(res), req.body);
+      await deps.practice.configure(actorOf(res), setup.input(res).body);
       await page(res, { saved: true });
     } catch (err) {
       if (err instanceof AppError && err.status === 400) await page(res, { error: err.message, status: 400 });

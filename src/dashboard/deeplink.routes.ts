@@ -9,6 +9,7 @@ import { DEMO_PACK_ID, type PracticeService } from '../practice/practice.service
 import { setupSchema } from '../practice/practice.schema.js';
 import { badRequest, forbidden } from '../http/errors.js';
 import { z } from 'zod';
+import { validate } from '../http/validate.js';
 
 /**
  * Deep Linking 2.0 for instructors: the LMS asks the tool for content; the instructor picks the skills,
@@ -20,6 +21,8 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 300 });
   const staff = requireSession(deps.sessions, 'instructor', 'admin');
   const titleSchema = z.string().trim().min(1, 'Give the activity a title.').max(200, 'The title is too long (200 characters at most).');
+  // The title's problems first, then the settings'; an invalid form shows the page again with them.
+  const chosen = validate({ body: z.object({ title: titleSchema }).and(setupSchema) }, { invalid: (message, _req, res) => page(res, message, 400) });
 
   const page = async (res: express.Response, error: string | null = null, status = 200) => {
     const actor = actorOf(res);
@@ -37,28 +40,21 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
     await page(res);
   });
 
-  r.post('/deep-link', form, staff, async (req, res) => {
+  r.post('/deep-link', form, staff, chosen, async (_req, res) => {
     const actor = actorOf(res);
     if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
-    const body = req.body as Record<string, unknown>;
-    const settings = setupSchema.safeParse(body);
-    const title = titleSchema.safeParse(body.title);
-    if (!settings.success || !title.success) {
-      const msg = [...(title.success ? [] : title.error.issues), ...(settings.success ? [] : settings.error.issues)].map((i) => i.message).join(' ');
-      return page(res, msg, 400);
-    }
+    const s = chosen.input(res).body;
     const { pack } = await deps.practice.pack(actor.tenantId, DEMO_PACK_ID);
     const known = new Set(pack.skills.map((s) => s.id));
-    const unknown = settings.data.skills.filter((s) => !known.has(s));
+    const unknown = s.skills.filter((id) => !known.has(id));
     if (unknown.length) throw badRequest(`Unknown skill(s): ${unknown.join(', ')}.`);
-    const s = settings.data;
     const jwt = await signDeepLinkingResponse({
       actor,
       platform: await deps.registry.get(actor.platformId),
       key: await deps.toolKeys.signingKey(),
       items: [
         {
-          title: title.data,
+          title: s.title,
           text: `Adaptive practice: ${s.skills.map((id) => pack.skills.find((k) => k.id === id)?.name ?? id).join(', ')}`,
           url: `${deps.publicUrl}/lti/launch`,
           custom: {
@@ -70,10 +66,10 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
             allow_choice: s.allow_choice ? '1' : '0',
             per_skill: s.per_skill ? '1' : '0',
           },
-          lineItem: { scoreMaximum: s.points, label: title.data, resourceId: 'mastery', tag: 'mastery-grade' },
+          lineItem: { scoreMaximum: s.points, label: s.title, resourceId: 'mastery', tag: 'mastery-grade' },
         },
       ],
-      message: `Added "${title.data}".`,
+      message: `Added "${s.title}".`,
     });
     res.setHeader('Cache-Control', 'no-store');
     res.render('lti/form-post', { title: 'Returning to your LMS…', action: actor.deepLinking.returnUrl, fields: { JWT: jwt } });

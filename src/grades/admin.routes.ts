@@ -1,9 +1,8 @@
 import type { Router } from 'express';
 import type pg from 'pg';
-import { badRequest } from '../http/errors.js';
+import { validate } from '../http/validate.js';
+import { gradesListQuery, gradesStatsQuery, resyncBody } from '../admin/admin.schema.js';
 import { NOTIFY_CHANNEL } from './outbox.js';
-
-const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 300 ? v : undefined);
 
 /**
  * Admin API of grade delivery (mounted under /admin/api by the admin router, behind its bearer guard):
@@ -15,10 +14,12 @@ const str = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <
  *        states defaults to ["failed"]; "skipped" and "sent" may be added (a re-send gets a new timestamp).
  */
 export function gradeAdminRoutes(pool: pg.Pool): (r: Router) => void {
+  const list = validate({ query: gradesListQuery });
+  const stats = validate({ query: gradesStatsQuery });
+  const resync = validate({ body: resyncBody });
   return (r) => {
-    r.get('/admin/api/grades/failed', async (req, res) => {
-      const tenantId = str(req.query.tenantId);
-      const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 100));
+    r.get('/admin/api/grades/failed', list, async (_req, res) => {
+      const { tenantId, limit } = list.input(res).query;
       const { rows } = await pool.query(
         `SELECT tenant_id, resource_link_id, column_key, user_id, score, score_ts, attempts, last_status, last_error, updated_at
          FROM grade_outbox WHERE state = 'failed' AND ($1::text IS NULL OR tenant_id = $1) ORDER BY updated_at DESC LIMIT $2`,
@@ -40,9 +41,8 @@ export function gradeAdminRoutes(pool: pg.Pool): (r: Router) => void {
       });
     });
 
-    r.get('/admin/api/grades/retrying', async (req, res) => {
-      const tenantId = str(req.query.tenantId);
-      const limit = Math.min(1000, Math.max(1, Number(req.query.limit) || 100));
+    r.get('/admin/api/grades/retrying', list, async (_req, res) => {
+      const { tenantId, limit } = list.input(res).query;
       const { rows } = await pool.query(
         `SELECT tenant_id, resource_link_id, column_key, user_id, score, score_ts, attempts, last_status, last_error, next_attempt_at, updated_at
          FROM grade_outbox WHERE state = 'pending' AND attempts > 0 AND ($1::text IS NULL OR tenant_id = $1) ORDER BY attempts DESC, updated_at LIMIT $2`,
@@ -65,8 +65,8 @@ export function gradeAdminRoutes(pool: pg.Pool): (r: Router) => void {
       });
     });
 
-    r.get('/admin/api/grades/stats', async (req, res) => {
-      const tenantId = str(req.query.tenantId);
+    r.get('/admin/api/grades/stats', stats, async (_req, res) => {
+      const { tenantId } = stats.input(res).query;
       const { rows } = await pool.query(
         `SELECT state, count(*)::int AS n, (count(*) FILTER (WHERE state = 'pending' AND attempts > 0))::int AS retrying
          FROM grade_outbox WHERE ($1::text IS NULL OR tenant_id = $1) GROUP BY state`,
@@ -80,20 +80,14 @@ export function gradeAdminRoutes(pool: pg.Pool): (r: Router) => void {
       res.json(counts);
     });
 
-    r.post('/admin/api/grades/resync', async (req, res) => {
-      const b = (req.body ?? {}) as Record<string, unknown>;
-      const states = b.states === undefined ? ['failed'] : b.states;
-      if (!Array.isArray(states) || states.length === 0 || !states.every((s) => ['failed', 'skipped', 'sent'].includes(s as string))) {
-        throw badRequest('states must be a list of failed, skipped, sent.');
-      }
-      for (const k of ['tenantId', 'resourceLinkId', 'userId']) {
-        if (b[k] !== undefined && !str(b[k])) throw badRequest(`${k} must be a non-empty string.`);
-      }
+    r.post('/admin/api/grades/resync', resync, async (_req, res) => {
+      const b = resync.input(res).body;
+      const states = b.states;
       const { rowCount } = await pool.query(
         `UPDATE grade_outbox SET state = 'pending', attempts = 0, next_attempt_at = now(), version = version + 1,
            score_ts = GREATEST(date_trunc('milliseconds', now()), score_ts + interval '1 millisecond'), updated_at = now()
          WHERE state = ANY($1) AND ($2::text IS NULL OR tenant_id = $2) AND ($3::text IS NULL OR resource_link_id = $3) AND ($4::text IS NULL OR user_id = $4)`,
-        [states, str(b.tenantId) ?? null, str(b.resourceLinkId) ?? null, str(b.userId) ?? null],
+        [states, b.tenantId ?? null, b.resourceLinkId ?? null, b.userId ?? null],
       );
       if (rowCount) await pool.query(`SELECT pg_notify('${NOTIFY_CHANNEL}', '')`);
       res.json({ requeued: rowCount ?? 0 });

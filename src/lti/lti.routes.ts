@@ -9,6 +9,8 @@ import type { ToolKeys } from './keys.js';
 import { AppError } from '../http/errors.js';
 import { DynamicRegistration } from './registration.js';
 import type { RateLimits } from '../http/rate-limits.js';
+import { validate } from '../http/validate.js';
+import { z } from 'zod';
 
 export interface LtiRouteDeps {
   pool: pg.Pool;
@@ -31,6 +33,14 @@ function readCookie(req: Request, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** A string field, else absent: what each field is allowed to be is the launch pipeline's to judge (and to refuse with its code). */
+const text = z.unknown().transform((v) => (typeof v === 'string' ? v : undefined)).optional();
+const any = z.unknown().optional();
+/** The launch form post (OIDC form_post): the id_token and state, or the LMS's error. */
+const launchBody = z
+  .object({ id_token: any, state: text, lti_storage_secret: any, error: text, error_description: any })
+  .catch({ id_token: undefined, state: undefined, lti_storage_secret: undefined, error: undefined, error_description: undefined });
 
 /**
  * The LTI 1.3 endpoints at stable URLs: /lti/login (OIDC initiation, GET and POST), /lti/launch (redirect
@@ -76,12 +86,13 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
   r.get('/lti/login', ...perIp, login);
   r.post('/lti/login', ...perIp, form, login);
 
-  r.post('/lti/launch', form, async (req: Request, res: Response) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof body.error === 'string') {
+  const launchForm = validate({ body: launchBody });
+  r.post('/lti/launch', form, launchForm, async (req: Request, res: Response) => {
+    const body = launchForm.input(res).body;
+    if (body.error !== undefined) {
       throw new AppError('launch_refused.platform_error', 400, `The LMS refused the launch: ${String(body.error_description ?? body.error).slice(0, 300)}`);
     }
-    const state = typeof body.state === 'string' ? body.state : undefined;
+    const state = body.state;
     const outcome = await validator.launch({
       idToken: body.id_token,
       state,
