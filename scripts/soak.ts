@@ -227,6 +227,9 @@ async function main(): Promise<void> {
 
     const sent = new Set<string>();
     const acknowledged = new Set<string>();
+    /** When each answer was acknowledged (s since the start) and after how many sends: to place a loss. */
+    const ackedAt = new Map<string, { at: number; tries: number }>();
+    const triesOf = new Map<string, number>();
     const errors = new Map<string, number>();
     let studentErrors = 0;
     let running = true;
@@ -259,11 +262,13 @@ async function main(): Promise<void> {
           try {
             await send(s, '/practice/answer', fields);
             acknowledged.add(key);
+            ackedAt.set(key, { at: (performance.now() - started) / 1000, tries: (triesOf.get(key) ?? 0) + 1 });
             return;
           } catch (err) {
             const why = (err as Error).message.replace(/fetch failed/, 'connection failed');
             errors.set(why, (errors.get(why) ?? 0) + 1);
             studentErrors++;
+            triesOf.set(key, (triesOf.get(key) ?? 0) + 1);
             if (!running) return;
             await sleep(RETRY_MS);
           }
@@ -301,7 +306,7 @@ async function main(): Promise<void> {
     const t0 = end - MINUTES * 60_000;
     const at = (share: number) => sleep(Math.max(0, t0 + share * MINUTES * 60_000 - performance.now()));
     const chaos = (async () => {
-      const note = (what: string) => events.push(`${((performance.now() - t0) / 1000).toFixed(0)}s ${what}`);
+      const note = (what: string) => events.push(`${((performance.now() - t0) / 1000).toFixed(0)}s (${((performance.now() - started) / 1000).toFixed(0)} s since start) ${what}`);
       await at(0.1);
       await putFaults({ failPercent: 30 });
       note('sandbox LMS: 30% of calls answer 500');
@@ -353,7 +358,8 @@ async function main(): Promise<void> {
       const k = `${r.user_id}\u0000${r.submission_id}`;
       storedKeys.set(k, (storedKeys.get(k) ?? 0) + 1);
     }
-    const lost = [...acknowledged].filter((k) => !storedKeys.has(k)).length;
+    const lostKeys = [...acknowledged].filter((k) => !storedKeys.has(k));
+    const lost = lostKeys.length;
     let doubleCounted = 0;
     for (const [k, n] of storedKeys) doubleCounted += (n - 1) + (sent.has(k) ? 0 : 1);
     const storedNotAcknowledged = [...storedKeys.keys()].filter((k) => !acknowledged.has(k)).length;
@@ -387,6 +393,11 @@ async function main(): Promise<void> {
     out('');
     out('what happened:');
     for (const e of events) out(`  ${e}`);
+    for (const k of lostKeys.slice(0, 10)) {
+      const [user, submission] = k.split('\u0000');
+      const a = ackedAt.get(k);
+      out(`  lost: ${user} submission ${submission}, acknowledged at ${a?.at.toFixed(1)} s after ${a?.tries} send(s)`);
+    }
     out('');
     out('| figure | value |');
     out('|---|---|');
