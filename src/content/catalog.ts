@@ -10,7 +10,7 @@ import { loadActiveModel } from '../practice/model.service.js';
 import { AppError } from '../http/errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ensurePack, listPacks, loadPack, packStamp, type PackSummary } from './content.repository.js';
-import { loadDemoPack } from './content.files.js';
+import { BUILT_IN_PACKS, loadBuiltInPacks } from './content.files.js';
 import type { Item, Pack } from './content.schema.js';
 import { instantiate, isTemplate } from './templates.js';
 
@@ -41,25 +41,29 @@ const PACK_CHECK_MS = 60_000;
 export class Catalog {
   private packs = new Map<string, PackEntry>();
   private seededTenants = new Set<string>();
-  private demo: Promise<Pack> | undefined;
+  private builtIn: Promise<Pack[]> | undefined;
   private readonly clock: Clock;
 
   constructor(private readonly deps: { pool: pg.Pool; log: Logger; clock?: Clock }) {
     this.clock = deps.clock ?? systemClock;
   }
 
-  /** Gives a tenant the demo pack if it has none with that id (once per process per tenant). */
+  /**
+   * Gives a tenant the built-in packs (the demo pack Fractions, and Linear equations) it has none with
+   * that id of (once per process per tenant).
+   */
   async seedDemo(tenantId: string): Promise<void> {
     if (this.seededTenants.has(tenantId)) return;
-    this.demo ??= loadDemoPack();
-    await ensurePack(this.deps.pool, tenantId, await this.demo);
+    this.builtIn ??= loadBuiltInPacks();
+    for (const pack of await this.builtIn) await ensurePack(this.deps.pool, tenantId, pack);
     this.seededTenants.add(tenantId);
   }
 
-  /** The tenant's stored packs (the demo pack is seeded first when the tenant has none). */
+  /** The tenant's stored packs (the built-in packs are seeded first when the tenant lacks one). */
   async list(tenantId: string): Promise<PackSummary[]> {
     const packs = await listPacks(this.deps.pool, tenantId);
-    if (packs.length || this.seededTenants.has(tenantId)) return packs;
+    const lacksBuiltIn = BUILT_IN_PACKS.some((id) => !packs.some((p) => p.id === id));
+    if (!lacksBuiltIn || this.seededTenants.has(tenantId)) return packs;
     await this.seedDemo(tenantId);
     return listPacks(this.deps.pool, tenantId);
   }
@@ -112,7 +116,7 @@ export class Catalog {
 
   private async load(tenantId: string, packId: string): Promise<PackEntry> {
     let stamp = await packStamp(this.deps.pool, tenantId, packId);
-    if (stamp === null && packId === DEMO_PACK_ID) {
+    if (stamp === null && (BUILT_IN_PACKS as readonly string[]).includes(packId)) {
       await this.seedDemo(tenantId);
       stamp = await packStamp(this.deps.pool, tenantId, packId);
     }

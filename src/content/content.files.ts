@@ -36,7 +36,7 @@ export async function loadDemoPack(): Promise<Pack> {
   return parsePack(files.map((f) => ({ name: path.relative(projectRoot, f.name), text: f.text })));
 }
 
-/** Folders (under `content/`) of the packs every tenant gets: the demo pack first. */
+/** The packs every tenant gets, the demo pack first: each is the folder `content/<id>` and its pack id is the folder name. */
 export const BUILT_IN_PACKS = ['fractions', 'linear-equations'] as const;
 
 /** Reads and validates one pack folder, naming files relative to the project root in errors. */

@@ -22,11 +22,11 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
     // Choice labels with named math and their plain reading, made once per item instance.
     return { ...v, choices: v.choices.map((c) => ({ ...c, labelHtml: labelMath(c.html), plain: plainText(c.html) })) };
   });
-  const hints = Array.from({ length: cur.hints }, (_, i) => view.memo(`hint:${i}`, () => renderHint(view.item, i, { seed: cur.seed }) ?? ''));
+  const hints = Array.from({ length: cur.hints }, (_, i) => view.memo(`hint:${locale}:${i}`, () => renderHint(view.item, i, { seed: cur.seed, locale }) ?? ''));
   const result = view.result;
   const finished = cur.finished;
-  const answer = finished || cur.kind === 'worked_example' ? view.memo('answer', () => renderAnswer(view.item, { seed: cur.seed })) : null;
-  const gradeView = result && !result.message ? renderGrade({ correct: result.correct, score: result.score, feedback: result.feedback }) : null;
+  const answer = finished || cur.kind === 'worked_example' ? view.memo(`answer:${locale}`, () => renderAnswer(view.item, { seed: cur.seed, locale })) : null;
+  const gradeView = result && !result.message ? renderGrade({ correct: result.correct, score: result.score, feedback: result.feedback }, { item: view.item, locale }) : null;
   return {
     kind: cur.kind,
     progress,
