@@ -135,6 +135,7 @@ async function main(): Promise<void> {
             res.resume();
             res.on('end', () => resolve());
           });
+          req.setTimeout(3000, () => req.destroy());
           req.on('error', () => resolve());
           req.end(body);
         }),
