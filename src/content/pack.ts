@@ -10,6 +10,7 @@ import { packFileSchema, type Item, type ItemTranslation, type Pack, type PackMe
 import { expressionVariables, mathItemVariables } from './grading.js';
 import { mathErrors } from './markdown.js';
 import { parseExpression } from './math.js';
+import { AppError } from '../http/errors.js';
 import { parseNumber } from './numbers.js';
 import { findCycle } from './skills.js';
 import { instantiate, TemplateError } from './templates.js';
@@ -40,13 +41,11 @@ export function formatIssue(i: PackIssue): string {
 }
 
 /** A pack that does not parse or validate; `issues` lists every problem found. */
-export class PackError extends Error {
-  readonly code = 'pack_invalid';
-  readonly status = 422;
+export class PackError extends AppError {
   constructor(readonly issues: PackIssue[]) {
     const shown = issues.slice(0, 50).map(formatIssue);
     if (issues.length > 50) shown.push(`... and ${issues.length - 50} more`);
-    super(`invalid course pack (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
+    super('pack_invalid', 422, `invalid course pack (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${shown.join('\n')}`);
   }
 }
 

@@ -6,6 +6,7 @@
  * and the seed, so a stored (item id, seed) re-renders and re-grades identically.
  */
 import type { Item, Template } from './content.schema.js';
+import { AppError } from '../http/errors.js';
 import { correctResponse, distractorResponses, grade } from './grading.js';
 import { evaluateExpression, formatNumber, hashString, mulberry32, parseExpression } from './math.js';
 
@@ -22,13 +23,12 @@ export interface ItemInstance {
 }
 
 /** A template that cannot produce an instance (bad expression, unsatisfiable constraints). */
-export class TemplateError extends Error {
-  readonly code = 'template_invalid';
+export class TemplateError extends AppError {
   constructor(
     readonly itemId: string,
     message: string,
   ) {
-    super(`template ${itemId}: ${message}`);
+    super('template_invalid', 422, `template ${itemId}: ${message}`);
   }
 }
 

@@ -37,13 +37,15 @@ interface Target {
 }
 
 /** Why a row was not sent and will not be retried by itself (the platform offers nothing to send to). */
-class Skip extends Error {}
-/** The platform asked us to wait (429 Retry-After): put the row back untouched until then. */
-class Defer extends Error {
-  constructor(readonly until: number) {
-    super('platform paused');
-  }
+interface Skipped {
+  skipped: string;
 }
+const isSkipped = (v: unknown): v is Skipped => typeof v === 'object' && v !== null && 'skipped' in v;
+/**
+ * How one claimed row ended when no error was thrown: sent; skipped (see Skipped); or deferred because the
+ * platform asked us to wait (429 Retry-After), so the row goes back untouched until then.
+ */
+type Outcome = { kind: 'sent' } | { kind: 'skipped'; why: string } | { kind: 'deferred'; until: number };
 
 /** The timestamp a claim sends, from the row's answer time and floor (see ./timestamps.ts). */
 const CLAIM_TS = scoreTimestampSql('o.score_ts', 'o.ts_floor');
@@ -73,7 +75,7 @@ export class GradeWorker {
   private listener: pg.Client | undefined;
   private targets = new Map<string, Target>();
   private lineItems = new Map<string, string>();
-  private resolving = new Map<string, Promise<string>>();
+  private resolving = new Map<string, Promise<string | Skipped>>();
   /** Platforms that answered 429, and until when nothing is sent to them from this process. */
   private pausedUntil = new Map<string, number>();
   /** Scores this worker delivered (tests and the benchmark read it). */
@@ -202,37 +204,47 @@ export class GradeWorker {
   }
 
   private async process(row: Row): Promise<void> {
+    let outcome: Outcome;
     try {
-      const target = await this.target(row.tenant_id, row.resource_link_id);
-      const paused = this.pausedUntil.get(target.platform.id) ?? 0;
-      if (paused > Date.now()) throw new Defer(paused);
-      const scopes = this.scopesFor(target, row.column_key);
-      const client = new AgsClient(this.deps.tokens, target.platform, scopes, this.deps.settings.requestTimeoutMs);
-      const { url, fromLaunch } = await this.lineItemUrl(row, target, client);
-      // Canvas only: without new_submission false every update becomes a new attempt (PRODUCT.md).
-      const score = scoreBody({ userId: row.user_id, score: row.score, timestamp: new Date(row.score_ts), canvas: target.canvas, firstSubmission: row.sent_count === 0 });
-      try {
-        const status = await client.postScore(url, score);
-        await this.markSent(row, status);
-      } catch (err) {
-        // A line item we created and the instructor deleted: forget it so the next try recreates it.
-        if (err instanceof ServiceError && err.status === 404 && !fromLaunch) await this.forgetLineItem(row);
-        throw err;
-      }
+      outcome = await this.send(row);
     } catch (err) {
-      if (err instanceof Skip) await this.markSkipped(row, err.message);
-      else if (err instanceof Defer) await this.release(row, err.until);
-      else await this.markFailed(row, err).catch((e) => this.deps.log.error({ err: (e as Error).message }, 'grade worker could not record a failure'));
+      await this.markFailed(row, err).catch((e) => this.deps.log.error({ err: (e as Error).message }, 'grade worker could not record a failure'));
+      return;
+    }
+    if (outcome.kind === 'skipped') await this.markSkipped(row, outcome.why);
+    else if (outcome.kind === 'deferred') await this.release(row, outcome.until);
+  }
+
+  /** Sends one claimed row's score and records it sent; throws what failed (recorded by markFailed). */
+  private async send(row: Row): Promise<Outcome> {
+    const target = await this.target(row.tenant_id, row.resource_link_id);
+    const paused = this.pausedUntil.get(target.platform.id) ?? 0;
+    if (paused > Date.now()) return { kind: 'deferred', until: paused };
+    const scopes = this.scopesFor(target, row.column_key);
+    if (isSkipped(scopes)) return { kind: 'skipped', why: scopes.skipped };
+    const client = new AgsClient(this.deps.tokens, target.platform, scopes, this.deps.settings.requestTimeoutMs);
+    const line = await this.lineItemUrl(row, target, client);
+    if (isSkipped(line)) return { kind: 'skipped', why: line.skipped };
+    // Canvas only: without new_submission false every update becomes a new attempt (PRODUCT.md).
+    const score = scoreBody({ userId: row.user_id, score: row.score, timestamp: new Date(row.score_ts), canvas: target.canvas, firstSubmission: row.sent_count === 0 });
+    try {
+      const status = await client.postScore(line.url, score);
+      await this.markSent(row, status);
+      return { kind: 'sent' };
+    } catch (err) {
+      // A line item we created and the instructor deleted: forget it so the next try recreates it.
+      if (err instanceof ServiceError && err.lmsStatus === 404 && !line.fromLaunch) await this.forgetLineItem(row);
+      throw err;
     }
   }
 
   /** Scopes asked for this link: the score scope and the line item scope the platform granted (AGS 2.0 §3.1). */
-  private scopesFor(t: Target, column: string): string[] {
-    if (!t.scopes.includes(SCOPE.score)) throw new Skip('the platform did not grant the AGS score scope for this resource link');
+  private scopesFor(t: Target, column: string): string[] | Skipped {
+    if (!t.scopes.includes(SCOPE.score)) return { skipped: 'the platform did not grant the AGS score scope for this resource link' };
     const out: string[] = [SCOPE.score];
     if (t.scopes.includes(SCOPE.lineItem)) out.push(SCOPE.lineItem);
     else if (t.scopes.includes(SCOPE.lineItemReadonly)) out.push(SCOPE.lineItemReadonly);
-    if (column !== MAIN_COLUMN && !out.includes(SCOPE.lineItem)) throw new Skip('per-skill columns need the AGS lineitem scope, which the platform did not grant');
+    if (column !== MAIN_COLUMN && !out.includes(SCOPE.lineItem)) return { skipped: 'per-skill columns need the AGS lineitem scope, which the platform did not grant' };
     return out;
   }
 
@@ -264,7 +276,7 @@ export class GradeWorker {
    * Creation is serialised per column across processes by an advisory lock, and within this process
    * by sharing one promise.
    */
-  private async lineItemUrl(row: Row, t: Target, client: AgsClient): Promise<{ url: string; fromLaunch: boolean }> {
+  private async lineItemUrl(row: Row, t: Target, client: AgsClient): Promise<{ url: string; fromLaunch: boolean } | Skipped> {
     if (row.column_key === MAIN_COLUMN && t.lineitemUrl) return { url: t.lineitemUrl, fromLaunch: true };
     const key = `${row.tenant_id} ${row.resource_link_id} ${row.column_key}`;
     const known = this.lineItems.get(key);
@@ -275,18 +287,19 @@ export class GradeWorker {
       this.resolving.set(key, p);
     }
     const url = await p;
+    if (isSkipped(url)) return url;
     this.lineItems.set(key, url);
     return { url, fromLaunch: false };
   }
 
-  private async findOrCreate(row: Row, t: Target, client: AgsClient): Promise<string> {
+  private async findOrCreate(row: Row, t: Target, client: AgsClient): Promise<string | Skipped> {
     const keyArgs = [row.tenant_id, row.resource_link_id, row.column_key];
     const stored = await this.deps.pool.query<{ lineitem_url: string }>(
       'SELECT lineitem_url FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3',
       keyArgs,
     );
     if (stored.rows[0]) return stored.rows[0].lineitem_url;
-    if (!t.lineitemsUrl) throw new Skip('the platform gave neither a line item nor a line items service for this resource link');
+    if (!t.lineitemsUrl) return { skipped: 'the platform gave neither a line item nor a line items service for this resource link' };
     return withTransaction(this.deps.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`grade_line_item ${keyArgs.join(' ')}`]);
       const again = await tx.query<{ lineitem_url: string }>(
@@ -405,7 +418,7 @@ export class GradeWorker {
     const message = (err as Error).message?.slice(0, 500) ?? String(err);
     const level = dead ? 'warn' : 'info';
     this.deps.log[level](
-      { tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: e?.status, code: tsConflict ? 'timestamp_conflict' : (e?.code ?? 'error'), err: message, retryInMs: dead ? undefined : delay },
+      { tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: e?.lmsStatus, code: tsConflict ? 'timestamp_conflict' : (e?.code ?? 'error'), err: message, retryInMs: dead ? undefined : delay },
       dead ? 'score dead-lettered' : tsConflict ? 'the LMS refused the score timestamp; will retry with a later one' : 'score delivery failed; will retry',
     );
     await this.deps.pool.query(
@@ -419,10 +432,10 @@ export class GradeWorker {
            LEAST(${nextWholeSecondSql('GREATEST(ts_floor, $12::timestamptz)')}, now() + ${MAX_TS_WAIT})),
          updated_at = now()
        WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
-      [...this.keyParams(row), attempts, message, e?.status ?? null, dead, delay, row.version, held],
+      [...this.keyParams(row), attempts, message, e?.lmsStatus ?? null, dead, delay, row.version, held],
     );
     // 429: the platform throttles this install, so hold every pending score of that platform until Retry-After.
-    if (e?.status === 429) {
+    if (e?.lmsStatus === 429) {
       const t = this.targets.get(`${row.tenant_id} ${row.resource_link_id}`);
       if (t) {
         this.pausedUntil.set(t.platform.id, Math.max(this.pausedUntil.get(t.platform.id) ?? 0, Date.now() + delay));

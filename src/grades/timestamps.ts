@@ -39,8 +39,8 @@ export function nextWholeSecondSql(t: string): string {
  */
 export function isTimestampConflict(err: unknown): boolean {
   if (!(err instanceof ServiceError) || err.code !== 'http') return false;
-  if (err.status === 409) return true;
-  return err.status === 400 && /timestamp/i.test(err.message) && /\b(after|before|earlier|later|newer|older|current)\b/i.test(err.message);
+  if (err.lmsStatus === 409) return true;
+  return err.lmsStatus === 400 && /timestamp/i.test(err.message) && /\b(after|before|earlier|later|newer|older|current)\b/i.test(err.message);
 }
 
 /**

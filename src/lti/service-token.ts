@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { hostAndPath, outbound, OutboundError, OUTBOUND_USER_AGENT, type HttpClient, type OutboundKind } from './http-client.js';
 import type { ToolKeys } from './keys.js';
 import type { Platform } from './registry.js';
+import { AppError } from '../http/errors.js';
 
 /** The User-Agent of every call the tool makes to an LMS (Canvas refuses calls without one). */
 export const USER_AGENT = OUTBOUND_USER_AGENT;
@@ -21,16 +22,19 @@ export const SCOPE = {
  * how long the LMS asked us to wait (429/503 Retry-After, RFC 9110 §10.2.3). The message never holds a
  * token or a full URL with a query.
  */
-export class ServiceError extends Error {
+export class ServiceError extends AppError {
+  /** refused: the outgoing policy does not allow the URL (scheme, private address); see OUTBOUND_ALLOW_HOSTS. */
+  declare readonly code: 'network' | 'http' | 'malformed' | 'scope_denied' | 'refused';
   constructor(
-    /** refused: the outgoing policy does not allow the URL (scheme, private address); see OUTBOUND_ALLOW_HOSTS. */
-    readonly code: 'network' | 'http' | 'malformed' | 'scope_denied' | 'refused',
+    code: ServiceError['code'],
     message: string,
-    readonly status?: number,
+    /** The LMS's HTTP status, when it answered. */
+    readonly lmsStatus?: number,
     readonly retryable = true,
     readonly retryAfterMs?: number,
   ) {
-    super(message);
+    // Were it ever answered to a browser: the LMS behind us failed (502).
+    super(code, 502, message);
   }
 }
 
