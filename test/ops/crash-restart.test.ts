@@ -13,7 +13,7 @@ import { readPostmasterPid, processAlive } from '../../src/db/embedded.js';
  * a start that cannot succeed says why in one sentence.
  */
 describe('crash-safe embedded database', function () {
-  this.timeout(180_000);
+  this.timeout(300_000); // each test starts the tool two or three times; slow on a shared 2-core machine
   const procs: ChildProcess[] = [];
   const dirs: string[] = [];
 
