@@ -9,6 +9,7 @@ import { outbound, type HttpClient } from './http-client.js';
 import { hashSecret, LOGIN_TTL_MINUTES } from './login.js';
 import type { Platform, PlatformRegistry } from './registry.js';
 import { mapRoles, primaryRole } from './roles.js';
+import { recordLaunch, type LaunchRecord } from './links.repository.js';
 
 /** Seconds of clock difference tolerated between the LMS and us. */
 export const CLOCK_SKEW_S = 60;
@@ -145,7 +146,7 @@ export class LaunchValidator {
     const tenantId = await this.checkDeployment(claims, platform);
     const messageType = this.validateMessage(claims, login);
     const actor = toActor(claims, platform, tenantId, input.requestOrigin);
-    await recordLaunch(this.deps.pool, actor, claims);
+    await recordLaunch(this.deps.pool, launchRecordOf(actor, claims));
     return { kind: 'launched', actor, messageType };
   }
 
@@ -308,11 +309,8 @@ function toActor(c: JWTPayload, platform: Platform, tenantId: string, requestOri
   };
 }
 
-/**
- * Upserts the user, course and resource link of a validated launch (with their service URLs) in one
- * statement (atomic on its own, one round trip).
- */
-async function recordLaunch(db: Queryable, actor: Actor, c: JWTPayload): Promise<void> {
+/** What a validated launch records about its user, course and resource link (see ./links.repository.ts). */
+function launchRecordOf(actor: Actor, c: JWTPayload): LaunchRecord {
   const ags = (c[CLAIM.ags] ?? {}) as { lineitem?: string; lineitems?: string; scope?: string[] };
   const nrps = (c[CLAIM.nrps] ?? {}) as { context_memberships_url?: string };
   const custom = (c[CLAIM.custom] ?? {}) as Record<string, unknown>;
@@ -321,33 +319,14 @@ async function recordLaunch(db: Queryable, actor: Actor, c: JWTPayload): Promise
   const label = (c[CLAIM.context] as { label?: unknown } | undefined)?.label;
   // Which LMS product launched (e.g. canvas, moodle): Canvas-only extensions of scores go only to Canvas.
   const family = (c['https://purl.imsglobal.org/spec/lti/claim/tool_platform'] as { product_family_code?: unknown } | undefined)?.product_family_code;
-  await db.query(
-    `WITH u AS (
-       INSERT INTO users(tenant_id, id, name, given_name, email, locale) VALUES ($1,$2,$3,$4,$5,$6)
-       ON CONFLICT (tenant_id, id) DO UPDATE SET name = COALESCE(EXCLUDED.name, users.name), given_name = COALESCE(EXCLUDED.given_name, users.given_name),
-         email = COALESCE(EXCLUDED.email, users.email), locale = EXCLUDED.locale, last_seen = now()
-       RETURNING 1
-     ), ctx AS (
-       INSERT INTO contexts(tenant_id, id, title, label, nrps_url, lineitems_url)
-       SELECT $1, $7, $8, $9, $10, $11 WHERE $7::text IS NOT NULL
-       ON CONFLICT (tenant_id, id) DO UPDATE SET title = EXCLUDED.title, label = EXCLUDED.label,
-         nrps_url = COALESCE(EXCLUDED.nrps_url, contexts.nrps_url), lineitems_url = COALESCE(EXCLUDED.lineitems_url, contexts.lineitems_url), updated_at = now()
-       RETURNING 1
-     ), rl AS (
-       INSERT INTO resource_links(tenant_id, id, context_id, title, lineitem_url, ags_scopes, custom, platform_family)
-       SELECT $1, $12, $7, $13, $14, $15, $16, $17 WHERE $12::text IS NOT NULL
-       ON CONFLICT (tenant_id, id) DO UPDATE SET title = EXCLUDED.title, context_id = EXCLUDED.context_id,
-         lineitem_url = COALESCE(EXCLUDED.lineitem_url, resource_links.lineitem_url), ags_scopes = EXCLUDED.ags_scopes, custom = EXCLUDED.custom,
-         platform_family = COALESCE(EXCLUDED.platform_family, resource_links.platform_family), updated_at = now()
-       RETURNING 1
-     )
-     SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM ctx) + (SELECT count(*) FROM rl) AS n`,
-    [
-      actor.tenantId, actor.userId, actor.name ?? null, typeof c.given_name === 'string' ? c.given_name : null, typeof c.email === 'string' ? c.email : null, actor.locale,
-      actor.contextId ?? null, actor.contextTitle ?? null, typeof label === 'string' ? label : null, nrps.context_memberships_url ?? null, ags.lineitems ?? null,
-      actor.resourceLinkId ?? null, actor.resourceLinkTitle ?? null, ags.lineitem ?? null,
-      JSON.stringify(Array.isArray(ags.scope) ? ags.scope.filter((s) => typeof s === 'string') : []), JSON.stringify(customStr),
-      typeof family === 'string' && family ? family.toLowerCase().slice(0, 64) : null,
-    ],
-  );
+  return {
+    tenantId: actor.tenantId,
+    user: { id: actor.userId, name: actor.name ?? null, givenName: typeof c.given_name === 'string' ? c.given_name : null, email: typeof c.email === 'string' ? c.email : null, locale: actor.locale },
+    context: { id: actor.contextId ?? null, title: actor.contextTitle ?? null, label: typeof label === 'string' ? label : null, nrpsUrl: nrps.context_memberships_url ?? null, lineitemsUrl: ags.lineitems ?? null },
+    link: {
+      id: actor.resourceLinkId ?? null, title: actor.resourceLinkTitle ?? null, lineitemUrl: ags.lineitem ?? null,
+      agsScopes: Array.isArray(ags.scope) ? ags.scope.filter((s) => typeof s === 'string') : [], custom: customStr,
+      platformFamily: typeof family === 'string' && family ? family.toLowerCase().slice(0, 64) : null,
+    },
+  };
 }
