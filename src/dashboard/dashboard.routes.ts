@@ -1,11 +1,10 @@
 import { validate } from '../http/validate.js';
-import { setupSchema } from '../practice/practice.schema.js';
+import { setupSchema } from '../assignments/assignment.schema.js';
 import express, { type Router } from 'express';
 import { languageOf, translator } from '../i18n/index.js';
 import { actorOf, requireSession } from '../lti/session.middleware.js';
 import type { SessionTokens } from '../lti/session.js';
 import type { PracticeService } from '../practice/practice.service.js';
-import { DEMO_PACK_ID } from '../practice/practice.service.js';
 import { AppError } from '../http/errors.js';
 import type { Roster } from '../grades/index.js';
 
@@ -22,7 +21,7 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
     const actor = actorOf(res);
     const t = translator(actor.locale);
     const view = await deps.practice.classView(actor);
-    const { pack } = await deps.practice.pack(actor.tenantId, view.assignment?.packId ?? DEMO_PACK_ID);
+    const setup = await deps.practice.assignments.setupOptions(actor.tenantId, view.assignment?.packId);
     // "Not started yet": learners of the course roster (NRPS) with no answer in this activity.
     let notStarted: { name: string }[] | null = null;
     let rosterNote: string | null = null;
@@ -48,7 +47,7 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; practice: Pract
       rows: view.rows,
       notStarted,
       rosterNote,
-      packSkills: pack.skills.map((s) => ({ id: s.id, name: s.name, standards: s.standards ?? [] })),
+      packs: setup.packs,
       saved: extra.saved ?? false,
       error: extra.error ?? null,
       extraCss: ['/static/katex/katex.min.css'],

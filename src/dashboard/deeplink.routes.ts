@@ -5,9 +5,9 @@ import type { SessionTokens } from '../lti/session.js';
 import type { PlatformRegistry } from '../lti/registry.js';
 import type { ToolKeys } from '../lti/keys.js';
 import { signDeepLinkingResponse } from '../lti/deep-linking.js';
-import { DEMO_PACK_ID, type PracticeService } from '../practice/practice.service.js';
-import { setupSchema } from '../practice/practice.schema.js';
-import { badRequest, forbidden } from '../http/errors.js';
+import type { PracticeService } from '../practice/practice.service.js';
+import { setupSchema } from '../assignments/assignment.schema.js';
+import { forbidden } from '../http/errors.js';
 import { z } from 'zod';
 import { validate } from '../http/validate.js';
 
@@ -28,11 +28,11 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
     const actor = actorOf(res);
     if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
     const t = translator(actor.locale);
-    const { pack } = await deps.practice.pack(actor.tenantId, DEMO_PACK_ID);
+    const { chosen: { pack }, packs } = await deps.practice.assignments.setupOptions(actor.tenantId);
     res.status(status).render('dashboard/deep-link', {
       title: 'Add adaptive practice', t, lang: languageOf(actor.locale), ltik: res.locals.ltik, actor, error,
       defaultTitle: actor.deepLinking.title ?? `${pack.pack.title} practice`,
-      packSkills: pack.skills.map((s) => ({ id: s.id, name: s.name, standards: s.standards ?? [] })),
+      packs,
     });
   };
 
@@ -44,10 +44,9 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
     const actor = actorOf(res);
     if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
     const s = chosen.input(res).body;
-    const { pack } = await deps.practice.pack(actor.tenantId, DEMO_PACK_ID);
-    const known = new Set(pack.skills.map((s) => s.id));
-    const unknown = s.skills.filter((id) => !known.has(id));
-    if (unknown.length) throw badRequest(`Unknown skill(s): ${unknown.join(', ')}.`);
+    const choice = await deps.practice.assignments.packChoice(actor.tenantId, s.pack);
+    deps.practice.assignments.checkSkills(choice.chosen, s.skills);
+    const { pack } = choice.chosen;
     const jwt = await signDeepLinkingResponse({
       actor,
       platform: await deps.registry.get(actor.platformId),

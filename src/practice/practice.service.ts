@@ -9,16 +9,17 @@ import { Catalog, DEMO_PACK_ID, type PackEntry } from '../content/catalog.js';
 import type { Item } from '../content/content.schema.js';
 import { clockOf } from '../clock.js';
 import { Calibration } from './calibration.js';
+import { AssignmentService } from '../assignments/assignment.service.js';
 import { grade, type GradeResult } from '../content/grading.js';
 import { isTemplate } from '../content/templates.js';
 import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../grades/index.js';
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  classStates, createLearner, findAssignment, learnerAttempts, readForAnswer, readLearner, resourceLinkCustom, saveAssignment,
+  classStates, createLearner, learnerAttempts, readForAnswer, readLearner,
   updateLearner, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
-import { answerSchema, setupSchema, type SetupInput } from './practice.schema.js';
+import { answerSchema } from './practice.schema.js';
 import { SUBMISSION_WRITER_DEFAULTS, SubmissionWriter, type SubmissionWriterOptions } from './submission-writer.js';
 
 /** A student is flagged at risk after this many wrong answers in a row on one skill… */
@@ -96,8 +97,6 @@ export interface SubmissionResult {
   hints?: number;
 }
 
-/** How long an assignment's settings are reused in process before being read again. */
-const ASSIGNMENT_CACHE_MS = 5_000;
 /**
  * Learner rows this process read or wrote are reused this long. Every write still checks the row's
  * version, so with several processes a reused row can at worst show a page that is one step behind
@@ -122,11 +121,8 @@ export class PracticeService {
   /** The tenants' content packs (shared with the instructor faces). */
   readonly catalog: Catalog;
   private readonly calibration: Calibration;
-  /** Assignments read recently (settings change rarely; a change reaches other processes within seconds). */
-  private assignments = new Map<string, { assignment: Assignment; at: number }>();
-  /** Background refreshes and first loads of assignments in flight, one per assignment. */
-  private assignmentReads = new Map<string, Promise<void>>();
-  private assignmentLoads = new Map<string, Promise<Assignment | null>>();
+  /** The settings of each resource link (shared with the instructor faces). */
+  readonly assignments: AssignmentService;
   /** Recently used learner rows by tenant, assignment and user (see LEARNER_CACHE_MS). */
   private learners = new Map<string, { row: VersionedLearner; at: number }>();
 
@@ -142,10 +138,12 @@ export class PracticeService {
       scoresQueued?: () => void;
       writer?: Partial<SubmissionWriterOptions>;
       catalog?: Catalog;
+      assignments?: AssignmentService;
     },
   ) {
     const clock = clockOf(deps.now);
     this.catalog = deps.catalog ?? new Catalog({ pool: deps.pool, log: deps.log, clock });
+    this.assignments = deps.assignments ?? new AssignmentService({ pool: deps.pool, log: deps.log, catalog: this.catalog, clock });
     this.calibration = new Calibration({ pool: deps.pool, log: deps.log, clock });
     this.writer = new SubmissionWriter(deps.pool, deps.log, { ...SUBMISSION_WRITER_DEFAULTS, ...deps.writer });
   }
@@ -168,103 +166,14 @@ export class PracticeService {
     return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice, model: cache.model });
   }
 
-  /**
-   * The assignment of the actor's resource link. An unconfigured link is bound from the launch's custom
-   * parameters `skills=a,b` and `threshold=0.9` when present.
-   */
-  async assignment(actor: Actor): Promise<Assignment | null> {
-    if (!actor.resourceLinkId) return null;
-    const key = `${actor.tenantId}\u0000${actor.resourceLinkId}`;
-    const hit = this.assignments.get(key);
-    if (hit) {
-      // Settings change rarely: a stale entry is served while one background read refreshes it, so the
-      // students of a class never all wait on the same read when it expires.
-      if (this.now() - hit.at >= ASSIGNMENT_CACHE_MS && !this.assignmentReads.has(key)) {
-        const { tenantId, resourceLinkId } = actor;
-        const read = findAssignment(this.deps.pool, tenantId, resourceLinkId)
-          .then((found) => {
-            if (found) this.assignments.set(key, { assignment: found, at: this.now() });
-            else this.assignments.delete(key);
-          })
-          .catch((err: Error) => this.deps.log.warn({ tenant: tenantId, err: err.message }, 'assignment refresh failed; keeping the last one'))
-          .finally(() => this.assignmentReads.delete(key));
-        this.assignmentReads.set(key, read);
-      }
-      return hit.assignment;
-    }
-    let load = this.assignmentLoads.get(key);
-    if (!load) {
-      load = this.loadAssignment({ ...actor, resourceLinkId: actor.resourceLinkId }, key).finally(() => this.assignmentLoads.delete(key));
-      this.assignmentLoads.set(key, load);
-    }
-    return load;
-  }
-
-  /** Reads an assignment, or binds one from the launch's custom parameters (`skills=`, `threshold=`...). */
-  private async loadAssignment(actor: Actor & { resourceLinkId: string }, key: string): Promise<Assignment | null> {
-    const found = await findAssignment(this.deps.pool, actor.tenantId, actor.resourceLinkId);
-    if (found) {
-      if (this.assignments.size > 10_000) this.assignments.clear();
-      this.assignments.set(key, { assignment: found, at: this.now() });
-      return found;
-    }
-    const { custom, title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
-    if (!custom.skills) return null;
-    const { pack } = await this.pack(actor.tenantId, custom.pack ?? DEMO_PACK_ID).catch(() => ({ pack: null }));
-    if (!pack) return null;
-    const known = new Set(pack.skills.map((s) => s.id));
-    const skills = custom.skills.split(/[,\s]+/).filter((s) => known.has(s));
-    if (!skills.length) return null;
-    const threshold = Number(custom.threshold);
-    const target = Number(custom.target);
-    const flag = (v: string | undefined, def: boolean) => (v === undefined ? def : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase()));
-    return saveAssignment(
-      this.deps.pool,
-      {
-        tenantId: actor.tenantId,
-        resourceLinkId: actor.resourceLinkId,
-        packId: pack.pack.id,
-        skills,
-        threshold: Number.isFinite(threshold) && threshold >= 0.5 && threshold <= 0.99 ? threshold : 0.95,
-        targetSuccess: Number.isFinite(target) && target >= 0.5 && target <= 0.95 ? target : 0.75,
-        allowChoice: flag(custom.allow_choice, true),
-        points: Number(custom.points) > 0 && Number(custom.points) <= 10000 ? Number(custom.points) : 100,
-        perSkillColumns: flag(custom.per_skill, false),
-        title,
-      },
-      null,
-    );
+  /** The assignment of the actor's resource link (see AssignmentService.get). */
+  assignment(actor: Actor): Promise<Assignment | null> {
+    return this.assignments.get(actor);
   }
 
   /** Instructors: creates or changes the assignment of their resource link. */
-  async configure(actor: Actor, body: unknown): Promise<Assignment> {
-    if (!actor.roles.includes('instructor') && !actor.roles.includes('admin')) throw forbidden('Only instructors can set up this activity.');
-    if (!actor.resourceLinkId) throw badRequest('This launch has no resource link to set up.');
-    const parsed = setupSchema.safeParse(body ?? {});
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join(' '));
-    const input: SetupInput = parsed.data;
-    const { pack } = await this.pack(actor.tenantId, DEMO_PACK_ID);
-    const known = new Set(pack.skills.map((s) => s.id));
-    const unknown = input.skills.filter((s) => !known.has(s));
-    if (unknown.length) throw badRequest(`Unknown skill(s): ${unknown.join(', ')}.`);
-    const { title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
-    this.assignments.delete(`${actor.tenantId}\u0000${actor.resourceLinkId}`);
-    return saveAssignment(
-      this.deps.pool,
-      {
-        tenantId: actor.tenantId,
-        resourceLinkId: actor.resourceLinkId,
-        packId: pack.pack.id,
-        skills: [...new Set(input.skills)],
-        threshold: input.threshold,
-        targetSuccess: input.target,
-        allowChoice: input.allow_choice,
-        points: input.points,
-        perSkillColumns: input.per_skill,
-        title: title ?? actor.resourceLinkTitle ?? null,
-      },
-      actor.userId,
-    );
+  configure(actor: Actor, body: unknown): Promise<Assignment> {
+    return this.assignments.configure(actor, body);
   }
 
   /** The progress panel: mastery and status per assigned skill. */

@@ -3,9 +3,9 @@ import { pino } from 'pino';
 import type { Database } from '../../src/db/index.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
 import { importPack } from '../../src/content/content.repository.js';
-import { PracticeService } from '../../src/practice/practice.service.js';
 import { Catalog } from '../../src/content/catalog.js';
-import { saveAssignment } from '../../src/practice/practice.repository.js';
+import { saveAssignment } from '../../src/assignments/assignment.repository.js';
+import { AssignmentService } from '../../src/assignments/assignment.service.js';
 import type { Actor } from '../../src/lti/actor.js';
 import { freshDatabase } from '../helpers/db.js';
 
@@ -14,15 +14,15 @@ describe('practice: content pack and assignment caches', function () {
   this.timeout(60_000);
   let db: Database;
   let clock = Date.now();
-  let service: PracticeService;
   let catalog: Catalog;
+  let assignments: AssignmentService;
   const T = 'tenant-pack';
   before(async () => {
     db = await freshDatabase();
     await db.pool.query(`INSERT INTO platforms(id, name, issuer, client_id, auth_login_url, auth_token_url, jwks_url) VALUES ('p', 'P', 'https://lms.invalid', 'c', 'https://lms.invalid/a', 'https://lms.invalid/t', 'https://lms.invalid/j')`);
     await db.pool.query(`INSERT INTO tenants(id, platform_id, deployment_id) VALUES ($1, 'p', 'd1')`, [T]);
     catalog = new Catalog({ pool: db.pool, log: pino({ level: 'silent' }), clock: { now: () => clock } });
-    service = new PracticeService({ pool: db.pool, log: pino({ level: 'silent' }), now: () => clock, catalog });
+    assignments = new AssignmentService({ pool: db.pool, log: pino({ level: 'silent' }), catalog, clock: { now: () => clock } });
   });
   after(async () => {
     await db?.close();
@@ -60,9 +60,9 @@ describe('practice: content pack and assignment caches', function () {
     const actor: Actor = { tenantId: T, platformId: 'p', userId: 'teacher', roles: ['instructor'], role: 'instructor', locale: 'en', resourceLinkId: 'link-a', frameOrigins: [] };
     const base = { tenantId: T, resourceLinkId: 'link-a', packId: 'fractions', skills: ['unit-fractions'], threshold: 0.9, targetSuccess: 0.75, allowChoice: true, points: 10, perSkillColumns: false, title: 'A' };
     await saveAssignment(db.pool, base, null);
-    expect((await service.assignment(actor))?.threshold).to.equal(0.9);
+    expect((await assignments.get(actor))?.threshold).to.equal(0.9);
     await saveAssignment(db.pool, { ...base, threshold: 0.8 }, null);
-    expect((await service.assignment(actor))?.threshold).to.equal(0.9);
+    expect((await assignments.get(actor))?.threshold).to.equal(0.9);
     clock += 6_000;
     const queries: string[] = [];
     const spy = (q: unknown) => {
@@ -74,13 +74,13 @@ describe('practice: content pack and assignment caches', function () {
       return (original as (...a: unknown[]) => unknown)(q, ...rest);
     };
     try {
-      const during = await Promise.all(Array.from({ length: 20 }, () => service.assignment(actor)));
+      const during = await Promise.all(Array.from({ length: 20 }, () => assignments.get(actor)));
       expect(during.every((a) => a?.threshold === 0.9)).to.equal(true);
       expect(queries.filter((q) => q.includes('FROM assignments'))).to.have.length(1);
     } finally {
       (db.pool as unknown as { query: unknown }).query = original;
     }
-    for (let i = 0; i < 50 && (await service.assignment(actor))?.threshold !== 0.8; i++) await new Promise((r) => setTimeout(r, 10));
-    expect((await service.assignment(actor))?.threshold).to.equal(0.8);
+    for (let i = 0; i < 50 && (await assignments.get(actor))?.threshold !== 0.8; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await assignments.get(actor))?.threshold).to.equal(0.8);
   });
 });

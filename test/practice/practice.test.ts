@@ -278,6 +278,39 @@ describe('student practice loop', function () {
     expect(s.html).to.contain('0 of 2 skills mastered');
   });
 
+  it('lets the instructor assign any pack of the tenant, not only the demo pack', async () => {
+    const { loadBuiltInPacks } = await import('../../src/content/content.files.js');
+    const { importPack, deletePack } = await import('../../src/content/content.repository.js');
+    const link = 'demo-link-unconfigured';
+    const t = await launch(srv, { user: 'sandbox-teacher-1', link });
+    const { rows } = await srv.db.pool.query<{ tenant_id: string }>('SELECT tenant_id FROM resource_links WHERE id = $1', [link]);
+    const tenantId = rows[0].tenant_id;
+    const linear = (await loadBuiltInPacks()).find((p) => p.pack.id === 'linear-equations')!;
+    await importPack(srv.db.pool, tenantId, linear);
+    try {
+      const teacher = new Student(srv, t.browser, t.ltik);
+      await teacher.post('/dashboard', {});
+      expect(teacher.html).to.contain('name="pack" value="linear-equations"');
+      const skill = linear.skills[0].id;
+      await teacher.post('/dashboard/setup', { pack: 'linear-equations', skills: ['unit-fractions'] });
+      expect(teacher.status).to.equal(400);
+      await teacher.post('/dashboard/setup', { pack: 'no-such-pack', skills: [skill] });
+      expect(teacher.status).to.equal(400);
+      await teacher.post('/dashboard/setup', { pack: 'linear-equations', skills: [skill], threshold: '0.9', points: '10', allow_choice: 'on' });
+      expect(teacher.status).to.equal(200);
+      expect(teacher.html).to.contain('data-testid="saved"');
+      const saved = await srv.db.pool.query('SELECT pack_id, skills FROM assignments WHERE tenant_id = $1 AND resource_link_id = $2', [tenantId, link]);
+      expect(saved.rows[0]).to.deep.equal({ pack_id: 'linear-equations', skills: [skill] });
+      const s = await student('sandbox-student-2', link);
+      expect(s.html).to.contain('data-testid="stem"');
+      expect(s.html).to.contain(linear.skills[0].name);
+      await teacher.post('/dashboard/setup', { pack: 'fractions', skills: ['unit-fractions', 'equivalent-fractions'], threshold: '0.9', points: '10', allow_choice: 'on' });
+      expect(teacher.status).to.equal(200);
+    } finally {
+      await deletePack(srv.db.pool, tenantId, 'linear-equations');
+    }
+  });
+
   it('shows the instructor every student per skill, who may need help and who has not started', async () => {
     const s = await student('sandbox-student-1');
     for (let i = 0; i < 3; i++) {
