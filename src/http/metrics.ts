@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type pg from 'pg';
+import { outboxStates } from '../grades/outbox.repository.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -30,8 +31,7 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const { rows } = await pool.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM grade_outbox GROUP BY state').catch(() => ({ rows: [] as { state: string; n: string }[] }));
-        for (const r of rows) this.set({ state: r.state }, Number(r.n));
+        for (const r of await outboxStates(pool).catch(() => [])) this.set({ state: r.state }, r.n);
       },
     });
   }
