@@ -8,7 +8,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts ./scripts
 COPY config ./config
-RUN npm run build && cp -r src/db/migrations dist/src/db/migrations && npm prune --omit=dev
+RUN npm run build && cp -r src/db/migrations dist/src/db/migrations && cp src/i18n/*.json dist/src/i18n/ && npm prune --omit=dev
 
 # Runtime stage: compiled code, production dependencies, views and static files; runs as a non-root user.
 FROM node:20-bookworm-slim

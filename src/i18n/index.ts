@@ -1,14 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createInstance, type TFunction } from 'i18next';
-import en from './en.json' with { type: 'json' };
-import es from './es.json' with { type: 'json' };
 
-/** Languages with translations; every other locale falls back to English. */
-export const LANGUAGES = ['en', 'es'] as const;
-export type Language = (typeof LANGUAGES)[number];
+type Resources = Record<string, object>;
+
+/**
+ * Every `<language>.json` of a folder, keyed by its base name ("es.json" -> "es"): adding a language is
+ * adding one file here. English is required (every other language falls back to it, key by key).
+ */
+export function loadLanguages(dir: string): Resources {
+  const out: Resources = {};
+  for (const f of readdirSync(dir).sort()) {
+    const m = /^([a-z]{2,3})\.json$/.exec(f);
+    if (m) out[m[1]] = JSON.parse(readFileSync(join(dir, f), 'utf8')) as object;
+  }
+  if (!out.en) throw new Error(`no en.json in ${dir}`);
+  return out;
+}
+
+/** The folder of the language files (beside this module; the Docker build copies them into dist). */
+export const I18N_DIR = fileURLToPath(new URL('.', import.meta.url));
+const RESOURCES = loadLanguages(I18N_DIR);
+
+/** Languages with translations (one JSON file each); every other locale falls back to English. */
+export const LANGUAGES: readonly string[] = ['en', ...Object.keys(RESOURCES).filter((l) => l !== 'en')];
+export type Language = string;
+
+/** Each language's own name, for the language switch ("English", "Español"). */
+export function languageName(lang: string): string {
+  const meta = (RESOURCES[lang] as { meta?: { language_name?: string } }).meta;
+  return meta?.language_name ?? lang;
+}
 
 const i18n = createInstance();
 void i18n.init({
-  resources: { en: { translation: en }, es: { translation: es } },
+  resources: Object.fromEntries(Object.entries(RESOURCES).map(([l, r]) => [l, { translation: r }])),
   lng: 'en',
   fallbackLng: 'en',
   supportedLngs: [...LANGUAGES],
@@ -19,7 +46,7 @@ void i18n.init({
 /** The language of an LTI locale such as `es-MX` or `en_US` (LTI launch `locale`). */
 export function languageOf(locale: string | undefined): Language {
   const base = (locale ?? 'en').toLowerCase().split(/[-_]/)[0];
-  return (LANGUAGES as readonly string[]).includes(base) ? (base as Language) : 'en';
+  return LANGUAGES.includes(base) ? base : 'en';
 }
 
 const translators = new Map<Language, TFunction>();
