@@ -4,6 +4,7 @@ import express, { type Express, type Router } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { adminRoutes, requireAdmin } from './admin/admin.routes.js';
+import { PrivacyService, privacyParts } from './admin/privacy.js';
 import { Metrics } from './http/metrics.js';
 import { notFound } from './http/errors.js';
 import { cspNonce, errorHandler, requestLog, securityHeaders } from './http/middleware.js';
@@ -37,7 +38,10 @@ export interface AppDeps {
   grades?: GradeServices;
   /** Routers of later features (practice, dashboard, deep linking), mounted first (their paths are their own). */
   routers?: Router[];
-  adminExtra?: (r: Router) => void;
+  /** A learner's export and deletion over every module's privacy part (default: over `privacyParts`). */
+  privacy?: PrivacyService;
+  /** Called after a learner's data is deleted through the admin API. */
+  userDeleted?: (tenantId: string, userId: string) => void;
 }
 
 /** Builds the express app without listening, so tests can drive it. */
@@ -89,7 +93,13 @@ export function createApp(deps: AppDeps): Express {
   // The student loop's routes first: they take most requests, and no other router shares their paths.
   for (const r of deps.routers ?? []) app.use(r);
   app.use(ltiRoutes(deps));
-  app.use(adminRoutes({ registry: deps.registry, toolKeys: deps.toolKeys, registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }), adminToken: deps.adminToken, limits: deps.limits, extra: deps.adminExtra }));
+  app.use(
+    adminRoutes({
+      pool: deps.pool, log: deps.log, registry: deps.registry, toolKeys: deps.toolKeys, adminToken: deps.adminToken, limits: deps.limits,
+      registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }),
+      privacy: deps.privacy ?? new PrivacyService(deps.pool, privacyParts), userDeleted: deps.userDeleted,
+    }),
+  );
   if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
 
   app.get('/', (_req, res) => {

@@ -17,8 +17,7 @@ import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
 import { PracticeService } from './practice/practice.service.js';
-import { refitAll } from './practice/model.service.js';
-import { deleteUser, exportUser } from './admin/privacy.js';
+import { PrivacyService, privacyParts } from './admin/privacy.js';
 import { practiceRoutes } from './practice/practice.routes.js';
 import type { Settings } from './settings.js';
 import { RateLimits } from './http/rate-limits.js';
@@ -99,23 +98,7 @@ async function buildServer(settings: Settings, log: Logger, db: Database, opts: 
   const scores = new ScoreNotifier(db.pool);
   const practice = new PracticeService({ pool: db.pool, log, scoresQueued: () => scores.committed() });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, limits, adminToken, sandbox, grades, adminExtra: (r) => {
-      grades.adminRoutes(r);
-      r.get('/admin/api/tenants/:tenantId/users/:userId/export', async (req, res) => {
-        res.setHeader('Content-Disposition', 'attachment; filename="user-export.json"');
-        res.json(await exportUser(db.pool, String(req.params.tenantId), String(req.params.userId)));
-      });
-      r.delete('/admin/api/tenants/:tenantId/users/:userId', async (req, res) => {
-        const deleted = await deleteUser(db.pool, String(req.params.tenantId), String(req.params.userId));
-        practice.forgetUser(String(req.params.tenantId), String(req.params.userId));
-        log.info({ tenant: String(req.params.tenantId) }, 'user data deleted');
-        res.json({ deleted });
-      });
-      r.post('/admin/api/model/refit', async (req, res) => {
-        const tenantId = typeof (req.body as { tenantId?: unknown })?.tenantId === 'string' ? (req.body as { tenantId: string }).tenantId : undefined;
-        res.json({ reports: await refitAll(db.pool, tenantId) });
-      });
-    }, routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, limits, adminToken, sandbox, grades, privacy: new PrivacyService(db.pool, privacyParts), userDeleted: (t, u) => practice.forgetUser(t, u), routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
   const app = createApp(deps);
   server.off('request', starting);
   server.on('request', app);

@@ -44,8 +44,3 @@ export class PrivacyService {
     });
   }
 }
-
-/** A learner's export over every module's part (the admin API's GET …/users/:userId/export). */
-export const exportUser = (pool: pg.Pool, tenantId: string, userId: string) => new PrivacyService(pool, privacyParts).exportUser(tenantId, userId);
-/** Deletes a learner from every module's part (the admin API's DELETE …/users/:userId). */
-export const deleteUser = (pool: pg.Pool, tenantId: string, userId: string) => new PrivacyService(pool, privacyParts).deleteUser(tenantId, userId);

@@ -11,7 +11,6 @@ import type { Logger } from 'pino';
 import type { ToolKeys } from '../lti/keys.js';
 import type { PlatformRegistry } from '../lti/registry.js';
 import { ServiceTokens } from '../lti/service-token.js';
-import { gradeAdminRoutes } from './admin.routes.js';
 import { GradeWorker } from './delivery.js';
 import { RosterService, type Roster } from './roster.js';
 import { loadGradeSettings, type GradeSettings } from './settings.js';
@@ -27,7 +26,6 @@ export { RosterService } from './roster.js';
 export type { Roster, Member } from './roster.js';
 export { loadGradeSettings } from './settings.js';
 export type { GradeSettings } from './settings.js';
-export { gradeAdminRoutes } from './admin.routes.js';
 
 /** The grade and roster services of one process, built once by startServer or src/worker.ts. */
 export interface GradeServices {
@@ -37,8 +35,6 @@ export interface GradeServices {
   roster: RosterService;
   /** The course roster (NRPS), cached briefly; never throws for a denied scope or an unreachable LMS. */
   fetchRoster(tenantId: string, contextId: string): Promise<Roster>;
-  /** Mounts GET /admin/api/grades/failed, GET …/stats and POST …/resync on the admin router. */
-  adminRoutes: ReturnType<typeof gradeAdminRoutes>;
   /** A delivery worker sharing this token cache (not started); a test may give its own logger. */
   createWorker(overrides?: Partial<GradeSettings>, log?: Logger): GradeWorker;
 }
@@ -53,7 +49,6 @@ export function createGradeServices(deps: { pool: pg.Pool; toolKeys: ToolKeys; r
     tokens,
     roster,
     fetchRoster: (tenantId, contextId) => roster.fetchRoster(tenantId, contextId),
-    adminRoutes: gradeAdminRoutes(deps.pool),
     createWorker: (overrides = {}, log = deps.log.child({ component: 'grades' })) =>
       new GradeWorker({ pool: deps.pool, registry: deps.registry, tokens, log, settings: { ...settings, ...overrides } }),
   };

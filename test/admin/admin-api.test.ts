@@ -147,4 +147,15 @@ describe('admin API', () => {
     }
     expect(lines.join('\n')).to.contain('client cli-1').and.to.contain('already registered');
   });
+
+  it('lists learner model versions and refuses a rollback to a version that does not exist', async () => {
+    const list = await api('/model/versions?tenantId=t-none');
+    expect(list.status).to.equal(200);
+    expect((await list.json()).models).to.deep.equal([]);
+    expect((await api('/model/versions')).status).to.equal(400);
+    const bad = await api('/model/rollback', { method: 'POST', body: JSON.stringify({ tenantId: 't-none', packId: 'fractions', version: 3 }) });
+    expect(bad.status).to.equal(404);
+    const back = await api('/model/rollback', { method: 'POST', body: JSON.stringify({ tenantId: 't-none', packId: 'fractions', version: 0 }) });
+    expect(await back.json()).to.deep.equal({ active: 0 });
+  });
 });
