@@ -1,8 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { languageOf, translator } from '../i18n/index.js';
-import { actorOf, requireSession } from '../lti/session.middleware.js';
+import { LANGUAGES, languageName, languageOf, translator } from '../i18n/index.js';
+import { actorOf, requireSession, tokenFrom } from '../lti/session.middleware.js';
 import type { SessionTokens } from '../lti/session.js';
-import { presentPractice } from './practice.presenter.js';
+import { parseShownBefore, presentPractice, type ShownBefore } from './practice.presenter.js';
 import type { PracticeService, PracticeView } from './practice.service.js';
 import { chooseSchema, stepSchema } from './practice.schema.js';
 import { badRequest } from '../http/errors.js';
@@ -14,19 +14,23 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 });
   const session = requireSession(deps.sessions);
   const answerLimit = deps.limits ? [deps.limits.answersPerStudent()] : [];
+  /** The language switch's choices, each named in its own language. */
+  const languages = LANGUAGES.map((code) => ({ code, name: languageName(code) }));
 
-  const render = (res: Response, view: PracticeView, status = 200) => {
+  /** `before` and `typed` come with an answer: the bars it had shown and what the student entered (kept in the form). */
+  const render = (res: Response, view: PracticeView, status = 200, extra: { before?: ShownBefore; typed?: Typed } = {}) => {
     const actor = actorOf(res);
     const t = translator(actor.locale);
     const lang = languageOf(actor.locale);
     res.status(status);
     if (view.kind === 'not_configured') {
-      res.render('practice/not-configured', { title: t('practice.not_configured_title'), t, lang, ltik: res.locals.ltik, actor });
+      res.render('practice/not-configured', { title: t('practice.not_configured_title'), t, lang, ltik: res.locals.ltik, actor, languages });
       return;
     }
     const upcoming = (view.kind === 'question' || view.kind === 'worked_example') && view.upcoming ? presentPractice(view.upcoming, t, actor.locale) : null;
     res.render('practice/page', {
-      title: t('practice.title'), t, lang, ltik: res.locals.ltik, v: presentPractice(view, t, actor.locale), upcoming, renderedAt: Date.now(), actor,
+      title: t('practice.title'), t, lang, ltik: res.locals.ltik, v: presentPractice(view, t, actor.locale, extra.before), upcoming, renderedAt: Date.now(), actor,
+      typed: extra.typed ?? null, languages,
       extraCss: ['/static/katex/katex.min.css'],
     });
   };
@@ -51,7 +55,28 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
     const view = await deps.practice.answer(actorOf(res), (req.body ?? {}) as Record<string, unknown>);
     const malformed = view.kind === 'question' && view.result?.message;
     if (view.kind === 'question' && view.result && !view.result.message) res.locals.answerCorrect = view.result.correct;
-    render(res, view, malformed ? 422 : 200);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const r = view.kind === 'question' && view.result && !view.result.message ? view.result : null;
+    const before = r ? { percents: parseShownBefore(body.was), wrong: !r.correct, missedTwo: !r.correct && r.tries >= 2 } : undefined;
+    render(res, view, malformed ? 422 : 200, { before, typed: typedOf(body) });
+  });
+  // The language switch: the session goes on in the chosen language (a new token with that locale).
+  r.post('/practice/language', form, session, async (req, res) => {
+    const lang = (req.body as Record<string, unknown>).lang;
+    if (typeof lang !== 'string' || !LANGUAGES.includes(lang)) throw badRequest('Unknown language.');
+    const { launchedAt } = await deps.sessions.verifyWithAge(tokenFrom(req) ?? '');
+    const actor = { ...actorOf(res), locale: lang };
+    res.locals.actor = actor;
+    res.locals.ltik = await deps.sessions.issue(actor, launchedAt);
+    render(res, await deps.practice.view(actor));
+  });
+  // Where a practice page's history entry points (practice.js): a reload comes here and the page posts the
+  // session kept in that entry's history.state to /practice, so F5 shows the current step, never a re-sent answer.
+  r.get('/practice/resume', (req, res) => {
+    const lang = languageOf(req.acceptsLanguages(...LANGUAGES) || 'en');
+    const t = translator(lang);
+    res.setHeader('Cache-Control', 'no-store');
+    res.render('practice/resume', { title: t('practice.resume_title'), t, lang });
   });
   r.post('/practice/hint', form, session, async (req, res) => {
     const s = step(req);
@@ -62,4 +87,22 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
     render(res, await deps.practice.studied(actorOf(res), s.item_id, s.seed));
   });
   return r;
+}
+
+/** What the student entered in the answer form, to put back after a wrong try and show beside the right answer. */
+export interface Typed {
+  /** The question it answered (a stale answer's text is not put into another question). */
+  itemId: string;
+  /** The text, or the chosen choice ids. */
+  response: string[];
+  /** Ordering questions: entry id -> the position typed. */
+  order: Record<string, string>;
+}
+
+function typedOf(body: Record<string, unknown>): Typed {
+  const raw = body.response;
+  const response = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string').map((x) => x.slice(0, 500)).slice(0, 50);
+  const order: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (k.startsWith('order_') && typeof v === 'string') order[k.slice(6)] = v.slice(0, 10);
+  return { itemId: typeof body.item_id === 'string' ? body.item_id : '', response, order };
 }

@@ -1,6 +1,6 @@
 // The student's practice loop in a real browser, inside the sandbox LMS's iframe: keyboard only,
 // axe-core WCAG 2.1 AA scans of every student and teacher page, widths 320-1280 px without
-// horizontal scrolling (screenshots saved under test-results/screenshots/), and the basic submit
+// horizontal scrolling and axe clean at each width (screenshots saved under test-artifacts/practice-loop/), and the basic submit
 // with JavaScript off.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -15,7 +15,7 @@ import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
 
 const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const SHOTS = 'test-results/screenshots';
+const SHOTS = 'test-artifacts/practice-loop';
 // AXE_SOFT=1 prints violations instead of failing (to see them all at once while fixing views).
 const typesSeen = new Set<string>();
 const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -167,7 +167,10 @@ describe('browser: practising in the sandbox iframe', function () {
   }
 
   async function widths(page: Page, frame: Frame, name: string): Promise<void> {
-    for (const w of [320, 360, 1280]) await noHorizontalScroll(page, frame, w, w === 320 ? undefined : name);
+    for (const w of [320, 360, 1280]) {
+      await noHorizontalScroll(page, frame, w, w === 320 ? undefined : name);
+      await axeScan(frame, `${name} page at ${w} px`);
+    }
     await page.evaluate(() => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.width = ''; });
   }
 

@@ -61,7 +61,7 @@ describe('browser: launching from the sandbox LMS page', function () {
     await page.selectOption('select[name=mode]', 'storage');
     await page.click('[data-testid="launch-sandbox-student-2"]');
     const frame = page.frameLocator('#tool-frame');
-    await frame.locator('[data-testid="role"]', { hasText: 'student' }).waitFor({ timeout: 15000 });
+    await frame.locator('[data-testid="role"][data-role="student"]').waitFor({ timeout: 15000 });
     expect(posts).to.have.length(2);
     expect(posts[0]).not.to.contain('lti_storage_secret=');
     expect(posts[1]).to.match(/lti_storage_secret=[A-Za-z0-9_-]{20,}/);
