@@ -326,6 +326,13 @@ export class PracticeService {
    */
   private replay(a: Assignment, cache: PackCache, row: LearnerRow, result: SubmissionResult): PracticeView {
     const cur = row.current;
+    // A try that left its question open, replayed after the student moved on (a page one step behind from
+    // another process's learner cache, then the same form again): that question cannot be answered any more,
+    // so its form must not be offered again. A made-up submission id for it could never be recorded (the
+    // answer path finds the question not current and answers 'stale', 200): an acknowledged answer lost.
+    if (!result.finished && !(cur && cur.itemId === result.itemId && cur.seed === result.seed)) {
+      return this.render(a, cache, row, { notice: 'stale' });
+    }
     const shown: CurrentQuestion =
       cur && cur.itemId === result.itemId && cur.seed === result.seed
         ? { ...cur, tries: Math.max(cur.tries, result.tries), finished: cur.finished || result.finished }
