@@ -340,6 +340,31 @@ export class LearnerModel {
     return tau * (Math.pow((z - k.z0) / (zt - k.z0), 1 / fp.phi) - 1);
   }
 
+  /**
+   * The model's own forecast of practice on a skill (the "when to stop" forecast of Rollinson & Brunskill
+   * 2015, "From predictive models to instructional policies"): the expected trajectory of the mastery
+   * probability if the student answers up to `maxAnswers` more average items of the skill, each answer folded
+   * in as its expected outcome (soft evidence y = predicted P(correct)). Average items, not items at the
+   * policy's target success: the model's success counts do not depend on an item's difficulty, so a forecast
+   * made of easy successes would promise a mastery (judged on an average item) that easy items do not give.
+   * Returns how many answers it takes until the mastery probability (`horizonDays` ahead) reaches `threshold`
+   * (0 if it already does, Infinity if not within maxAnswers) and the mastery probability after the last one.
+   * Pure: the states passed in are not changed.
+   */
+  forecast(g: GlobalModelState, id: string, k: SkillModelState | undefined, now: number, o: { threshold: number; horizonDays: number; maxAnswers: number }): { answers: number; final: number; start: number } {
+    const start = this.masteryProbability(g, id, k, now, o.horizonDays);
+    if (start >= o.threshold) return { answers: 0, final: start, start };
+    const gg: GlobalModelState = { ...g };
+    const kk: SkillModelState = k ? { ...k } : this.initSkill(id);
+    let final = start;
+    for (let i = 1; i <= o.maxAnswers; i++) {
+      this.update(gg, id, kk, this.predict(gg, id, kk.n > 0 ? kk : undefined, now, 0), now, 0);
+      final = this.masteryProbability(gg, id, kk, now, o.horizonDays);
+      if (final >= o.threshold) return { answers: i, final, start };
+    }
+    return { answers: Infinity, final, start };
+  }
+
   toJSON(): LearnerParams {
     return this.params;
   }

@@ -115,6 +115,11 @@ export interface EngineConfig {
   /** Answers on a skill without mastery after which it is not practised again in this assignment: more
    * practice has shown little value, the teacher is the next step (default 30). */
   giveUpAnswers?: number;
+  /** Answers ahead the policy's forecast looks (learner.ts forecast): a skill the model does not expect to reach
+   * mastery within them has little value now and is not practised (default 0 = off; 10 with giveUpAnswers 15,
+   * moveOnAnswers 8, maxOpenSkills 3 was measured in issue 14's report but lets a never-learning student get a
+   * lucky verdict). */
+  valueHorizon?: number;
   /** Open skills interleaved at a time (default 2). */
   maxOpenSkills?: number;
   /** Whether a student may pick the skill to practise (default false). */
@@ -164,6 +169,7 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     stallAnswers: c.stallAnswers ?? 5,
     moveOnAnswers: c.moveOnAnswers ?? 12,
     giveUpAnswers: c.giveUpAnswers ?? 30,
+    valueHorizon: c.valueHorizon ?? 0,
     maxOpenSkills: c.maxOpenSkills ?? 2,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,

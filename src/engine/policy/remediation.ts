@@ -17,7 +17,7 @@ export const remediation: Rule = rule('remediation', (v, rng) => {
   let latest = -Infinity;
   for (const id of v.skills()) {
     const s = v.state.skills[id];
-    if (!s || s.mastered || s.parkedAt !== null || !v.isOpen(id)) continue;
+    if (!s || s.mastered || s.parkedAt !== null || v.lowValue(id) || !v.isOpen(id)) continue;
     const spinning = s.wrongStreak >= cfg.remediationErrors || (s.stall >= cfg.stallAnswers && s.answers >= cfg.minAnswers + 2);
     if (spinning && s.lastStep > latest) { struggling = id; latest = s.lastStep; }
   }

@@ -25,6 +25,18 @@ export interface PolicyView {
   skills(): readonly string[];
   /** Mastery probability now (P(correct on a new average item a day later)). */
   mastery(skill: string): number;
+  /**
+   * The model's forecast of practice on the skill (LearnerModel.forecast): answers until the mastery
+   * probability reaches the threshold (Infinity beyond valueHorizon).
+   */
+  toMastery(skill: string): number;
+  /**
+   * Little value left: the skill is not mastered after minAnswers + 2 answers, and the model does not
+   * expect mastery within valueHorizon more answers (Rollinson & Brunskill 2015: stop when more practice is
+   * not predicted to change the outcome). Such a skill is not practised; it counts as set aside for the
+   * skills that build on it.
+   */
+  lowValue(skill: string): boolean;
   /** P(correct) on a new average item now. */
   recall(skill: string): number;
   /** P(correct) of this student on the item now. */
@@ -57,6 +69,7 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
   const open = new Map<string, boolean>();
   const logits = new Map<string, number>();
   const masteries = new Map<string, number>();
+  const forecasts = new Map<string, number>();
   let inScopeList: string[] | null = null;
   const model = cfg.model;
   const g = state.model;
@@ -64,7 +77,7 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     state, bank, cfg, now, request,
     inScope: (s) => scope === null || scope.has(s),
     isMastered: (s) => state.skills[s]?.mastered === true,
-    isParked: (s) => { const k = state.skills[s]; return !!k && !k.mastered && k.parkedAt !== null; },
+    isParked: (s) => { const k = state.skills[s]; return !!k && !k.mastered && (k.parkedAt !== null || v.lowValue(s)); },
     isOpen(s) {
       let o = open.get(s);
       if (o === undefined) {
@@ -80,6 +93,19 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
       let m = masteries.get(s);
       if (m === undefined) masteries.set(s, (m = knownAt(skillState(state, s, cfg), now, cfg)));
       return m;
+    },
+    toMastery(s) {
+      let n = forecasts.get(s);
+      if (n === undefined) {
+        const k = state.skills[s];
+        n = model.forecast(g, s, k?.m.n ? k.m : undefined, now, { threshold: cfg.masteryThreshold, horizonDays: cfg.horizonDays, maxAnswers: cfg.valueHorizon }).answers;
+        forecasts.set(s, n);
+      }
+      return n;
+    },
+    lowValue(s) {
+      const k = state.skills[s];
+      return cfg.valueHorizon > 0 && !!k && !k.mastered && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
     },
     recall: (s) => recallAt(skillState(state, s, cfg), now, cfg),
     predict(item) {
