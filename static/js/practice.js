@@ -18,6 +18,11 @@
     } else {
       var lost = resume.querySelector('[data-resume-lost]');
       if (lost) lost.hidden = false;
+      var title = resume.querySelector('h1[data-lost-title]');
+      if (title) {
+        title.textContent = title.getAttribute('data-lost-title');
+        document.title = title.textContent;
+      }
     }
     return;
   }

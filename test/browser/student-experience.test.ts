@@ -273,6 +273,12 @@ describe('browser: the student experience (issue 17)', function () {
     const lost = await ctx!.newPage();
     await lost.goto(`${srv.url}/practice/resume`);
     await lost.locator('[data-resume-lost]').waitFor({ state: 'visible' });
+    expect(await lost.locator('h1').textContent()).to.equal(en.practice.resume_lost_title);
+    for (const w of WIDTHS) {
+      await lost.setViewportSize({ width: w, height: 700 });
+      await axeScan(lost.mainFrame(), `reload page without a kept session at ${w} px`);
+      await lost.screenshot({ path: `${ARTIFACTS}/resume-lost-${w}.png`, fullPage: true });
+    }
     await lost.close();
   });
 
