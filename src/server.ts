@@ -15,6 +15,7 @@ import { SandboxPlatform } from './sandbox/platform.js';
 import { createGradeServices, ScoreNotifier, type GradeWorker } from './grades/index.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { DashboardService } from './dashboard/dashboard.service.js';
 import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
 import { PracticeService } from './practice/practice.service.js';
 import { PrivacyService, privacyParts } from './admin/privacy.js';
@@ -98,7 +99,8 @@ async function buildServer(settings: Settings, log: Logger, db: Database, opts: 
   const scores = new ScoreNotifier(db.pool);
   const practice = new PracticeService({ pool: db.pool, log, scoresQueued: () => scores.committed() });
   const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, limits, adminToken, sandbox, grades, privacy: new PrivacyService(db.pool, privacyParts), userDeleted: (t, u) => practice.forgetUser(t, u), routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, practice, roster: (t, c) => grades.fetchRoster(t, c) }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
+  const dashboard = new DashboardService({ pool: db.pool, catalog: practice.catalog, assignments: practice.assignments, roster: (t, c) => grades.fetchRoster(t, c) });
+  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, limits, adminToken, sandbox, grades, privacy: new PrivacyService(db.pool, privacyParts), userDeleted: (t, u) => practice.forgetUser(t, u), routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, dashboard, assignments: practice.assignments }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
   const app = createApp(deps);
   server.off('request', starting);
   server.on('request', app);

@@ -2,8 +2,8 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import {
-  applyAttempt, boundDifficulty, calibrateItem, createRng, createState, knownAt, nextStep, predictItem,
-  replay, resolveConfig, skillState, upgradeState, type Attempt, type LearnerState, type ResolvedConfig,
+  applyAttempt, boundDifficulty, calibrateItem, createRng, createState, nextStep, predictItem,
+  upgradeState, type LearnerState, type ResolvedConfig,
 } from '../engine/index.js';
 import { Catalog, DEMO_PACK_ID, type PackEntry } from '../content/catalog.js';
 import type { Item } from '../content/content.schema.js';
@@ -16,50 +16,18 @@ import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../gr
 import { AppError, badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import {
-  classStates, createLearner, learnerAttempts, readForAnswer, readLearner,
+  createLearner, readForAnswer, readLearner,
   updateLearner, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
 import { answerSchema } from './practice.schema.js';
+import { configOf, progressOf, rebuildState, type Progress } from './progress.js';
 import { SUBMISSION_WRITER_DEFAULTS, SubmissionWriter, type SubmissionWriterOptions } from './submission-writer.js';
-
-/** A student is flagged at risk after this many wrong answers in a row on one skill… */
-export const AT_RISK_WRONG_STREAK = 3;
-/** …or after this many answers without mastering any skill. */
-export const AT_RISK_ANSWERS = 15;
-
-/** One student's line of the instructor's class view. */
-export interface ClassRow {
-  userId: string;
-  name: string | null;
-  answered: number;
-  mastered: number;
-  /** Why the student may need help, or null. */
-  atRisk: string | null;
-  mastery: { skill: string; value: number; status: SkillStatus }[];
-}
 
 /** Tries a student gets on one question before the right answer is shown. */
 export const MAX_TRIES = 2;
 export { DEMO_PACK_ID };
 
-export type SkillStatus = 'not_started' | 'practising' | 'mastered' | 'review_due';
-
-/** A skill of the assignment as the student's progress panel shows it. */
-export interface SkillProgress {
-  id: string;
-  name: string;
-  mastery: number;
-  status: SkillStatus;
-  prerequisites: { id: string; name: string }[];
-  open: boolean;
-}
-
-export interface Progress {
-  skills: SkillProgress[];
-  mastered: number;
-  total: number;
-  done: boolean;
-}
+export type { Progress, SkillProgress, SkillStatus } from './progress.js';
 
 /** What the student page shows. */
 export type PracticeView =
@@ -163,7 +131,7 @@ export class PracticeService {
   }
 
   private config(a: Assignment, cache: PackCache): ResolvedConfig {
-    return resolveConfig({ skills: a.skills, masteryThreshold: a.threshold, targetSuccess: a.targetSuccess, allowStudentChoice: a.allowChoice, model: cache.model });
+    return configOf(a, cache);
   }
 
   /** The assignment of the actor's resource link (see AssignmentService.get). */
@@ -178,20 +146,7 @@ export class PracticeService {
 
   /** The progress panel: mastery and status per assigned skill. */
   progress(state: LearnerState, a: Assignment, cache: PackCache): Progress {
-    const cfg = this.config(a, cache);
-    const now = this.now();
-    const skills = a.skills.map((id): SkillProgress => {
-      const s = skillState(state, id, cfg);
-      // Not started: 0 (the model's prior for a new skill is not the student's progress).
-      const mastery = s.answers === 0 ? 0 : knownAt(s, now, cfg);
-      const status: SkillStatus = s.mastered ? (s.dueAt !== null && s.dueAt <= now ? 'review_due' : 'mastered') : s.answers === 0 ? 'not_started' : 'practising';
-      const node = cache.bank.byId.get(id);
-      const prereqs = (node?.prerequisites ?? []).filter((p) => a.skills.includes(p));
-      const open = prereqs.every((p) => { const k = skillState(state, p, cfg); return k.mastered || k.parkedAt !== null; });
-      return { id, name: cache.skillNames.get(id) ?? id, mastery, status, prerequisites: prereqs.map((p) => ({ id: p, name: cache.skillNames.get(p) ?? p })), open };
-    });
-    const mastered = skills.filter((s) => s.status === 'mastered' || s.status === 'review_due').length;
-    return { skills, mastered, total: skills.length, done: mastered === skills.length && skills.length > 0 };
+    return progressOf(state, a, cache, this.now());
   }
 
   /** Picks the next step with the engine (the caller stores it as the current question). */
@@ -263,13 +218,8 @@ export class PracticeService {
   }
 
   /** The learner state replayed from the attempt log with the current model (older stored states). */
-  private async rebuild(key: LearnerKey, a: Assignment, cache: PackCache): Promise<LearnerState> {
-    const log = await learnerAttempts(this.deps.pool, key);
-    const attempts: Attempt[] = log.map((r) => ({
-      itemId: r.item_id, skills: r.skills, correct: r.correct, score: r.score, hintsUsed: r.hints_used, at: r.answered_at.getTime(),
-      difficulty: r.difficulty ?? undefined, kind: r.kind, remediates: r.remediates ?? undefined,
-    }));
-    return replay(attempts, this.config(a, cache));
+  private rebuild(key: LearnerKey, a: Assignment, cache: PackCache): Promise<LearnerState> {
+    return rebuildState(this.deps.pool, key, a, cache);
   }
 
   private cacheKey(k: LearnerKey): string {
@@ -516,28 +466,6 @@ export class PracticeService {
       skillMastery: skills,
       at: new Date(now),
     });
-  }
-
-  /** Instructors: every student's mastery per skill of the assignment. */
-  async classView(actor: Actor): Promise<{ assignment: Assignment | null; skills: { id: string; name: string }[]; rows: ClassRow[] }> {
-    const a = await this.assignment(actor);
-    if (!a) return { assignment: null, skills: [], rows: [] };
-    const cache = await this.pack(actor.tenantId, a.packId);
-    const states = await classStates(this.deps.pool, actor.tenantId, a.resourceLinkId);
-    for (const s of states) {
-      if (!upgradeState(s.state)) s.state = await this.rebuild({ tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: s.userId }, a, cache);
-    }
-    return {
-      assignment: a,
-      skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),
-      rows: states.map((s) => {
-        const p = this.progress(s.state, a, cache);
-        const cfg = this.config(a, cache);
-        const streak = Math.max(0, ...a.skills.map((k) => skillState(s.state, k, cfg).wrongStreak));
-        const atRisk = streak >= AT_RISK_WRONG_STREAK ? `${streak} wrong answers in a row` : s.answered >= AT_RISK_ANSWERS && p.mastered === 0 ? `${s.answered} answers and no skill mastered yet` : null;
-        return { userId: s.userId, name: s.name, answered: s.answered, mastered: p.mastered, atRisk, mastery: p.skills.map((k) => ({ skill: k.id, value: k.mastery, status: k.status })) };
-      }),
-    };
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * Today's at-risk rule (src/practice/practice.service.ts, classView) over an answer stream, for comparison:
+ * Today's at-risk rule (src/dashboard/at-risk.ts, atRiskOf) over an answer stream, for comparison:
  * a student is at risk on a skill after 3 wrong answers in a row on it, or after 15 answers (on every skill)
  * with no skill mastered. "Mastered" here is the evaluation's notion (`masteryRun` correct in a row); the
  * class view uses the learner model's P(known), which a `student,skill,correct` log cannot reproduce.
  */
 import { DEFAULT_DEFINITION, type RiskAnswer, type RiskDefinition, type RiskReason } from './types.js';
 
-/** The constants of today's rule (mirrors AT_RISK_WRONG_STREAK and AT_RISK_ANSWERS). */
+/** The constants of today's rule (mirrors AT_RISK_WRONG_STREAK and AT_RISK_ANSWERS of src/dashboard/at-risk.ts). */
 export const RULE = { wrongStreak: 3, answers: 15 } as const;
 
 export interface RuleStep {
