@@ -404,7 +404,7 @@ describe('browser: the student experience (issue 17)', function () {
     const resume = await ctx!.newPage();
     await resume.setExtraHTTPHeaders({ 'Accept-Language': 'es-ES,es;q=0.9' });
     await resume.goto(`${srv.url}/practice/resume`);
-    expect(await resume.locator('h1').textContent()).to.equal(es.practice.resume_title);
+    expect(await resume.locator('h1').textContent()).to.equal(es.practice.resume_lost_title);
     await resume.setViewportSize({ width: 360, height: 640 });
     await resume.screenshot({ path: `${ARTIFACTS}/es-resume-360.png`, fullPage: true });
     await resume.close();
