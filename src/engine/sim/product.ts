@@ -1,7 +1,8 @@
 /**
- * The product's policy, driven EXACTLY as the practice loop (src/practice/practice.service.ts) drives the
- * engine, through the engine's public API only. Keep this file in step with the practice loop: when the loop's
- * engine calls change, this file changes the same way, and the rest of the harness does not.
+ * The product's policy, driven EXACTLY as the practice loop drives the engine (src/practice/step.ts: the next
+ * step and a studied example; src/practice/answer.ts: the answer), through the engine's public API only. Keep
+ * this file in step with the practice loop: when the loop's engine calls change, this file changes the same
+ * way, and the rest of the harness does not.
  *
  * The loop, as mirrored here:
  *  - the assignment's config: resolveConfig({ skills, masteryThreshold, targetSuccess, allowStudentChoice,

@@ -1,0 +1,216 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import { applyAttempt, createRng, nextStep, type LearnerState } from '../engine/index.js';
+import type { Catalog, PackEntry } from '../content/catalog.js';
+import type { Item } from '../content/content.schema.js';
+import { isTemplate } from '../content/templates.js';
+import type { AssignmentService } from '../assignments/assignment.service.js';
+import type { Clock } from '../clock.js';
+import type { Actor } from '../lti/actor.js';
+import type { Calibration } from './calibration.js';
+import { settled, type LearnerStore, type StepResult } from './learner-store.js';
+import type { Assignment, AttemptRow, CurrentQuestion, LearnerKey, LearnerRow, VersionedLearner } from './practice.repository.js';
+import { configOf, progressOf, type Progress } from './progress.js';
+import type { SubmissionWriter } from './submission-writer.js';
+
+/** What the student page shows. */
+export type PracticeView =
+  | { kind: 'not_configured' }
+  | { kind: 'done'; progress: Progress; assignment: Assignment }
+  | {
+      kind: 'question' | 'worked_example';
+      item: Item;
+      current: CurrentQuestion;
+      progress: Progress;
+      assignment: Assignment;
+      /** Set right after a submission. */
+      result?: SubmissionResult;
+      /** Memoises rendering of this item instance (the pack's content is immutable while cached). */
+      memo: <T>(key: string, make: () => T) => T;
+      notice?: string;
+      /** When this page was made (ms); the answer form sends it back to time the question as shown. */
+      shownAt: number;
+      /** After an answer that finished the question: the next step, already stored (shown in place by the page's script). */
+      upcoming?: PracticeView;
+    };
+
+/** The stored outcome of one submission, replayed as is when the same submission comes again. */
+export interface SubmissionResult {
+  correct: boolean;
+  score: number;
+  feedback: string;
+  message?: string;
+  tries: number;
+  finished: boolean;
+  itemId: string;
+  seed: number;
+  /** Why the question was chosen and how many hints were open (to show a replay as it was). */
+  reason?: CurrentQuestion['reason'];
+  hints?: number;
+}
+
+/** Rendered item views kept per pack entry. */
+const MAX_RENDERED = 5_000;
+
+export interface StepDeps {
+  pool: pg.Pool;
+  clock: Clock;
+  catalog: Catalog;
+  assignments: AssignmentService;
+  calibration: Calibration;
+  store: LearnerStore;
+  /** Answers and studied examples are written through this (group commit under load). */
+  writer: SubmissionWriter;
+}
+
+/** One step of the loop on the actor's learner row: the assignment, its pack, the row and its key. */
+export type StepFn = (a: Assignment, cache: PackEntry, row: VersionedLearner, key: LearnerKey) => Promise<StepResult<PracticeView>>;
+/** A step's own read of the row (gets the row remembered in memory, first try only). */
+export type StepRead = (key: LearnerKey, a: Assignment, cache: PackEntry, known: VersionedLearner | undefined) => Promise<VersionedLearner | null>;
+
+/**
+ * The next-step use cases of the student loop (show the current or next step, a hint, a studied worked
+ * example) and what the answer path shares with them: choosing the next step with the engine, the
+ * progress panel, rendering a step and replaying a recorded submission.
+ */
+export class Steps {
+  constructor(readonly deps: StepDeps) {}
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  /** Runs `fn` on the actor's learner row through the learner store (not configured: nothing to run). */
+  async run(actor: Actor, fn: StepFn, read?: StepRead): Promise<PracticeView> {
+    const a = await this.deps.assignments.get(actor);
+    if (!a) return { kind: 'not_configured' };
+    const cache = await this.deps.catalog.pack(actor.tenantId, a.packId);
+    const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId };
+    return this.deps.store.update(key, a, cache, (row) => fn(a, cache, row, key), read && ((known) => read(key, a, cache, known)));
+  }
+
+  /** The progress panel: mastery and status per assigned skill. */
+  progress(state: LearnerState, a: Assignment, cache: PackEntry): Progress {
+    return progressOf(state, a, cache, this.now());
+  }
+
+  /** The concrete item on screen (a template is instantiated with its seed). */
+  concrete(cache: PackEntry, itemId: string, seed: number): Item {
+    return this.deps.catalog.concrete(cache, itemId, seed);
+  }
+
+  /** Picks the next step with the engine (the caller stores it as the current question). */
+  async choose(actor: Actor, a: Assignment, cache: PackEntry, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
+    const bank = await this.deps.calibration.bank(actor.tenantId, a.packId, cache);
+    const rng = createRng(crypto.randomInt(2 ** 31));
+    const step = nextStep(row.state, bank, configOf(a, cache), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
+    if (step.kind === 'done' || !step.itemId) return null;
+    const item = cache.items.get(step.itemId);
+    if (!item) return null;
+    return {
+      kind: step.kind,
+      itemId: step.itemId,
+      seed: isTemplate(item) ? crypto.randomInt(1, 2 ** 31) : 0,
+      skill: step.skill,
+      reason: { code: step.reason.code, skill: step.reason.skill, related: [...step.reason.related] },
+      remediates: step.remediates,
+      servedAt: this.now(),
+      hints: 0,
+      tries: 0,
+      finished: false,
+      submissionId: crypto.randomUUID(),
+    };
+  }
+
+  render(a: Assignment, cache: PackEntry, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): Exclude<PracticeView, { kind: 'not_configured' }> {
+    const progress = this.progress(row.state, a, cache);
+    if (!row.current) return { kind: 'done', progress, assignment: a };
+    const prefix = `${row.current.itemId}\u0000${row.current.seed}\u0000`;
+    const memo = <T>(key: string, make: () => T): T => {
+      const k = prefix + key;
+      if (cache.rendered.has(k)) return cache.rendered.get(k) as T;
+      const v = make();
+      if (cache.rendered.size >= MAX_RENDERED) cache.rendered.clear();
+      cache.rendered.set(k, v);
+      return v;
+    };
+    const item = memo('item', () => this.concrete(cache, row.current!.itemId, row.current!.seed));
+    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, memo, shownAt: this.now(), ...extra };
+  }
+
+  /**
+   * A recorded submission shown again (double click, retry, replayed form): its stored result on the
+   * question it answered, even when the student has moved on to the next question since.
+   */
+  replay(a: Assignment, cache: PackEntry, row: LearnerRow, result: SubmissionResult): PracticeView {
+    const cur = row.current;
+    // A try that left its question open, replayed after the student moved on (a page one step behind from
+    // another process's learner cache, then the same form again): that question cannot be answered any more,
+    // so its form must not be offered again. A made-up submission id for it could never be recorded (the
+    // answer path finds the question not current and answers 'stale', 200): an acknowledged answer lost.
+    if (!result.finished && !(cur && cur.itemId === result.itemId && cur.seed === result.seed)) {
+      return this.render(a, cache, row, { notice: 'stale' });
+    }
+    const shown: CurrentQuestion =
+      cur && cur.itemId === result.itemId && cur.seed === result.seed
+        ? { ...cur, tries: Math.max(cur.tries, result.tries), finished: cur.finished || result.finished }
+        : {
+            kind: 'question', itemId: result.itemId, seed: result.seed, skill: null, remediates: null, servedAt: 0,
+            reason: result.reason ?? cur?.reason ?? { code: 'practice_at_level', skill: null, related: [] },
+            hints: result.hints ?? 0, tries: result.tries, finished: result.finished, submissionId: crypto.randomUUID(),
+          };
+    return this.render(a, cache, { ...row, current: shown }, { result });
+  }
+
+  /**
+   * The student page: resumes the unanswered question (a relaunch or a second tab shows the same one),
+   * or picks the next step; a student's choice of skill (when allowed) replaces the current question.
+   * Showing an unanswered question is one read and no write.
+   */
+  async view(actor: Actor, opts: { skill?: string } = {}): Promise<PracticeView> {
+    return this.run(actor, async (a, cache, row) => {
+      const chosen = opts.skill && a.allowChoice && a.skills.includes(opts.skill) ? opts.skill : undefined;
+      if (row.current && !row.current.finished && !chosen) return { view: this.render(a, cache, row) };
+      const next: VersionedLearner = { ...row, current: await this.choose(actor, a, cache, row, chosen) };
+      return { write: next, show: () => this.render(a, cache, next) };
+    });
+  }
+
+  /** Reveals the next hint of the current question (hint use is recorded with the answer). */
+  async hint(actor: Actor, itemId: string, seed: number): Promise<PracticeView> {
+    return this.run(actor, async (a, cache, row) => {
+      const cur = row.current;
+      if (cur && !cur.finished && cur.itemId === itemId && cur.seed === seed) {
+        const item = this.concrete(cache, cur.itemId, cur.seed);
+        if (cur.hints < item.hints.length) {
+          const next: VersionedLearner = { ...row, current: { ...cur, hints: cur.hints + 1 } };
+          return { write: next, show: () => this.render(a, cache, next) };
+        }
+      }
+      return { view: this.render(a, cache, row) };
+    });
+  }
+
+  /** The student studied a worked example: recorded in the log and the model, then practice goes on. */
+  async studied(actor: Actor, itemId: string, seed: number): Promise<PracticeView> {
+    return this.run(actor, async (a, cache, row, key) => {
+      const cur = row.current;
+      if (!(cur && cur.kind === 'worked_example' && !cur.finished && cur.itemId === itemId && cur.seed === seed)) return { view: this.render(a, cache, row) };
+      const item = this.concrete(cache, cur.itemId, cur.seed);
+      const now = this.now();
+      const attempt: AttemptRow = {
+        tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: actor.userId, packId: a.packId, itemId, seed, skills: item.skills,
+        kind: 'worked_example', tryNumber: 1, counted: true, response: null, correct: false, score: 0, hintsUsed: 0,
+        timeMs: Math.max(0, Math.min(now - cur.servedAt, 3_600_000)), difficulty: null, remediates: cur.remediates, submissionId: cur.submissionId,
+        result: { studied: true }, answeredAt: new Date(now),
+      };
+      const next: VersionedLearner = { ...row, state: applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, configOf(a, cache)) };
+      next.current = await this.choose(actor, a, cache, next);
+      let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
+      return {
+        write: async () => settled((outcome = await this.deps.writer.record({ key, learner: next, attempt })), next),
+        show: () => this.render(a, cache, outcome === 'recorded' ? next : row),
+      };
+    });
+  }
+}
