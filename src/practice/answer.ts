@@ -4,18 +4,27 @@ import type { PackEntry } from '../content/catalog.js';
 import type { Item } from '../content/content.schema.js';
 import { grade, type GradeResult } from '../content/grading.js';
 import { defaultGrade, outboxRows, outboxUpsertSql, type OutboxRow } from '../grades/index.js';
-import { badRequest, forbidden } from '../http/errors.js';
+import { forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import { settled, type StepResult } from './learner-store.js';
 import {
   readForAnswer, type Assignment, type AttemptRow, type CurrentQuestion, type LearnerKey, type LearnerRow, type SubmissionWrites, type VersionedLearner,
 } from './practice.repository.js';
 import { configOf } from './progress.js';
-import { answerSchema, type AnswerInput } from './practice.schema.js';
+import type { AnswerInput } from './practice.schema.js';
 import type { PracticeView, Steps, StepRead, SubmissionResult } from './step.js';
 
 /** Tries a student gets on one question before the right answer is shown. */
 export const MAX_TRIES = 2;
+
+/**
+ * A submitted answer as the HTTP face decoded it: the validated form, and the response grading expects for
+ * the concrete item on screen (the form's shape depends on the item: ordering items post positions).
+ */
+export interface AnswerSubmission {
+  input: AnswerInput;
+  response: (item: Item) => unknown;
+}
 
 /** What the answer's own read found: the item's calibration and, when the submission was recorded, its result. */
 interface AnswerRead {
@@ -24,10 +33,10 @@ interface AnswerRead {
 }
 
 /**
- * The answer use case: grades a submitted answer. A malformed answer gets a message and stores nothing.
- * Otherwise ONE statement appends the attempt, updates the learner state (first try only counts for the
- * model) and the item's difficulty, and queues the LMS score: all or nothing. The same submission id
- * again replays the stored result.
+ * The answer use case: grades a submitted answer (decoded from the form by src/practice/practice.routes.ts).
+ * A malformed answer gets a message and stores nothing. Otherwise ONE statement appends the attempt, updates
+ * the learner state (first try only counts for the model) and the item's difficulty, and queues the LMS
+ * score: all or nothing. The same submission id again replays the stored result.
  */
 export class Answers {
   constructor(
@@ -36,10 +45,8 @@ export class Answers {
     private readonly scoresQueued?: () => void,
   ) {}
 
-  async answer(actor: Actor, body: Record<string, unknown>): Promise<PracticeView> {
-    const parsed = answerSchema.safeParse(body);
-    if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'The answer form is incomplete.');
-    const input = parsed.data;
+  async answer(actor: Actor, submission: AnswerSubmission): Promise<PracticeView> {
+    const { input } = submission;
     const found: AnswerRead = { seen: null };
     return this.steps.run(
       actor,
@@ -52,7 +59,7 @@ export class Answers {
         if (!cur || cur.finished || cur.kind !== 'question' || cur.itemId !== input.item_id || cur.seed !== input.seed) {
           return { view: this.steps.render(a, cache, row, { notice: 'stale' }) };
         }
-        return this.record(actor, a, cache, row, key, cur, input, body, found.stat);
+        return this.record(actor, a, cache, row, key, cur, submission, found.stat);
       },
       this.read(actor, input, found),
     );
@@ -83,11 +90,11 @@ export class Answers {
   /** Grades the answer to the current question and builds its one write (attempt, state, calibration, scores). */
   private async record(
     actor: Actor, a: Assignment, cache: PackEntry, row: VersionedLearner, key: LearnerKey, cur: CurrentQuestion,
-    input: AnswerInput, body: Record<string, unknown>, stat: AnswerRead['stat'],
+    { input, response: decode }: AnswerSubmission, stat: AnswerRead['stat'],
   ): Promise<StepResult<PracticeView>> {
     const steps = this.steps;
     const item = steps.concrete(cache, cur.itemId, cur.seed);
-    const response = responseFrom(item, input.response, body);
+    const response = decode(item);
     const graded: GradeResult = grade(item, response);
     if (graded.message) {
       return { view: steps.render(a, cache, row, { result: { correct: false, score: 0, feedback: '', message: graded.message, tries: cur.tries, finished: false, itemId: cur.itemId, seed: cur.seed } }) };
@@ -173,16 +180,4 @@ export class Answers {
  */
 export function shownSince(servedAt: number, shownAt: number | undefined, now: number): number {
   return shownAt !== undefined && shownAt >= servedAt && shownAt <= now ? shownAt : servedAt;
-}
-
-/** Turns the answer form into the response grading expects (ordering items post `order_<id>` positions). */
-export function responseFrom(item: Item, response: string | string[] | undefined, body: Record<string, unknown>): unknown {
-  if (item.type === 'ordering') {
-    const positions = item.entries.map((e) => ({ id: e.id, pos: Number(body[`order_${e.id}`]) }));
-    if (positions.some((p) => !Number.isInteger(p.pos))) return positions.every((p) => body[`order_${p.id}`] === undefined || body[`order_${p.id}`] === '') ? [] : ['__invalid__'];
-    return positions.sort((x, y) => x.pos - y.pos).map((p) => p.id);
-  }
-  if (item.type === 'multiple_choice') return response === undefined ? [] : Array.isArray(response) ? response : [response];
-  if (response === undefined) return '';
-  return response;
 }

@@ -3,8 +3,9 @@ import { LANGUAGES, languageName, languageOf, translator } from '../i18n/index.j
 import { actorOf, requireSession, tokenFrom } from '../lti/session.middleware.js';
 import type { SessionTokens } from '../lti/session.js';
 import { parseShownBefore, presentPractice, type ShownBefore } from './practice.presenter.js';
-import type { PracticeService, PracticeView } from './practice.service.js';
-import { chooseSchema, stepSchema } from './practice.schema.js';
+import type { AnswerSubmission, PracticeService, PracticeView } from './practice.service.js';
+import { answerSchema, chooseSchema, stepSchema } from './practice.schema.js';
+import type { Item } from '../content/content.schema.js';
 import { badRequest } from '../http/errors.js';
 import type { RateLimits } from '../http/rate-limits.js';
 
@@ -52,7 +53,7 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
     render(res, await deps.practice.view(actorOf(res), { skill: c.success ? c.data.skill : undefined }));
   });
   r.post('/practice/answer', form, session, ...answerLimit, async (req, res) => {
-    const view = await deps.practice.answer(actorOf(res), (req.body ?? {}) as Record<string, unknown>);
+    const view = await deps.practice.answer(actorOf(res), answerFrom((req.body ?? {}) as Record<string, unknown>));
     const malformed = view.kind === 'question' && view.result?.message;
     if (view.kind === 'question' && view.result && !view.result.message) res.locals.answerCorrect = view.result.correct;
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -105,4 +106,24 @@ function typedOf(body: Record<string, unknown>): Typed {
   const order: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) if (k.startsWith('order_') && typeof v === 'string') order[k.slice(6)] = v.slice(0, 10);
   return { itemId: typeof body.item_id === 'string' ? body.item_id : '', response, order };
+}
+
+/** Decodes the answer form: a malformed one is refused (400) before the service sees it. */
+export function answerFrom(body: Record<string, unknown>): AnswerSubmission {
+  const parsed = answerSchema.safeParse(body);
+  if (!parsed.success) throw badRequest(parsed.error.issues[0]?.message ?? 'The answer form is incomplete.');
+  const input = parsed.data;
+  return { input, response: (item) => responseFrom(item, input.response, body) };
+}
+
+/** Turns the answer form into the response grading expects (ordering items post `order_<id>` positions). */
+export function responseFrom(item: Item, response: string | string[] | undefined, body: Record<string, unknown>): unknown {
+  if (item.type === 'ordering') {
+    const positions = item.entries.map((e) => ({ id: e.id, pos: Number(body[`order_${e.id}`]) }));
+    if (positions.some((p) => !Number.isInteger(p.pos))) return positions.every((p) => body[`order_${p.id}`] === undefined || body[`order_${p.id}`] === '') ? [] : ['__invalid__'];
+    return positions.sort((x, y) => x.pos - y.pos).map((p) => p.id);
+  }
+  if (item.type === 'multiple_choice') return response === undefined ? [] : Array.isArray(response) ? response : [response];
+  if (response === undefined) return '';
+  return response;
 }

@@ -7,7 +7,7 @@ import { clockOf } from '../clock.js';
 import { AssignmentService } from '../assignments/assignment.service.js';
 import type { Actor } from '../lti/actor.js';
 import { Calibration } from './calibration.js';
-import { Answers } from './answer.js';
+import { Answers, type AnswerSubmission } from './answer.js';
 import { LearnerStore } from './learner-store.js';
 import type { Assignment } from './practice.repository.js';
 import type { Progress } from './progress.js';
@@ -15,7 +15,7 @@ import { Steps, type PracticeView } from './step.js';
 import { SUBMISSION_WRITER_DEFAULTS, SubmissionWriter, type SubmissionWriterOptions } from './submission-writer.js';
 
 export { DEMO_PACK_ID };
-export { MAX_TRIES, responseFrom, shownSince } from './answer.js';
+export { MAX_TRIES, shownSince, type AnswerSubmission } from './answer.js';
 export type { PracticeView, SubmissionResult } from './step.js';
 export type { Progress, SkillProgress, SkillStatus } from './progress.js';
 
@@ -101,9 +101,9 @@ export class PracticeService {
     return this.steps.hint(actor, itemId, seed);
   }
 
-  /** Grades a submitted answer (see src/practice/answer.ts). */
-  answer(actor: Actor, body: Record<string, unknown>): Promise<PracticeView> {
-    return this.answers.answer(actor, body);
+  /** Grades a submitted answer, as decoded from the form by `answerFrom` (see src/practice/answer.ts). */
+  answer(actor: Actor, submission: AnswerSubmission): Promise<PracticeView> {
+    return this.answers.answer(actor, submission);
   }
 
   /** The student studied a worked example (see Steps.studied). */

@@ -6,6 +6,7 @@ import type { Item, Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses, grade } from '../../src/content/grading.js';
 import { instantiate, isTemplate } from '../../src/content/templates.js';
 import { PracticeService, type PracticeView } from '../../src/practice/practice.service.js';
+import { answerFrom } from '../../src/practice/practice.routes.js';
 import { startTestServer } from '../helpers/server.js';
 import { launch } from '../helpers/launch.js';
 
@@ -67,7 +68,7 @@ describe('lost answer (soak): a 2xx to an answer form the tool offered, and no a
       Number((await srv.db.pool.query(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id = $2 AND submission_id = $3`, [actor.tenantId, actor.userId, submissionId])).rows[0].n);
     const answer = (svc: PracticeService, page: Shown, response: unknown) => {
       const item = concrete(pack, page.current.itemId, page.current.seed);
-      return svc.answer(actor, { submission_id: page.current.submissionId, item_id: page.current.itemId, seed: String(page.current.seed), ...fields(item, response) });
+      return svc.answer(actor, answerFrom({ submission_id: page.current.submissionId, item_id: page.current.itemId, seed: String(page.current.seed), ...fields(item, response) }));
     };
 
     // 1. A shows Q1 and caches the row.

@@ -381,6 +381,7 @@ describe('student practice loop', function () {
 
   it('stays exact with two processes: an answer recorded by one is replayed, not counted again, by the other', async () => {
     const { PracticeService } = await import('../../src/practice/practice.service.js');
+    const { answerFrom } = await import('../../src/practice/practice.routes.js');
     const { pino } = await import('pino');
     const log = pino({ level: 'silent' });
     const one = new PracticeService({ pool: srv.db.pool, log });
@@ -394,8 +395,8 @@ describe('student practice loop', function () {
     const item = concrete(pack, seenByOne.current.itemId, seenByOne.current.seed);
     const form = { submission_id: seenByOne.current.submissionId, item_id: seenByOne.current.itemId, seed: String(seenByOne.current.seed), ...answerFields(item, correctResponse(item)) };
     const answeredBefore = (await srv.db.pool.query(`SELECT answered FROM learner_states WHERE tenant_id = $1 AND user_id = 'sandbox-student-4' AND resource_link_id = $2`, [actor.tenantId, actor.resourceLinkId])).rows[0].answered;
-    const first = await one.answer(actor, form);
-    const again = await two.answer(actor, form);
+    const first = await one.answer(actor, answerFrom(form));
+    const again = await two.answer(actor, answerFrom(form));
     if (first.kind !== 'question' || again.kind !== 'question') throw new Error('expected the answered question');
     expect(first.result?.correct).to.equal(true);
     expect(again.result?.correct).to.equal(true);
