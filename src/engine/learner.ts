@@ -385,12 +385,33 @@ export interface MasteryRule {
   minAnswers: number;
   /** The delay the verdict must survive, in days (default 1). */
   horizonDays: number;
+  /** Uncertainty penalty in logits after one answer, shrinking as 1/sqrt(answers) (default UNCERTAINTY). */
+  uncertainty?: number;
 }
 
-export const DEFAULT_MASTERY_RULE: MasteryRule = Object.freeze({ threshold: 0.85, minAnswers: 3, horizonDays: 1 });
+/** The default uncertainty penalty of the mastery rule (logits at one answer; /sqrt(answers) after). */
+export const UNCERTAINTY = 0.5;
 
-/** Whether the rule declares the skill mastered now. */
+export const DEFAULT_MASTERY_RULE: MasteryRule = Object.freeze({ threshold: 0.85, minAnswers: 3, horizonDays: 1, uncertainty: UNCERTAINTY });
+
+/**
+ * The rule's lower confidence bound on the mastery probability: the estimate minus an uncertainty penalty of
+ * `uncertainty / sqrt(answers)` logits, which shrinks with the evidence on the skill. (One hypothetical wrong
+ * answer was tried as the bound: this model's recency features make one wrong answer cost ~0.6 logits however
+ * much evidence there is, so that bound never closes in and almost no verdict is ever given.)
+ */
+export function masteryLowerBound(model: LearnerModel, g: GlobalModelState, id: string, k: SkillModelState, now: number, rule: MasteryRule): number {
+  const p = model.masteryProbability(g, id, k, now, rule.horizonDays);
+  const u = rule.uncertainty ?? 0;
+  if (!(u > 0) || k.n <= 0) return p;
+  return sigmoid(logit(p) - u / Math.sqrt(k.n));
+}
+
+/**
+ * Whether the rule declares the skill mastered now: enough answers and the lower bound of the mastery
+ * probability (masteryLowerBound) >= threshold, so that a verdict does not rest on a short lucky streak.
+ */
 export function meetsMastery(model: LearnerModel, g: GlobalModelState, id: string, k: SkillModelState | undefined, now: number, rule: MasteryRule): boolean {
   if (!k || k.n < rule.minAnswers) return false;
-  return model.masteryProbability(g, id, k, now, rule.horizonDays) >= rule.threshold;
+  return masteryLowerBound(model, g, id, k, now, rule) >= rule.threshold;
 }

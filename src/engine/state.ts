@@ -7,7 +7,7 @@
  */
 import defaultParams from './learner-default.json' with { type: 'json' };
 import {
-  DAY_MS, type GlobalModelState, LearnerModel, type LearnerParams, type SkillModelState, initGlobal, isLearnerParams, sigmoid,
+  DAY_MS, type GlobalModelState, LearnerModel, type LearnerParams, type SkillModelState, initGlobal, isLearnerParams, meetsMastery, sigmoid, UNCERTAINTY,
 } from './learner.js';
 import type { BktParams } from './types.js';
 
@@ -248,7 +248,8 @@ export function upgradeState(state: unknown): LearnerState | null {
  * Apply one attempt: the learner model's update of every tagged skill, the mastery verdict, reviews,
  * wheel-spinning and remediation bookkeeping, no-repeat window. Returns a new state.
  *
- * Mastery: the mastery probability (knownAt) >= masteryThreshold with at least minAnswers answers on the skill.
+ * Mastery: the mastery probability (knownAt) >= masteryThreshold with at least minAnswers answers on the skill,
+ * also at the rule's lower confidence bound (meetsMastery).
  * A mastered skill stays mastered until a wrong answer (a failed review) leaves that probability lapseMargin
  * below the threshold: it lapses and is practised again. Its review is due when P(correct) on a new item is predicted
  * to fall below the threshold (dueAt, from the model's forgetting curve).
@@ -318,7 +319,7 @@ export function applyAttempt(state: LearnerState, attempt: Attempt, config: Engi
       }
     } else {
       s.run += 1;
-      if (s.pKnown >= cfg.masteryThreshold && s.m.n >= cfg.minAnswers) {
+      if (s.pKnown >= cfg.masteryThreshold && meetsMastery(model, g, id, s.m, attempt.at, { threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, horizonDays: cfg.horizonDays, uncertainty: UNCERTAINTY })) {
         s.mastered = true;
         s.masteredAt = attempt.at;
         s.parkedAt = null;
