@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const settings = loadSettings({ NODE_ENV: 'test', PORT: '0', ADMIN_TOKEN: 'bench-admin-token-0123456789', SANDBOX: '1', DATA_DIR: dir, WORKER: 'off', LOG_LEVEL: 'silent' });
   const srv = await startServer(settings, log, { db });
   try {
-    const sandbox = srv.deps.sandbox!;
+    const sandbox = srv.services.sandbox!;
     const lms = sandbox.lms;
     const tenantId = tenantIdFor(sandbox.platform.id, SANDBOX_DEPLOYMENT_ID);
     const link = DEMO_LINKS[0];
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
         await answer(students[i], (i % 10) + 0.5);
       }
     }));
-    const worker = srv.deps.grades!.createWorker({ concurrency: CONCURRENCY, pollMs: 200 });
+    const worker = srv.services.grades.createWorker({ concurrency: CONCURRENCY, pollMs: 200 });
     const t0 = performance.now();
     await worker.start();
     while (lms.stats.scorePosts < N) await new Promise((r) => setTimeout(r, 10));

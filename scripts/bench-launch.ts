@@ -88,7 +88,7 @@ async function oursChild(cfg: ChildConfig): Promise<void> {
   const log = pino({ level: 'silent' });
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir, embeddedPort: settings.embeddedPgPort, log });
   const srv = await startServer(settings, log, { db });
-  const sandbox = srv.deps.sandbox!;
+  const sandbox = srv.services.sandbox!;
   onStop(async () => {
     await srv.close();
     await fs.rm(dataDir, { recursive: true, force: true });

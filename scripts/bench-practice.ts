@@ -118,7 +118,7 @@ async function appChild(cfg: ChildConfig): Promise<void> {
   const log = pino({ level: 'silent' });
   const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir, embeddedPort: settings.embeddedPgPort, log });
   const srv = await startServer(settings, log, { db });
-  const sandbox = srv.deps.sandbox!;
+  const sandbox = srv.services.sandbox!;
   const template = DEMO_USERS.find((u) => u.role === 'student')!;
 
   const launchOne = async (i: number): Promise<string> => {

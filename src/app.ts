@@ -1,51 +1,25 @@
 import path from 'node:path';
 import { projectRoot as root } from './paths.js';
-import express, { type Express, type Router } from 'express';
-import type pg from 'pg';
-import type { Logger } from 'pino';
+import express, { type Express } from 'express';
 import { adminRoutes, requireAdmin } from './admin/admin.routes.js';
-import { PrivacyService, privacyParts } from './admin/privacy.js';
 import { Metrics } from './http/metrics.js';
 import { notFound } from './http/errors.js';
 import { cspNonce, errorHandler, requestLog, securityHeaders } from './http/middleware.js';
-import type { ToolKeys } from './lti/keys.js';
-import type { PlatformKeySets } from './lti/launch.js';
 import { ltiRoutes } from './lti/lti.routes.js';
-import { DynamicRegistration } from './lti/registration.js';
-import type { PlatformRegistry } from './lti/registry.js';
-import type { SessionTokens } from './lti/session.js';
 import type { Actor } from './lti/actor.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
-import type { SandboxPlatform } from './sandbox/platform.js';
-import type { GradeServices } from './grades/index.js';
-import type { RateLimits } from './http/rate-limits.js';
+import { previewRoutes } from './dashboard/preview.routes.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
+import { practiceRoutes } from './practice/practice.routes.js';
+import type { Services } from './services.js';
 
-
-/** Everything the web app needs, built by main.ts (or by a test). */
-export interface AppDeps {
-  pool: pg.Pool;
-  log: Logger;
-  publicUrl: string;
-  registry: PlatformRegistry;
-  keySets: PlatformKeySets;
-  toolKeys: ToolKeys;
-  sessions: SessionTokens;
-  adminToken: string;
-  /** Rate limits shared by every web process (logins, answers, admin-token failures). */
-  limits?: RateLimits;
-  sandbox?: SandboxPlatform;
-  /** Grade delivery and the NRPS roster (`grades.fetchRoster(tenantId, contextId)` for the dashboard). */
-  grades?: GradeServices;
-  /** Routers of later features (practice, dashboard, deep linking), mounted first (their paths are their own). */
-  routers?: Router[];
-  /** A learner's export and deletion over every module's privacy part (default: over `privacyParts`). */
-  privacy?: PrivacyService;
-  /** Called after a learner's data is deleted through the admin API. */
-  userDeleted?: (tenantId: string, userId: string) => void;
-}
-
-/** Builds the express app without listening, so tests can drive it. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * Builds the express app over the services of `buildServices` (src/services.ts), without listening, so
+ * tests can drive it. Every face is mounted here, in order: the student loop, preview, dashboard, deep
+ * linking, LTI, admin, the sandbox LMS.
+ */
+export function createApp({ services }: { services: Services }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
@@ -69,10 +43,10 @@ export function createApp(deps: AppDeps): Express {
       return '*';
     }),
   );
-  app.use(requestLog(deps.log));
-  const metrics = new Metrics(deps.pool);
+  app.use(requestLog(services.log));
+  const metrics = new Metrics(services.pool);
   app.use(metrics.middleware());
-  app.get('/metrics', requireAdmin(deps.adminToken, deps.limits), async (_req, res) => {
+  app.get('/metrics', requireAdmin(services.adminToken, services.limits), async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
@@ -82,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      await deps.pool.query('SELECT 1');
+      await services.pool.query('SELECT 1');
       res.json({ status: 'ready', database: 'reachable' });
     } catch {
       res.status(503).json({ status: 'not ready', database: 'unreachable' });
@@ -91,23 +65,25 @@ export function createApp(deps: AppDeps): Express {
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '1h', index: false }));
 
   // The student loop's routes first: they take most requests, and no other router shares their paths.
-  for (const r of deps.routers ?? []) app.use(r);
-  app.use(ltiRoutes(deps));
+  app.use(practiceRoutes({ sessions: services.sessions, practice: services.practice, limits: services.limits }));
+  app.use(previewRoutes({ pool: services.pool, sessions: services.sessions }));
+  app.use(dashboardRoutes({ sessions: services.sessions, dashboard: services.dashboard, assignments: services.assignments }));
+  app.use(deepLinkRoutes({ sessions: services.sessions, practice: services.practice, registry: services.registry, toolKeys: services.toolKeys, publicUrl: services.publicUrl }));
+  app.use(ltiRoutes(services));
   app.use(
     adminRoutes({
-      pool: deps.pool, log: deps.log, registry: deps.registry, toolKeys: deps.toolKeys, adminToken: deps.adminToken, limits: deps.limits,
-      registration: new DynamicRegistration({ pool: deps.pool, publicUrl: deps.publicUrl }),
-      privacy: deps.privacy ?? new PrivacyService(deps.pool, privacyParts), userDeleted: deps.userDeleted,
+      pool: services.pool, log: services.log, registry: services.registry, toolKeys: services.toolKeys, adminToken: services.adminToken, limits: services.limits,
+      registration: services.registration, privacy: services.privacy, userDeleted: (t, u) => services.practice.forgetUser(t, u),
     }),
   );
-  if (deps.sandbox) app.use(sandboxRoutes(deps.sandbox));
+  if (services.sandbox) app.use(sandboxRoutes(services.sandbox));
 
   app.get('/', (_req, res) => {
-    res.render('index', { title: 'Mastery', publicUrl: deps.publicUrl, sandbox: Boolean(deps.sandbox) });
+    res.render('index', { title: 'Mastery', publicUrl: services.publicUrl, sandbox: Boolean(services.sandbox) });
   });
   app.use((_req, _res, next) => {
     next(notFound('This page'));
   });
-  app.use(errorHandler(deps.log));
+  app.use(errorHandler(services.log));
   return app;
 }

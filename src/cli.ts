@@ -4,7 +4,7 @@ import { createLogger } from './log.js';
 import { ToolKeys } from './lti/keys.js';
 import { PlatformRegistry } from './lti/registry.js';
 import { AppError } from './http/errors.js';
-import { loadSettings, SettingsError } from './settings.js';
+import { loadSettings, SettingsError, type Settings } from './settings.js';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -59,7 +59,7 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       version: { type: 'string' },
     },
   });
-  return withDb(async (db) => {
+  return withDb(async (db, settings) => {
     const registry = new PlatformRegistry(db.pool);
     const keys = new ToolKeys(db.pool);
     if (group === 'platform' && action === 'list') {
@@ -90,7 +90,6 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
       return 0;
     }
     if (group === 'platform' && action === 'registration-url') {
-      const settings = loadSettings();
       const { DynamicRegistration } = await import('./lti/registration.js');
       const r = await new DynamicRegistration({ pool: db.pool, publicUrl: settings.publicUrl }).createCode();
       out(`Paste this registration URL into the LMS (valid until ${r.expiresAt.toISOString()}, once):\n${r.url}`);
@@ -139,15 +138,15 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
     return 1;
   });
 
-  async function withDb(fn: (db: Database) => Promise<number>, skipDb = false): Promise<number> {
-    if (skipDb) return fn({ pool: undefined as never, url: '', close: async () => undefined });
+  async function withDb(fn: (db: Database, settings: Settings) => Promise<number>, skipDb = false): Promise<number> {
+    if (skipDb) return fn({ pool: undefined as never, url: '', close: async () => undefined }, undefined as never);
     const settings = loadSettings();
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     // Beside a running server it uses that server's embedded database (never a second one on DATA_DIR).
     const db = await openDatabase({ databaseUrl: settings.databaseUrl, dataDir: settings.dataDir, embeddedPort: settings.embeddedPgPort, log, poolSize: 2, attach: true });
     try {
       await migrate(db.pool);
-      return await fn(db);
+      return await fn(db, settings);
     } catch (err) {
       if (err instanceof AppError) {
         out(`Error: ${err.message}`);

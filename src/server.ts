@@ -4,29 +4,19 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import { createApp, type AppDeps } from './app.js';
+import { createApp } from './app.js';
 import { migrate, openDatabase, type Database } from './db/index.js';
-import { appSecret, ToolKeys } from './lti/keys.js';
 import { configureOutbound, outboundPolicyOf } from './lti/http-client.js';
-import { PlatformKeySets } from './lti/launch.js';
-import { PlatformRegistry } from './lti/registry.js';
-import { SessionTokens } from './lti/session.js';
-import { SandboxPlatform } from './sandbox/platform.js';
-import { createGradeServices, ScoreNotifier, type GradeWorker } from './grades/index.js';
-import { previewRoutes } from './dashboard/preview.routes.js';
-import { dashboardRoutes } from './dashboard/dashboard.routes.js';
-import { DashboardService } from './dashboard/dashboard.service.js';
-import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
-import { PracticeService } from './practice/practice.service.js';
-import { PrivacyService, privacyParts } from './admin/privacy.js';
-import { practiceRoutes } from './practice/practice.routes.js';
+import type { GradeWorker } from './grades/index.js';
+import type { PracticeService } from './practice/practice.service.js';
+import { buildServices, type Services } from './services.js';
 import type { Settings } from './settings.js';
-import { RateLimits } from './http/rate-limits.js';
 
 export interface RunningServer {
   url: string;
   db: Database;
-  deps: AppDeps;
+  /** Every service of this process, as built by `buildServices`. */
+  services: Services;
   /** The student loop's service (its answer writer's batching figures are read by bench:practice). */
   practice: PracticeService;
   server: http.Server;
@@ -81,27 +71,13 @@ async function buildServer(settings: Settings, log: Logger, db: Database, opts: 
   // Every call to an LMS goes through one client: production fetches https and public addresses only.
   configureOutbound(outboundPolicyOf({ ...settings, publicUrl }));
 
-  // Launch-path reads are reused for a few seconds; admin changes through this process apply at once.
-  const registry = new PlatformRegistry(db.pool, 5_000);
-  const toolKeys = new ToolKeys(db.pool);
-  await toolKeys.ensure();
-  const sessions = new SessionTokens(await appSecret(db.pool, 'session_key'), settings.sessionMinutes, publicUrl, { maxHours: settings.sessionMaxHours, db: db.pool });
-  const limits = new RateLimits(db.pool, settings.rateLimits);
   const adminToken = await resolveAdminToken(settings, log);
   if (opts.printAdminToken && !settings.adminToken) {
     process.stdout.write(`\nAdmin API token (development, kept in ${path.join(settings.dataDir, 'admin-token')}): ${adminToken}\n`);
   }
-  let sandbox: SandboxPlatform | undefined;
-  if (settings.sandbox) {
-    sandbox = new SandboxPlatform(db.pool, registry, publicUrl);
-    await sandbox.init();
-  }
-  const scores = new ScoreNotifier(db.pool);
-  const practice = new PracticeService({ pool: db.pool, log, scoresQueued: () => scores.committed() });
-  const grades = createGradeServices({ pool: db.pool, toolKeys, registry, log });
-  const dashboard = new DashboardService({ pool: db.pool, catalog: practice.catalog, assignments: practice.assignments, roster: (t, c) => grades.fetchRoster(t, c) });
-  const deps: AppDeps = { pool: db.pool, log, publicUrl, registry, keySets: new PlatformKeySets(), toolKeys, sessions, limits, adminToken, sandbox, grades, privacy: new PrivacyService(db.pool, privacyParts), userDeleted: (t, u) => practice.forgetUser(t, u), routers: [previewRoutes({ pool: db.pool, sessions }), practiceRoutes({ sessions, practice, limits }), dashboardRoutes({ sessions, dashboard, assignments: practice.assignments }), deepLinkRoutes({ sessions, practice, registry, toolKeys, publicUrl })] };
-  const app = createApp(deps);
+  const services = await buildServices({ settings, pool: db.pool, log, publicUrl, adminToken });
+  const { practice, grades, scores } = services;
+  const app = createApp({ services });
   server.off('request', starting);
   server.on('request', app);
   let worker: GradeWorker | undefined;
@@ -114,13 +90,13 @@ async function buildServer(settings: Settings, log: Logger, db: Database, opts: 
   return {
     url: publicUrl,
     db,
-    deps,
+    services,
     practice,
     server,
     async close() {
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      scores.close();
+      services.close();
       await worker?.stop();
       await db.close();
     },

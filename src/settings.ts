@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { parseAllowHosts } from './lti/http-client.js';
+import { loadGradeSettings, type GradeSettings } from './grades/settings.js';
 
 /**
  * Typed settings read from the environment once, at start. Every bad value is reported with the
@@ -33,6 +34,8 @@ export interface Settings {
   webProcesses: number;
   /** OUTBOUND_ALLOW_HOSTS: host names, addresses and CIDR ranges the tool may call although private (production). */
   outboundAllowHosts: string[];
+  /** Grade delivery's retries, pacing and roster cache (GRADE_* and ROSTER_TTL_MS; see grades/settings.ts). */
+  grades: GradeSettings;
 }
 
 export interface RateLimitSettings {
@@ -139,6 +142,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     inProcessWorker: s.WORKER === 'in-process',
     webProcesses: s.WEB_CONCURRENCY,
     outboundAllowHosts: s.OUTBOUND_ALLOW_HOSTS ?? [],
+    grades: loadGradeSettings(env),
   };
 }
 

@@ -1,12 +1,9 @@
 import path from 'node:path';
 import pg from 'pg';
-import { createGradeServices } from './grades/index.js';
-import { loadGradeSettings } from './grades/settings.js';
 import { attachEmbedded, migrate, StartError, startFailureSentence } from './db/index.js';
-import { ToolKeys } from './lti/keys.js';
 import { configureOutbound, outboundPolicyOf } from './lti/http-client.js';
-import { PlatformRegistry } from './lti/registry.js';
 import { createLogger } from './log.js';
+import { buildGradeServices } from './services.js';
 import { loadOrExit, loadSettings } from './settings.js';
 
 /**
@@ -15,7 +12,8 @@ import { loadOrExit, loadSettings } from './settings.js';
  * started in DATA_DIR (it never starts one itself: two servers on one data directory would corrupt it).
  */
 async function main(): Promise<void> {
-  const { settings, gradeSettings } = loadOrExit(() => ({ settings: loadSettings(), gradeSettings: loadGradeSettings() }));
+  const settings = loadOrExit(() => loadSettings());
+  const gradeSettings = settings.grades;
   const log = createLogger(settings.logLevel);
   configureOutbound(outboundPolicyOf(settings));
   // The embedded PostgreSQL a running web process started in DATA_DIR (its port read from postmaster.pid).
@@ -24,7 +22,7 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: Math.min(50, gradeSettings.concurrency + 4) });
   pool.on('error', (err) => log.error({ err: err.message }, 'idle database client error'));
   await migrate(pool, log);
-  const services = createGradeServices({ pool, toolKeys: new ToolKeys(pool), registry: new PlatformRegistry(pool), log, settings: gradeSettings });
+  const services = buildGradeServices({ settings, pool, log });
   const worker = services.createWorker();
   await worker.start();
   log.info({ concurrency: gradeSettings.concurrency, maxAttempts: gradeSettings.maxAttempts }, 'grade worker started');

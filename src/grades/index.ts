@@ -13,7 +13,7 @@ import type { PlatformRegistry } from '../lti/registry.js';
 import { ServiceTokens } from '../lti/service-token.js';
 import { GradeWorker } from './delivery.js';
 import { RosterService, type Roster } from './roster.js';
-import { loadGradeSettings, type GradeSettings } from './settings.js';
+import type { GradeSettings } from './settings.js';
 
 export { enqueueScore, MAIN_COLUMN, MASTERY_COLUMN_MAXIMUM, outboxRows, outboxUpsertSql, skillColumn } from './outbox.js';
 export type { OutboxRow } from './outbox.js';
@@ -27,7 +27,7 @@ export type { Roster, Member } from './roster.js';
 export { loadGradeSettings } from './settings.js';
 export type { GradeSettings } from './settings.js';
 
-/** The grade and roster services of one process, built once by startServer or src/worker.ts. */
+/** The grade and roster services of one process, built once by buildServices (src/services.ts). */
 export interface GradeServices {
   settings: GradeSettings;
   /** The AGS/NRPS token cache shared by the worker and the roster. */
@@ -39,9 +39,9 @@ export interface GradeServices {
   createWorker(overrides?: Partial<GradeSettings>, log?: Logger): GradeWorker;
 }
 
-/** Builds the grade services; settings default to the environment (GRADE_* variables). */
-export function createGradeServices(deps: { pool: pg.Pool; toolKeys: ToolKeys; registry: PlatformRegistry; log: Logger; settings?: GradeSettings }): GradeServices {
-  const settings = deps.settings ?? loadGradeSettings();
+/** Builds the grade services from the settings read once at start (`settings.grades`). */
+export function createGradeServices(deps: { pool: pg.Pool; toolKeys: ToolKeys; registry: PlatformRegistry; log: Logger; settings: GradeSettings }): GradeServices {
+  const settings = deps.settings;
   const tokens = new ServiceTokens(deps.toolKeys);
   const roster = new RosterService({ db: deps.pool, registry: deps.registry, tokens, log: deps.log, ttlMs: settings.rosterTtlMs });
   return {

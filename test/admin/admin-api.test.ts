@@ -87,7 +87,7 @@ describe('admin API', () => {
 
   it('rotates keys and keeps tokens signed by the old key verifiable', async () => {
     const before = await (await fetch(`${srv.url}/lti/keys`)).json();
-    const oldKey = await srv.deps.toolKeys.signingKey();
+    const oldKey = await srv.services.toolKeys.signingKey();
     const token = await new SignJWT({ hello: 'world' }).setProtectedHeader({ alg: 'RS256', kid: oldKey.kid }).sign(oldKey.key);
     const rotated = await api('/keys/rotate', { method: 'POST', body: '{}' });
     expect(rotated.status).to.equal(200);
@@ -98,13 +98,13 @@ describe('admin API', () => {
     expect(kids).to.include(oldKey.kid).and.to.include(r.kid);
     expect(after.keys.every((k: Record<string, unknown>) => k.d === undefined && k.p === undefined)).to.equal(true);
     await compactVerify(token, createLocalJWKSet(after));
-    expect((await srv.deps.toolKeys.signingKey()).kid).to.equal(r.kid);
+    expect((await srv.services.toolKeys.signingKey()).kid).to.equal(r.kid);
     expect(before.keys.length).to.be.lessThan(after.keys.length);
   });
 
   it('drops a retired key from the JWKS after its overlap', async () => {
-    const current = (await srv.deps.toolKeys.signingKey()).kid;
-    await srv.deps.toolKeys.rotate(0);
+    const current = (await srv.services.toolKeys.signingKey()).kid;
+    await srv.services.toolKeys.rotate(0);
     const after = await (await fetch(`${srv.url}/lti/keys`)).json();
     expect(after.keys.map((k: { kid: string }) => k.kid)).not.to.include(current);
   });

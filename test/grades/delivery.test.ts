@@ -69,12 +69,12 @@ describe('grades: delivery to the sandbox gradebook', function () {
     await enqueue(srv, { userId: STUDENTS[3], scoreGiven: 2, gradingProgress: 'Pending', activityProgress: 'Started' });
     const c = await waitFor('the progress', () => cell(srv, STUDENTS[3]));
     expect(c).to.include({ recorded: false, gradingProgress: 'Pending', activityProgress: 'Started' });
-    const results = await srv.deps.sandbox!.lms.results((await srv.deps.sandbox!.lms.listLineItems('demo-course-5a', { tag: 'score' }))[0], STUDENTS[3]);
+    const results = await srv.services.sandbox!.lms.results((await srv.services.sandbox!.lms.listLineItems('demo-course-5a', { tag: 'score' }))[0], STUDENTS[3]);
     expect(results).to.have.length(0);
   });
 
   it('sends nothing for an answer whose transaction rolled back', async () => {
-    const before = srv.deps.sandbox!.lms.stats.scorePosts;
+    const before = srv.services.sandbox!.lms.stats.scorePosts;
     await withTransaction(srv.db.pool, async (tx) => {
       await enqueueScore(tx, { tenantId: tenantOf(srv), userId: STUDENTS[0], resourceLinkId: LINK, scoreGiven: 0, scoreMaximum: 10, activityProgress: 'Started', gradingProgress: 'FullyGraded', at: nextAt() });
       throw new Error('the attempt failed');
@@ -82,7 +82,7 @@ describe('grades: delivery to the sandbox gradebook', function () {
     w = worker(srv);
     await w.start();
     await new Promise((r) => setTimeout(r, 300));
-    expect(srv.deps.sandbox!.lms.stats.scorePosts).to.equal(before);
+    expect(srv.services.sandbox!.lms.stats.scorePosts).to.equal(before);
     expect((await cell(srv, STUDENTS[0]))!.scoreGiven).to.equal(10);
   });
 
@@ -111,7 +111,7 @@ describe('grades: delivery to the sandbox gradebook', function () {
   });
 
   it('uses the launch’s own line item when the platform gives one', async () => {
-    const lms = srv.deps.sandbox!.lms;
+    const lms = srv.services.sandbox!.lms;
     const li = await lms.createLineItem('demo-course-5a', { label: 'Given by the LMS', score_maximum: 10, resource_id: null, resource_link_id: 'demo-link-unconfigured', tag: null, start_date_time: null, end_date_time: null });
     await launchStudents(srv, [STUDENTS[0]], 'demo-link-unconfigured');
     await srv.db.pool.query('UPDATE resource_links SET lineitem_url = $3 WHERE tenant_id = $1 AND id = $2', [tenantOf(srv), 'demo-link-unconfigured', lms.lineItemUrl('demo-course-5a', li.id)]);
@@ -136,7 +136,7 @@ describe('grades: delivery to the sandbox gradebook', function () {
   });
 
   it('asks for one token for many scores', async () => {
-    const lms = srv.deps.sandbox!.lms;
+    const lms = srv.services.sandbox!.lms;
     lms.addStudents(40);
     const tokensBefore = lms.stats.tokenRequests;
     const postsBefore = lms.stats.scorePosts;

@@ -27,7 +27,7 @@ describe('grades: faults and recovery', function () {
   before(async () => {
     srv = await startGradeServer();
     await launchStudents(srv);
-    srv.deps.sandbox!.lms.addStudents(30);
+    srv.services.sandbox!.lms.addStudents(30);
   });
   after(async () => {
     child?.kill('SIGKILL');
@@ -37,9 +37,9 @@ describe('grades: faults and recovery', function () {
   afterEach(async () => {
     await w?.stop();
     w = undefined;
-    srv.deps.sandbox!.lms.setFaults({ failPercent: 0, downUntil: 0, tooManyNext: 0, delayMs: 0, malformedNext: 0, retryAfterS: 1 });
+    srv.services.sandbox!.lms.setFaults({ failPercent: 0, downUntil: 0, tooManyNext: 0, delayMs: 0, malformedNext: 0, retryAfterS: 1 });
   });
-  const lms = () => srv.deps.sandbox!.lms;
+  const lms = () => srv.services.sandbox!.lms;
 
   it('logs a malformed AGS answer and retries; the worker keeps going', async () => {
     const mem = memoryLog();

@@ -32,7 +32,7 @@ export async function closeServer(srv: RunningServer | undefined): Promise<void>
 }
 
 export function tenantOf(srv: RunningServer): string {
-  return tenantIdFor(srv.deps.sandbox!.platform.id, SANDBOX_DEPLOYMENT_ID);
+  return tenantIdFor(srv.services.sandbox!.platform.id, SANDBOX_DEPLOYMENT_ID);
 }
 
 /** Launches each student once so the tool knows the resource link, the course and their AGS/NRPS URLs. */
@@ -42,7 +42,7 @@ export async function launchStudents(srv: RunningServer, users = STUDENTS, link 
 
 /** A delivery worker with fast retries; pass a logger to see what it logs. */
 export function worker(srv: RunningServer, overrides: Partial<GradeSettings> = {}, log?: Logger): GradeWorker {
-  return srv.deps.grades!.createWorker({ ...FAST, ...overrides }, log);
+  return srv.services.grades.createWorker({ ...FAST, ...overrides }, log);
 }
 
 /** A logger that keeps every entry in memory (tests assert on what was logged, and that no token was). */
@@ -73,7 +73,7 @@ export async function enqueue(srv: RunningServer, s: Partial<ScoreInput> & { use
 }
 
 export async function gradebook(srv: RunningServer): Promise<Gradebook> {
-  return srv.deps.sandbox!.lms.gradebook();
+  return srv.services.sandbox!.lms.gradebook();
 }
 
 /** The newest score of a user in a column (by label prefix or the first column). */

@@ -45,7 +45,7 @@ describe('grades: score timestamps in whole seconds (Moodle) and milliseconds (C
   afterEach(async () => {
     await w?.stop();
     w = undefined;
-    await srv.deps.sandbox!.lms.reset({ keepLineItems: true });
+    await srv.services.sandbox!.lms.reset({ keepLineItems: true });
   });
 
   it('applies the same rule in SQL (the claim) as in TypeScript', async () => {
@@ -60,7 +60,7 @@ describe('grades: score timestamps in whole seconds (Moodle) and milliseconds (C
   });
 
   it('Moodle rule: two answers within one second both go, and the gradebook ends with the newest score', async () => {
-    await srv.deps.sandbox!.lms.setFaults({ wholeSecondTimestamps: true });
+    await srv.services.sandbox!.lms.setFaults({ wholeSecondTimestamps: true });
     // Dead-lettering after 2 failed tries: a 409 counted as a failure would lose the newest score here.
     w = worker(srv, { maxAttempts: 2 });
     await w.start();
@@ -84,12 +84,12 @@ describe('grades: score timestamps in whole seconds (Moodle) and milliseconds (C
     expect(last[0].ts.getTime()).to.equal(t0, 'the first answer was sent with its own time');
     expect(Math.floor(last[1].ts.getTime() / 1000)).to.be.greaterThan(Math.floor(last[0].ts.getTime() / 1000));
     expect(last[1].ts.getTime()).to.be.at.most(Date.now(), 'the timestamp is not ahead of the clock');
-    expect(srv.deps.sandbox!.lms.rejects, JSON.stringify(srv.deps.sandbox!.lms.rejects)).to.have.length(0);
+    expect(srv.services.sandbox!.lms.rejects, JSON.stringify(srv.services.sandbox!.lms.rejects)).to.have.length(0);
     expect(await outboxStates(srv)).to.not.have.property('failed');
   });
 
   it('retries a 409 (Moodle holds a later second, e.g. a grade edited in the LMS) with later timestamps, never dead-lettering it', async () => {
-    const lms = srv.deps.sandbox!.lms;
+    const lms = srv.services.sandbox!.lms;
     lms.setFaults({ wholeSecondTimestamps: true });
     // The LMS holds a grade stamped 2 s ahead of our clock: the next sends are refused until we pass it.
     const ahead = new Date(Date.now() + 2_000);
@@ -122,7 +122,7 @@ describe('grades: score timestamps in whole seconds (Moodle) and milliseconds (C
   });
 
   it('retries a Canvas 400 "not after current timestamp" with a timestamp after the one Canvas names', async () => {
-    const lms = srv.deps.sandbox!.lms;
+    const lms = srv.services.sandbox!.lms;
     const ahead = new Date(Date.now() + 1_500);
     await srv.db.pool.query(
       `INSERT INTO sandbox_scores(line_item_id, user_id, score_given, score_maximum, activity_progress, grading_progress, ts, ts_text)

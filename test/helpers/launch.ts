@@ -56,7 +56,7 @@ export interface LaunchStart {
 
 /** Runs the OIDC login and the sandbox's authorization, stopping before the launch POST. */
 export async function beginLaunch(srv: RunningServer, opts: { user: string; flavor?: Flavor; link?: string; storage?: boolean; custom?: Record<string, string> }): Promise<LaunchStart> {
-  const sandbox = srv.deps.sandbox!;
+  const sandbox = srv.services.sandbox!;
   const browser = new Browser(srv.url);
   const login = await browser.fetch(await sandbox.loginUrl(opts));
   let authUrl: string;

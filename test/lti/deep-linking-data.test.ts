@@ -28,20 +28,20 @@ describe('Deep Linking 2.0: data returned exactly as received', function () {
 
   /** Runs a real deep-linking launch carrying `data` through the launch pipeline, then signs the response. */
   async function roundTrip(data: unknown, present = true): Promise<Record<string, unknown>> {
-    const sandbox = srv.deps.sandbox!;
+    const sandbox = srv.services.sandbox!;
     const teacher = DEMO_USERS.find((u) => u.id === 'sandbox-teacher-1')!;
     const s = await beginLaunch(srv, { user: teacher.id });
     const claims = sandbox.deepLinkingClaims(teacher, 'canvas', s.nonce);
     const settings = claims[CLAIM.deepLinkingSettings] as Record<string, unknown>;
     if (present) settings.data = data;
     else delete settings.data;
-    const validator = new LaunchValidator({ pool: srv.db.pool, registry: srv.deps.registry, keySets: srv.deps.keySets });
+    const validator = new LaunchValidator({ pool: srv.db.pool, registry: srv.services.registry, keySets: srv.services.keySets });
     const out = await validator.launch({ idToken: await sandbox.signIdToken(claims), state: s.state, cookieSecret: s.browser.cookies.get(stateCookieName(s.state)) });
     if (out.kind !== 'launched') throw new Error(`unexpected outcome ${out.kind}`);
     const jwt = await signDeepLinkingResponse({
       actor: out.actor,
-      platform: await srv.deps.registry.get(out.actor.platformId),
-      key: await srv.deps.toolKeys.signingKey(),
+      platform: await srv.services.registry.get(out.actor.platformId),
+      key: await srv.services.toolKeys.signingKey(),
       items: [{ title: 'Fractions', url: `${srv.url}/lti/launch`, custom: { skills: 'unit-fractions' } }],
     });
     const jwks = await (await fetch(`${srv.url}/lti/keys`)).json();

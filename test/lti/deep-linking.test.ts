@@ -10,7 +10,7 @@ import { beginLaunch, formFields, land, postLaunch, launch, type Browser } from 
 async function deepLinkSession(srv: RunningServer, user = 'sandbox-teacher-1'): Promise<{ browser: Browser; ltik: string; location: string; html: string }> {
   const s = await beginLaunch(srv, { user });
   const u = DEMO_USERS.find((x) => x.id === user)!;
-  const res = await postLaunch(s.browser, { id_token: await srv.deps.sandbox!.signIdToken(srv.deps.sandbox!.deepLinkingClaims(u, 'canvas', s.nonce)), state: s.state });
+  const res = await postLaunch(s.browser, { id_token: await srv.services.sandbox!.signIdToken(srv.services.sandbox!.deepLinkingClaims(u, 'canvas', s.nonce)), state: s.state });
   expect(res.status).to.equal(303);
   const location = new URL(res.headers.get('location')!, srv.url).toString();
   const landed = await land(s.browser, location);
@@ -44,10 +44,10 @@ describe('Deep Linking 2.0', function () {
     const res = await post(dl.browser, `${srv.url}/deep-link`, { ltik: dl.ltik, title: 'Adding fractions', skills: ['add-like-denominators', 'equivalent-fractions'], threshold: '0.9', points: '20', per_skill: 'on' });
     expect(res.status).to.equal(200);
     const html = await res.text();
-    expect(html).to.contain(`action="${srv.deps.sandbox!.deepLinkReturnUrl}"`);
+    expect(html).to.contain(`action="${srv.services.sandbox!.deepLinkReturnUrl}"`);
     const jwt = formFields(html).JWT;
     const jwks = await (await fetch(`${srv.url}/lti/keys`)).json();
-    const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: SANDBOX_CLIENT_ID, audience: srv.deps.sandbox!.issuer });
+    const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: SANDBOX_CLIENT_ID, audience: srv.services.sandbox!.issuer });
     expect(protectedHeader.alg).to.equal('RS256');
     expect(payload[CLAIM.messageType]).to.equal('LtiDeepLinkingResponse');
     expect(payload[CLAIM.version]).to.equal('1.3.0');
@@ -65,7 +65,7 @@ describe('Deep Linking 2.0', function () {
     const dl = await deepLinkSession(srv);
     const res = await post(dl.browser, `${srv.url}/deep-link`, { ltik: dl.ltik, title: 'Unit fractions only', skills: 'unit-fractions', threshold: '0.9', points: '10' });
     const jwt = formFields(await res.text()).JWT;
-    const back = await post(dl.browser, srv.deps.sandbox!.deepLinkReturnUrl, { JWT: jwt });
+    const back = await post(dl.browser, srv.services.sandbox!.deepLinkReturnUrl, { JWT: jwt });
     expect(back.status).to.equal(200);
     const linkId = (await back.text()).match(/data-link="([^"]+)"/)![1];
     const l = await launch(srv, { user: 'sandbox-student-1', link: linkId });
@@ -98,17 +98,17 @@ describe('Deep Linking 2.0', function () {
       [(c: Record<string, unknown>) => ((c[CLAIM.deepLinkingSettings] as Record<string, unknown>).accept_types = ['html']), 'launch_refused.deep_linking_types'],
     ] as const) {
       const s = await beginLaunch(srv, { user: u.id });
-      const claims = srv.deps.sandbox!.deepLinkingClaims(u, 'canvas', s.nonce);
+      const claims = srv.services.sandbox!.deepLinkingClaims(u, 'canvas', s.nonce);
       mutate(claims);
-      const res = await postLaunch(s.browser, { id_token: await srv.deps.sandbox!.signIdToken(claims), state: s.state });
+      const res = await postLaunch(s.browser, { id_token: await srv.services.sandbox!.signIdToken(claims), state: s.state });
       expect(res.status).to.equal(401);
       expect(await res.text()).to.contain(code);
     }
   });
 
   it('the sandbox refuses a response not signed by the tool', async () => {
-    const forged = await srv.deps.sandbox!.signIdToken({ iss: SANDBOX_CLIENT_ID, aud: srv.deps.sandbox!.issuer });
-    const res = await fetch(srv.deps.sandbox!.deepLinkReturnUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `JWT=${forged}` });
+    const forged = await srv.services.sandbox!.signIdToken({ iss: SANDBOX_CLIENT_ID, aud: srv.services.sandbox!.issuer });
+    const res = await fetch(srv.services.sandbox!.deepLinkReturnUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `JWT=${forged}` });
     expect(res.status).to.equal(400);
   });
 });

@@ -104,7 +104,7 @@ describe('LTI Dynamic Registration', function () {
       expect(sent.redirect_uris).to.deep.equal([`${srv.url}/lti/launch`]);
       expect(sent.scope).to.contain('https://purl.imsglobal.org/spec/lti-ags/scope/score');
       expect(sent['https://purl.imsglobal.org/spec/lti-tool-configuration']['https://canvas.instructure.com/lti/privacy_level']).to.equal('public');
-      const platform = (await srv.deps.registry.byIssuer(lms.base))[0];
+      const platform = (await srv.services.registry.byIssuer(lms.base))[0];
       expect(platform).to.include({ clientId: 'dyn-client-1', authLoginUrl: `${lms.base}/auth`, jwksUrl: `${lms.base}/jwks` });
       expect(platform.deploymentIds).to.deep.equal(['dyn-dep-1']);
     } finally {
@@ -142,11 +142,11 @@ describe('LTI Dynamic Registration', function () {
     const spoof = await fakeLms({ issuerOverride: () => 'https://canvas.instructure.com' });
     const refusing = await fakeLms({ refuse: true });
     try {
-      const before = (await srv.deps.registry.list()).length;
+      const before = (await srv.services.registry.list()).length;
       await expectGeneric(await open(await newUrl(), spoof.base));
       expect(spoof.seen).to.have.length(1);
       await expectGeneric(await open(await newUrl(), refusing.base));
-      expect((await srv.deps.registry.list()).length).to.equal(before);
+      expect((await srv.services.registry.list()).length).to.equal(before);
     } finally {
       await spoof.close();
       await refusing.close();
@@ -200,13 +200,13 @@ describe('LTI Dynamic Registration', function () {
     const reg = new DynamicRegistration({ pool: srv.db.pool, publicUrl: srv.url, log, http: client });
     try {
       const code = new URL((await reg.createCode()).url).searchParams.get('code');
-      const before = (await srv.deps.registry.list()).length;
+      const before = (await srv.services.registry.list()).length;
       let message = '';
       await reg.register({ code, openid_configuration: `${lms.base}/.well-known/openid-configuration`, registration_token: 'secret-reg-token-42' }).catch((e: Error) => (message = e.message));
       expect(message).to.equal(REGISTRATION_FAILED);
       expect(lms.seen).to.have.length(1);
       expect(lms.seen[0].auth).to.equal('Bearer secret-reg-token-42');
-      expect((await srv.deps.registry.list()).length).to.equal(before);
+      expect((await srv.services.registry.list()).length).to.equal(before);
       const logged = lines.join('');
       expect(logged).to.contain('not served by its issuer');
       expect(logged).not.to.contain('secret-reg-token-42');

@@ -89,7 +89,7 @@ describe('LTI 1.3 launch', function () {
 
     const claimsFor = (s: LaunchStart, overrides: Record<string, unknown> = {}, user = student): JWTPayload => {
       const u = DEMO_USERS.find((x) => x.id === user)!;
-      const c = srv.deps.sandbox!.launchClaims(u, 'demo-link-fractions', 'canvas', s.nonce);
+      const c = srv.services.sandbox!.launchClaims(u, 'demo-link-fractions', 'canvas', s.nonce);
       for (const [k, v] of Object.entries(overrides)) {
         if (v === undefined) delete c[k];
         else c[k] = v;
@@ -112,54 +112,54 @@ describe('LTI 1.3 launch', function () {
       {
         name: 'alg none',
         code: 'launch_refused.alg',
-        build: async (s) => ({ id_token: `${b64({ alg: 'none', kid: srv.deps.sandbox!.kid })}.${b64({ ...claimsFor(s), iss: srv.deps.sandbox!.issuer, aud: SANDBOX_CLIENT_ID, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`, state: s.state }),
+        build: async (s) => ({ id_token: `${b64({ alg: 'none', kid: srv.services.sandbox!.kid })}.${b64({ ...claimsFor(s), iss: srv.services.sandbox!.issuer, aud: SANDBOX_CLIENT_ID, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 })}.`, state: s.state }),
       },
       {
         name: 'HS256 signed with the platform public key',
         code: 'launch_refused.alg',
         build: async (s) => {
-          const pem = JSON.stringify(srv.deps.sandbox!.jwks().keys[0]);
-          return { id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s), { alg: 'HS256', key: Buffer.from(pem) }), state: s.state };
+          const pem = JSON.stringify(srv.services.sandbox!.jwks().keys[0]);
+          return { id_token: await srv.services.sandbox!.signIdToken(claimsFor(s), { alg: 'HS256', key: Buffer.from(pem) }), state: s.state };
         },
       },
-      { name: 'an unknown kid', code: 'launch_refused.kid', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s), { kid: 'no-such-kid' }), state: s.state }) },
-      { name: 'the right kid but the wrong key', code: 'launch_refused.signature', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s), { key: attacker.privateKey }), state: s.state }) },
+      { name: 'an unknown kid', code: 'launch_refused.kid', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s), { kid: 'no-such-kid' }), state: s.state }) },
+      { name: 'the right kid but the wrong key', code: 'launch_refused.signature', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s), { key: attacker.privateKey }), state: s.state }) },
       {
         name: 'a jwk header carrying the attacker key',
         code: /launch_refused\.(signature|kid)/,
-        build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s), { key: attacker.privateKey, header: { jwk: attacker.publicJwk } }), state: s.state }),
+        build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s), { key: attacker.privateKey, header: { jwk: attacker.publicJwk } }), state: s.state }),
       },
       {
         name: 'a jku header pointing at the attacker key set',
         code: /launch_refused\.(signature|kid)/,
-        build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s), { key: attacker.privateKey, kid: 'attacker', header: { jku: 'https://attacker.example/jwks' } }), state: s.state }),
+        build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s), { key: attacker.privateKey, kid: 'attacker', header: { jku: 'https://attacker.example/jwks' } }), state: s.state }),
       },
       {
         name: 'a tampered payload',
         code: 'launch_refused.signature',
         build: async (s) => {
-          const [h, p, sig] = (await srv.deps.sandbox!.signIdToken(claimsFor(s))).split('.');
+          const [h, p, sig] = (await srv.services.sandbox!.signIdToken(claimsFor(s))).split('.');
           const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
           payload.sub = 'sandbox-teacher-1';
           payload[CLAIM.roles] = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'];
           return { id_token: `${h}.${b64(payload)}.${sig}`, state: s.state };
         },
       },
-      { name: 'an unregistered issuer', code: 'launch_refused.iss', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { iss: 'https://evil.example' })), state: s.state }) },
-      { name: 'a wrong audience', code: 'launch_refused.aud', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { aud: 'another-tool' })), state: s.state }) },
-      { name: 'several audiences without azp', code: 'launch_refused.azp', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { aud: [SANDBOX_CLIENT_ID, 'another-tool'] })), state: s.state }) },
+      { name: 'an unregistered issuer', code: 'launch_refused.iss', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { iss: 'https://evil.example' })), state: s.state }) },
+      { name: 'a wrong audience', code: 'launch_refused.aud', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { aud: 'another-tool' })), state: s.state }) },
+      { name: 'several audiences without azp', code: 'launch_refused.azp', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { aud: [SANDBOX_CLIENT_ID, 'another-tool'] })), state: s.state }) },
       {
         name: 'several audiences with azp but an untrusted one',
         code: 'launch_refused.aud',
-        build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { aud: [SANDBOX_CLIENT_ID, 'another-tool'], azp: SANDBOX_CLIENT_ID })), state: s.state }),
+        build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { aud: [SANDBOX_CLIENT_ID, 'another-tool'], azp: SANDBOX_CLIENT_ID })), state: s.state }),
       },
-      { name: 'an unregistered deployment', code: 'launch_refused.deployment', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { [CLAIM.deploymentId]: 'rogue-deployment' })), state: s.state }) },
+      { name: 'an unregistered deployment', code: 'launch_refused.deployment', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { [CLAIM.deploymentId]: 'rogue-deployment' })), state: s.state }) },
       {
         name: 'an expired token',
         code: 'launch_refused.expired',
         build: async (s) => {
           const now = Math.floor(Date.now() / 1000);
-          return { id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { iat: now - 400, exp: now - 300 })), state: s.state };
+          return { id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { iat: now - 400, exp: now - 300 })), state: s.state };
         },
       },
       {
@@ -167,10 +167,10 @@ describe('LTI 1.3 launch', function () {
         code: 'launch_refused.iat_future',
         build: async (s) => {
           const now = Math.floor(Date.now() / 1000);
-          return { id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { iat: now + 3600, exp: now + 7200 })), state: s.state };
+          return { id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { iat: now + 3600, exp: now + 7200 })), state: s.state };
         },
       },
-      { name: 'a nonce other than the login’s', code: 'launch_refused.nonce', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { nonce: crypto.randomBytes(16).toString('hex') })), state: s.state }) },
+      { name: 'a nonce other than the login’s', code: 'launch_refused.nonce', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { nonce: crypto.randomBytes(16).toString('hex') })), state: s.state }) },
       {
         name: 'a state other than the login’s',
         code: /launch_refused\.state_(unbound|unknown)/,
@@ -184,12 +184,12 @@ describe('LTI 1.3 launch', function () {
       {
         name: 'a target_link_uri other than the login’s',
         code: 'launch_refused.target_link_uri',
-        build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { [CLAIM.targetLinkUri]: `${srv.url}/lti/launch?x=1` })), state: s.state }),
+        build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { [CLAIM.targetLinkUri]: `${srv.url}/lti/launch?x=1` })), state: s.state }),
       },
-      { name: 'a wrong message_type', code: 'launch_refused.message_type', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { [CLAIM.messageType]: 'LtiSomethingElse' })), state: s.state }) },
-      { name: 'a wrong version', code: 'launch_refused.version', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { [CLAIM.version]: '1.1' })), state: s.state }) },
-      { name: 'a resource-link launch without resource_link', code: 'launch_refused.resource_link', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { [CLAIM.resourceLink]: undefined })), state: s.state }) },
-      { name: 'a launch without roles', code: 'launch_refused.roles', build: async (s) => ({ id_token: await srv.deps.sandbox!.signIdToken(claimsFor(s, { [CLAIM.roles]: undefined })), state: s.state }) },
+      { name: 'a wrong message_type', code: 'launch_refused.message_type', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { [CLAIM.messageType]: 'LtiSomethingElse' })), state: s.state }) },
+      { name: 'a wrong version', code: 'launch_refused.version', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { [CLAIM.version]: '1.1' })), state: s.state }) },
+      { name: 'a resource-link launch without resource_link', code: 'launch_refused.resource_link', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { [CLAIM.resourceLink]: undefined })), state: s.state }) },
+      { name: 'a launch without roles', code: 'launch_refused.roles', build: async (s) => ({ id_token: await srv.services.sandbox!.signIdToken(claimsFor(s, { [CLAIM.roles]: undefined })), state: s.state }) },
       { name: 'a garbage token', code: 'launch_refused.token_malformed', build: async (s) => ({ id_token: 'this is not a jwt', state: s.state }) },
       { name: 'a 1 MB token', code: /too large/, build: async (s) => ({ id_token: 'a'.repeat(1024 * 1024), state: s.state }) },
     ];
@@ -229,7 +229,7 @@ describe('LTI 1.3 launch', function () {
       const r1 = await fetch(`${srv.url}/lti/login?iss=https://evil.example&login_hint=x&target_link_uri=${encodeURIComponent(srv.url + '/lti/launch')}`, { redirect: 'manual' });
       expect(r1.status).to.equal(400);
       expect(await r1.text()).to.contain('No LMS with issuer');
-      const r2 = await fetch(`${srv.url}/lti/login?iss=${encodeURIComponent(srv.deps.sandbox!.issuer)}&login_hint=x&target_link_uri=https://evil.example/`, { redirect: 'manual' });
+      const r2 = await fetch(`${srv.url}/lti/login?iss=${encodeURIComponent(srv.services.sandbox!.issuer)}&login_hint=x&target_link_uri=https://evil.example/`, { redirect: 'manual' });
       expect(r2.status).to.equal(400);
       expect(await r2.text()).to.contain('does not point at this tool');
     });

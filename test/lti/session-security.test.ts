@@ -137,7 +137,7 @@ describe('session security (issue 12)', function () {
     it('refuses a deleted learner in every process, and lets them launch again', async () => {
       const l = await launch(a, { user: 'sandbox-student-2' });
       expect((await page(b.url, l.ltik)).status).to.equal(200);
-      const actor = await a.deps.sessions.verify(l.ltik);
+      const actor = await a.services.sessions.verify(l.ltik);
       const del = await admin(b.url, `/admin/api/tenants/${encodeURIComponent(actor.tenantId)}/users/${encodeURIComponent(actor.userId)}`, { method: 'DELETE' });
       expect(del.status).to.equal(200);
       await afterPoll();
@@ -155,7 +155,7 @@ describe('session security (issue 12)', function () {
 
     it('refuses sessions of a deleted platform (its deployments with it), in every process, and its pending landing codes', async () => {
       const student1 = await launch(a, { user: student });
-      const platform = a.deps.sandbox!.platform;
+      const platform = a.services.sandbox!.platform;
       // A landing code handed out before the removal but not used yet is refused too.
       const s = await beginLaunch(a, { user: 'sandbox-student-4' });
       const pending = new URL((await postLaunch(s.browser, { id_token: s.idToken, state: s.state })).headers.get('location')!, a.url).toString();
@@ -217,7 +217,7 @@ describe('session security (issue 12)', function () {
     });
 
     it('limits OIDC logins per platform across both processes, before any login row is written', async () => {
-      const url = new URL(await a.deps.sandbox!.loginUrl({ user: student }));
+      const url = new URL(await a.services.sandbox!.loginUrl({ user: student }));
       const rows = async () => Number((await a.db.pool.query('SELECT count(*) AS n FROM lti_logins')).rows[0].n);
       const before = await rows();
       const statuses: number[] = [];

@@ -63,7 +63,7 @@ describe('lost answer (soak): a 2xx to an answer form the tool offered, and no a
     const A = new PracticeService({ pool: srv.db.pool, log });
     const B = new PracticeService({ pool: srv.db.pool, log });
     const l = await launch(srv, { user: 'sandbox-student-1' });
-    const actor = await srv.deps.sessions.verify(l.ltik);
+    const actor = await srv.services.sessions.verify(l.ltik);
     const stored = async (submissionId: string) =>
       Number((await srv.db.pool.query(`SELECT count(*) AS n FROM attempts WHERE tenant_id = $1 AND user_id = $2 AND submission_id = $3`, [actor.tenantId, actor.userId, submissionId])).rows[0].n);
     const answer = (svc: PracticeService, page: Shown, response: unknown) => {

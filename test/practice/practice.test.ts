@@ -387,7 +387,7 @@ describe('student practice loop', function () {
     const one = new PracticeService({ pool: srv.db.pool, log });
     const two = new PracticeService({ pool: srv.db.pool, log });
     const l = await launch(srv, { user: 'sandbox-student-4', flavor: 'schoology' });
-    const actor = await srv.deps.sessions.verify(l.ltik);
+    const actor = await srv.services.sessions.verify(l.ltik);
     const seenByOne = await one.view(actor);
     const seenByTwo = await two.view(actor);
     if (seenByOne.kind !== 'question' || seenByTwo.kind !== 'question') throw new Error('expected a question');
@@ -411,13 +411,13 @@ describe('student practice loop', function () {
   });
 
   it('keeps tenants apart: the same user and link in another deployment see none of it', async () => {
-    const platform = srv.deps.sandbox!.platform;
-    await srv.deps.registry.addDeployments(platform.id, ['sandbox-deployment-2']);
+    const platform = srv.services.sandbox!.platform;
+    await srv.services.registry.addDeployments(platform.id, ['sandbox-deployment-2']);
     const start = await beginLaunch(srv, { user: 'sandbox-student-3' });
     const u = DEMO_USERS.find((x) => x.id === 'sandbox-student-3')!;
-    const claims = srv.deps.sandbox!.launchClaims(u, 'demo-link-fractions', 'canvas', start.nonce, { skills: 'unit-fractions' });
+    const claims = srv.services.sandbox!.launchClaims(u, 'demo-link-fractions', 'canvas', start.nonce, { skills: 'unit-fractions' });
     claims[CLAIM.deploymentId] = 'sandbox-deployment-2';
-    const res = await postLaunch(start.browser, { id_token: await srv.deps.sandbox!.signIdToken(claims), state: start.state });
+    const res = await postLaunch(start.browser, { id_token: await srv.services.sandbox!.signIdToken(claims), state: start.state });
     expect(res.status).to.equal(303);
     const { ltik } = await land(start.browser, new URL(res.headers.get('location')!, srv.url).toString());
     const other = new Student(srv, start.browser, ltik);
