@@ -4,7 +4,7 @@ import type { ClassView, RosterJoin } from './dashboard.service.js';
 /** Domain -> view model for views/dashboard/index.ejs (the at-risk codes are translated in the view). */
 export function presentDashboard(view: ClassView, join: RosterJoin, t: TFunction) {
   return {
-    title: view.assignment ? 'Class mastery' : t('setup.title'),
+    title: view.assignment ? t('dashboard.title') : t('setup.title'),
     assignment: view.assignment,
     skills: view.skills,
     rows: view.rows,
