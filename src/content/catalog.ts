@@ -11,7 +11,7 @@ import { AppError } from '../http/errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import { ensurePack, listPacks, loadPack, packStamp, type PackSummary } from './content.repository.js';
 import { BUILT_IN_PACKS, loadBuiltInPacks } from './content.files.js';
-import type { Item, Pack } from './content.schema.js';
+import type { Item, Pack, Skill } from './content.schema.js';
 import { instantiate, isTemplate } from './templates.js';
 
 /** The demo pack every new tenant gets, so practice works from the first launch. */
@@ -26,6 +26,8 @@ export interface PackEntry {
   items: Map<string, Item>;
   bank: PreparedBank;
   skillNames: Map<string, string>;
+  /** The pack's skills by id (names in every language the pack carries). */
+  skills: Map<string, Skill>;
   /** When this entry was last checked against the database, and the import it was built from. */
   at: number;
   stamp: string | null;
@@ -128,6 +130,6 @@ export class Catalog {
       skills: pack.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites })),
     });
     const active = await loadActiveModel(this.deps.pool, tenantId, packId);
-    return { pack, model: active?.model ?? defaultLearnerModel(), modelVersion: active?.version ?? 0, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), at: this.clock.now(), stamp, rendered: new Map() };
+    return { pack, model: active?.model ?? defaultLearnerModel(), modelVersion: active?.version ?? 0, items, bank, skillNames: new Map(pack.skills.map((s) => [s.id, s.name])), skills: new Map(pack.skills.map((s) => [s.id, s])), at: this.clock.now(), stamp, rendered: new Map() };
   }
 }

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import { renderAnswer, renderGrade, renderHint, renderItemForStudent } from '../content/content.presenter.js';
 import { renderMarkdown } from '../content/markdown.js';
+import { skillName } from '../content/translate.js';
 import { labelMath, plainText } from './math-labels.js';
 import type { PracticeView, Progress } from './practice.service.js';
 import { MAX_TRIES } from './practice.service.js';
@@ -38,8 +39,9 @@ export function parseShownBefore(was: unknown): Map<string, number> {
 /** Domain -> view model for views/practice/page.ejs, field by field. */
 export function presentPractice(view: PracticeView, t: TFunction, locale: string, before?: ShownBefore) {
   if (view.kind === 'not_configured') return { kind: view.kind };
-  const names = (id: string) => view.progress.skills.find((s) => s.id === id)?.name ?? id;
-  const progress = presentProgress(view.progress, t, before);
+  // Skill names in the reader's language (the pack's own text when it carries no translation).
+  const names = (id: string) => { const skill = view.skills.get(id); return skill ? skillName(skill, locale) : view.progress.skills.find((s) => s.id === id)?.name ?? id; };
+  const progress = presentProgress({ ...view.progress, skills: view.progress.skills.map((s) => ({ ...s, name: names(s.id), prerequisites: s.prerequisites.map((p) => ({ ...p, name: names(p.id) })) })) }, t, before);
   if (view.kind === 'done') return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice };
   const cur = view.current;
   const student = view.memo(`student:${locale}`, () => {

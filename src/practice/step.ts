@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import { applyAttempt, createRng, nextStep, type LearnerState } from '../engine/index.js';
 import type { Catalog, PackEntry } from '../content/catalog.js';
-import type { Item } from '../content/content.schema.js';
+import type { Item, Skill } from '../content/content.schema.js';
 import { isTemplate } from '../content/templates.js';
 import type { AssignmentService } from '../assignments/assignment.service.js';
 import type { Clock } from '../clock.js';
@@ -16,13 +16,15 @@ import type { SubmissionWriter } from './submission-writer.js';
 /** What the student page shows. */
 export type PracticeView =
   | { kind: 'not_configured' }
-  | { kind: 'done'; progress: Progress; assignment: Assignment }
+  | { kind: 'done'; progress: Progress; assignment: Assignment; skills: ReadonlyMap<string, Skill> }
   | {
       kind: 'question' | 'worked_example';
       item: Item;
       current: CurrentQuestion;
       progress: Progress;
       assignment: Assignment;
+      /** The pack's skills by id, so the page names them in the reader's language. */
+      skills: ReadonlyMap<string, Skill>;
       /** Set right after a submission. */
       result?: SubmissionResult;
       /** Memoises rendering of this item instance (the pack's content is immutable while cached). */
@@ -124,7 +126,7 @@ export class Steps {
 
   render(a: Assignment, cache: PackEntry, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): Exclude<PracticeView, { kind: 'not_configured' }> {
     const progress = this.progress(row.state, a, cache);
-    if (!row.current) return { kind: 'done', progress, assignment: a };
+    if (!row.current) return { kind: 'done', progress, assignment: a, skills: cache.skills };
     const prefix = `${row.current.itemId}\u0000${row.current.seed}\u0000`;
     const memo = <T>(key: string, make: () => T): T => {
       const k = prefix + key;
@@ -135,7 +137,7 @@ export class Steps {
       return v;
     };
     const item = memo('item', () => this.concrete(cache, row.current!.itemId, row.current!.seed));
-    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, memo, shownAt: this.now(), ...extra };
+    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, skills: cache.skills, memo, shownAt: this.now(), ...extra };
   }
 
   /**
