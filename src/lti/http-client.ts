@@ -41,6 +41,11 @@ export interface OutboundPolicy {
   blockPrivate: boolean;
   /** Host names (exact, case-insensitive), IP addresses and CIDR ranges let through blockPrivate. */
   allowHosts: readonly string[];
+  /**
+   * The tool's own origin when it serves the sandbox LMS in production: calls to exactly this origin (its
+   * scheme, host and port) are the sandbox's, and may use its scheme (a benchmark behind plain http).
+   */
+  selfOrigin?: string;
   /** Time to resolve, connect and finish TLS. */
   connectTimeoutMs: number;
   /** Time for the whole call, body included (a call may ask for its own). */
@@ -80,8 +85,9 @@ export function policyFor(opts: { production: boolean; allowHosts?: readonly str
 export function outboundPolicyOf(settings: { nodeEnv: string; publicUrl: string; sandbox: boolean; outboundAllowHosts: readonly string[] }): OutboundPolicy {
   const production = settings.nodeEnv === 'production';
   const allowHosts = [...settings.outboundAllowHosts];
-  if (production && settings.sandbox) allowHosts.push(new URL(settings.publicUrl).hostname);
-  return policyFor({ production, allowHosts });
+  if (!(production && settings.sandbox)) return policyFor({ production, allowHosts });
+  const self = new URL(settings.publicUrl);
+  return { ...policyFor({ production, allowHosts: [...allowHosts, self.hostname] }), selfOrigin: self.origin };
 }
 
 /**
@@ -288,7 +294,7 @@ export class HttpClient {
       throw new OutboundError('invalid_url', 'the LMS URL is not a valid URL');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundError('scheme', `${hostAndPath(url)}: only http(s) URLs are fetched`);
-    if (this.policy.requireHttps && url.protocol !== 'https:') throw new OutboundError('scheme', `${hostAndPath(url)}: only https URLs are fetched in production`);
+    if (this.policy.requireHttps && url.protocol !== 'https:' && url.origin !== this.policy.selfOrigin) throw new OutboundError('scheme', `${hostAndPath(url)}: only https URLs are fetched in production`);
     if (url.username || url.password) throw new OutboundError('invalid_url', `${hostAndPath(url)}: URLs with credentials are not fetched`);
     const host = normalizeHost(url.hostname);
     // A literal address never goes through the lookup: check it here.

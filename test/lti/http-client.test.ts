@@ -87,6 +87,16 @@ describe('outgoing HTTP client', function () {
       // A sandbox turned on in production lives at PUBLIC_URL: its host is allowed.
       expect(outboundPolicyOf(loadSettings({ ...prodEnv, SANDBOX: '1' })).allowHosts).to.deep.equal(['mastery.example.edu']);
     });
+
+    it('lets a production sandbox behind plain http call its own origin only (bench:practice), never another http origin', () => {
+      const policy = outboundPolicyOf({ ...loadSettings({ ...prodEnv, SANDBOX: '1' }), publicUrl: 'http://127.0.0.1:4100' });
+      const c = new HttpClient(policy);
+      expect(c.check('http://127.0.0.1:4100/sandbox/jwks').origin).to.equal('http://127.0.0.1:4100');
+      expect(() => c.check('http://127.0.0.1:4101/sandbox/jwks')).to.throw(OutboundError, /only https/);
+      expect(() => c.check('http://lms.example.edu/jwks')).to.throw(OutboundError, /only https/);
+      // Without the sandbox there is no own origin to call.
+      expect(() => new HttpClient(outboundPolicyOf({ ...loadSettings(prodEnv), publicUrl: 'http://127.0.0.1:4100' })).check('http://127.0.0.1:4100/x')).to.throw(OutboundError, /only https/);
+    });
   });
 
   describe('production policy (https only, public addresses only)', () => {
