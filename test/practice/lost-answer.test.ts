@@ -4,11 +4,11 @@ import type { RunningServer } from '../../src/server.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
 import type { Item, Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses, grade } from '../../src/content/grading.js';
-import { instantiate, isTemplate } from '../../src/content/templates.js';
 import { PracticeService, type PracticeView } from '../../src/practice/practice.service.js';
 import { answerFrom } from '../../src/practice/practice.routes.js';
 import { startTestServer } from '../helpers/server.js';
 import { launch } from '../helpers/launch.js';
+import { concrete } from '../helpers/practice.js';
 
 /**
  * The soak's one lost answer ("acknowledged":1478,"stored":1477,"lost":1), reproduced with three
@@ -28,10 +28,6 @@ import { launch } from '../helpers/launch.js';
  *    student got a 2xx for R; no attempt R is ever stored.
  */
 
-const concrete = (pack: Pack, itemId: string, seed: number): Item => {
-  const item = pack.items.find((i) => i.id === itemId)!;
-  return isTemplate(item) ? instantiate(item, seed).item : item;
-};
 const fields = (item: Item, response: unknown): Record<string, unknown> =>
   item.type === 'ordering'
     ? Object.fromEntries((response as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)]))
