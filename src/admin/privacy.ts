@@ -5,11 +5,12 @@ import type { PrivacyPart } from './privacy-part.js';
 import { usersPrivacy } from '../lti/links.repository.js';
 import { practicePrivacy } from '../practice/practice.privacy.js';
 import { outboxPrivacy } from '../grades/outbox.repository.js';
+import { overridesPrivacy } from '../dashboard/overrides.privacy.js';
 
 export type { PrivacyPart } from './privacy-part.js';
 
 /** Every module's privacy part: the profile first (see PrivacyService). */
-export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy];
+export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy];
 
 /**
  * A data subject's export and deletion over the privacy parts of every module. The first part owns the

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { knownAt, replay, resolveConfig, skillState, type Attempt, type LearnerState, type ResolvedConfig } from '../engine/index.js';
 import type { PackEntry } from '../content/catalog.js';
+import { markedByTeacher } from '../dashboard/overrides.js';
 import { learnerAttempts, type Assignment, type LearnerKey } from './practice.repository.js';
 
 export type SkillStatus = 'not_started' | 'practising' | 'mastered' | 'review_due';
@@ -33,7 +34,9 @@ export function progressOf(state: LearnerState, a: Assignment, cache: PackEntry,
   const skills = a.skills.map((id): SkillProgress => {
     const s = skillState(state, id, cfg);
     // Not started: 0 (the model's prior for a new skill is not the student's progress).
-    const mastery = s.answers === 0 ? 0 : knownAt(s, now, cfg);
+    const measured = s.answers === 0 ? 0 : knownAt(s, now, cfg);
+    // A verdict a teacher gave (src/dashboard/overrides.ts) reads at least the mastery level while it stands.
+    const mastery = markedByTeacher(s) ? Math.max(measured, cfg.masteryThreshold) : measured;
     const status: SkillStatus = s.mastered ? (s.dueAt !== null && s.dueAt <= now ? 'review_due' : 'mastered') : s.answers === 0 ? 'not_started' : 'practising';
     const node = cache.bank.byId.get(id);
     const prereqs = (node?.prerequisites ?? []).filter((p) => a.skills.includes(p));
