@@ -1,0 +1,58 @@
+import express, { type Router } from 'express';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { AssignmentService } from '../assignments/assignment.service.js';
+import type { Catalog } from '../content/catalog.js';
+import { validate } from '../http/validate.js';
+import { languageOf, translator } from '../i18n/index.js';
+import type { SessionTokens } from '../lti/session.js';
+import { actorOf, requireSession } from '../lti/session.middleware.js';
+import { AnalysisService } from './analysis.service.js';
+import { SORT_KEYS } from './item-stats.js';
+
+const sortSchema = z.object({
+  sort: z.enum(SORT_KEYS).default('flags'),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+});
+
+/**
+ * The question-quality page (issue 16, item 4): `/dashboard/analysis/items`, for staff of the session's
+ * course only. GET takes the session token in the Authorization header (and the order in the query), POST
+ * in the `ltik` form field (the order in `sort`/`dir` fields: the column headers are buttons).
+ */
+export function analysisRoutes(deps: { sessions: SessionTokens; pool: pg.Pool; catalog: Catalog; assignments: AssignmentService }): Router {
+  const r = express.Router();
+  const analysis = new AnalysisService(deps);
+  const form = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 10 });
+  const staff = requireSession(deps.sessions, 'instructor', 'admin');
+  const fromBody = validate({ body: sortSchema });
+  const fromQuery = validate({ query: sortSchema });
+
+  const page = async (res: express.Response, sort: z.infer<typeof sortSchema>) => {
+    const actor = actorOf(res);
+    const t = translator(actor.locale);
+    const view = await analysis.items(actor, { key: sort.sort, dir: sort.dir });
+    res.setHeader('Cache-Control', 'no-store');
+    res.render('dashboard/analysis-items', {
+      title: t('analysis.title'),
+      t,
+      lang: languageOf(actor.locale),
+      actor,
+      ltik: res.locals.ltik,
+      assignment: view.assignment,
+      packId: view.packId,
+      rows: view.rows,
+      skillName: (id: string) => view.skillNames.get(id) ?? id,
+      sort: sort.sort,
+      dir: sort.dir,
+      flagged: view.rows.filter((x) => x.flags.some((f) => f.code !== 'too_few')).length,
+    });
+  };
+  r.get('/dashboard/analysis/items', staff, fromQuery, async (_req, res) => {
+    await page(res, fromQuery.input(res).query);
+  });
+  r.post('/dashboard/analysis/items', form, staff, fromBody, async (_req, res) => {
+    await page(res, fromBody.input(res).body);
+  });
+  return r;
+}
