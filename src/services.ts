@@ -75,7 +75,7 @@ export async function buildServices(deps: { settings: Settings; pool: pg.Pool; l
   const assignments = new AssignmentService({ pool, log, catalog, clock });
   const practice = new PracticeService({ pool, log, now: deps.clock ? () => clock.now() : undefined, catalog, assignments, scoresQueued: () => scores.committed() });
   const grades = createGradeServices({ pool, toolKeys, registry, log, settings: settings.grades });
-  const dashboard = new DashboardService({ pool, catalog, assignments, roster: (t, c) => grades.fetchRoster(t, c) });
+  const dashboard = new DashboardService({ pool, catalog, assignments, roster: (t, c) => grades.fetchRoster(t, c), clock, log });
   return {
     pool,
     log,

@@ -6,11 +6,12 @@ import { usersPrivacy } from '../lti/links.repository.js';
 import { practicePrivacy } from '../practice/practice.privacy.js';
 import { outboxPrivacy } from '../grades/outbox.repository.js';
 import { overridesPrivacy } from '../dashboard/overrides.privacy.js';
+import { summaryPrivacy } from '../dashboard/summary.privacy.js';
 
 export type { PrivacyPart } from './privacy-part.js';
 
 /** Every module's privacy part: the profile first (see PrivacyService). */
-export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy];
+export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy, summaryPrivacy];
 
 /**
  * A data subject's export and deletion over the privacy parts of every module. The first part owns the

@@ -1,48 +1,105 @@
+import crypto from 'node:crypto';
+import express, { type Router } from 'express';
+import { z } from 'zod';
 import { validate } from '../http/validate.js';
 import { setupSchema } from '../assignments/assignment.schema.js';
-import express, { type Router } from 'express';
 import { languageOf, translator } from '../i18n/index.js';
 import { actorOf, requireSession } from '../lti/session.middleware.js';
 import type { SessionTokens } from '../lti/session.js';
 import type { AssignmentService } from '../assignments/assignment.service.js';
 import { AppError } from '../http/errors.js';
 import type { DashboardService } from './dashboard.service.js';
-import { classCsv, presentDashboard } from './dashboard.presenter.js';
+import { classCsv, classQuerySchema, presentDashboard, type ClassQuery } from './dashboard.presenter.js';
+
+/** Where the setup form came from: the settings page shows itself again after saving. */
+const returnSchema = z.object({ return_to: z.enum(['settings', 'class']).catch('class').default('class') });
 
 /**
  * The instructor face of a resource link: the setup form until the activity is configured (deep linking
- * will set it when the activity is placed), then the class-by-skill mastery table and the settings.
+ * will set it when the activity is placed), then the class view (students x skills, who may need help) with
+ * live updates, and the activity's settings on their own page.
  */
 export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: DashboardService; assignments: AssignmentService }): Router {
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 300 });
   const staff = requireSession(deps.sessions, 'instructor', 'admin');
 
-  const page = async (res: express.Response, extra: { saved?: boolean; error?: string; status?: number } = {}) => {
+  /** The class page (or the setup form of an unconfigured activity). */
+  const page = async (res: express.Response, extra: { saved?: boolean; error?: string; status?: number; query?: ClassQuery } = {}) => {
     const actor = actorOf(res);
     const t = translator(actor.locale);
+    const lang = languageOf(actor.locale);
     const view = await deps.dashboard.classView(actor);
-    const setup = await deps.assignments.setupOptions(actor.tenantId, view.assignment?.packId);
+    const setup = view.assignment ? null : await deps.assignments.setupOptions(actor.tenantId);
     const join = await deps.dashboard.rosterJoin(actor, view);
     res.status(extra.status ?? 200).render('dashboard/index', {
-      ...presentDashboard(view, join, t),
+      ...presentDashboard(view, join, t, { lang, query: extra.query }),
+      t,
+      lang,
+      ltik: res.locals.ltik,
+      actor,
+      packs: setup?.packs ?? [],
+      saved: extra.saved ?? false,
+      error: extra.error ?? null,
+    });
+  };
+
+  /** The settings page of a configured activity (the setup form otherwise). */
+  const settings = async (res: express.Response, extra: { saved?: boolean; error?: string; status?: number } = {}) => {
+    const actor = actorOf(res);
+    const t = translator(actor.locale);
+    const assignment = await deps.assignments.get(actor);
+    const setup = await deps.assignments.setupOptions(actor.tenantId, assignment?.packId);
+    res.status(extra.status ?? 200).render('dashboard/settings', {
+      title: t('settings.title'),
       t,
       lang: languageOf(actor.locale),
       ltik: res.locals.ltik,
       actor,
+      assignment,
       packs: setup.packs,
       saved: extra.saved ?? false,
       error: extra.error ?? null,
-      extraCss: ['/static/katex/katex.min.css'],
     });
   };
+
+  // Every field of the filter falls back to its default, so a filter is never refused.
+  const classBody = validate({ body: classQuerySchema });
+  const classParams = validate({ query: classQuerySchema });
 
   r.get('/dashboard', staff, async (_req, res) => {
     await page(res);
   });
-  r.post('/dashboard', form, staff, async (_req, res) => {
-    await page(res);
+  r.post('/dashboard', form, staff, classBody, async (_req, res) => {
+    await page(res, { query: classBody.input(res).body });
   });
+
+  /**
+   * Live updates of the class view (static/js/dashboard.js polls it): the part of the page that changes, for
+   * the same filter (query parameters, no secret in them), with an ETag so an unchanged class costs a 304.
+   * The session token comes in the Authorization header, never in the URL.
+   */
+  r.get('/dashboard/live', staff, classParams, async (req, res) => {
+    const actor = actorOf(res);
+    const t = translator(actor.locale);
+    const lang = languageOf(actor.locale);
+    const view = await deps.dashboard.classView(actor);
+    const join = await deps.dashboard.rosterJoin(actor, view);
+    const model = { ...presentDashboard(view, join, t, { lang, query: classParams.input(res).query }), t, lang, ltik: res.locals.ltik };
+    const html = await new Promise<string>((resolve, reject) =>
+      res.app.render('dashboard/live', model, (err, out) => (err ? reject(err) : resolve(out))),
+    );
+    // The ETag covers what the teacher sees, not when it was read ("updated at" is filled in by the page).
+    const etag = `"${crypto.createHash('sha256').update(html.replace(/<time[^>]*data-updated[^>]*>[^<]*<\/time>/g, '')).digest('base64url').slice(0, 22)}"`;
+    res.setHeader('Cache-Control', 'private, no-cache');
+    res.setHeader('ETag', etag);
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type('html').send(html);
+  });
+
   /**
    * The class view as CSV: one row per student, mastery per skill in percent. The page's button POSTs the
    * session token in a form field; GET takes it in the Authorization header (never the URL).
@@ -58,14 +115,26 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: Dash
   r.get('/dashboard/export.csv', staff, exportCsv);
   r.post('/dashboard/export.csv', form, staff, exportCsv);
 
-  // An invalid setup form shows the page again with its problems (400).
-  const setup = validate({ body: setupSchema }, { invalid: (message, _req, res) => page(res, { error: message, status: 400 }) });
-  r.post('/dashboard/setup', form, staff, setup, async (_req, res) => {
+  r.get('/dashboard/settings', staff, async (_req, res) => {
+    await settings(res);
+  });
+  r.post('/dashboard/settings', form, staff, async (_req, res) => {
+    await settings(res);
+  });
+
+  // An invalid setup form shows its page again with its problems (400).
+  const again = (res: express.Response, from: 'settings' | 'class', extra: { saved?: boolean; error?: string; status?: number }) =>
+    from === 'settings' ? settings(res, extra) : page(res, extra);
+  const setup = validate({ body: setupSchema }, {
+    invalid: (message, req, res) => again(res, returnSchema.parse(req.body ?? {}).return_to, { error: message, status: 400 }),
+  });
+  r.post('/dashboard/setup', form, staff, setup, async (req, res) => {
+    const from = returnSchema.parse(req.body ?? {}).return_to;
     try {
       await deps.assignments.configure(actorOf(res), setup.input(res).body);
-      await page(res, { saved: true });
+      await again(res, from, { saved: true });
     } catch (err) {
-      if (err instanceof AppError && err.status === 400) await page(res, { error: err.message, status: 400 });
+      if (err instanceof AppError && err.status === 400) await again(res, from, { error: err.message, status: 400 });
       else throw err;
     }
   });

@@ -1,29 +1,28 @@
 import type pg from 'pg';
-import { skillState, upgradeState } from '../engine/index.js';
+import type { Logger } from 'pino';
 import type { Catalog } from '../content/catalog.js';
 import type { AssignmentService } from '../assignments/assignment.service.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Roster } from '../grades/index.js';
 import type { Actor } from '../lti/actor.js';
-import { classStates, type Assignment } from '../practice/practice.repository.js';
-import { configOf, progressOf, rebuildState, type SkillStatus } from '../practice/progress.js';
-import { atRiskOf, type AtRisk } from './at-risk.js';
+import type { Assignment } from '../practice/practice.repository.js';
+import { RiskModels } from './risk.service.js';
+import { SummaryStore } from './summary.store.js';
+import { assembleClass, type ClassLine, type HelpEntry } from './summary.js';
 
-/** One student's line of the instructor's class view. */
-export interface ClassRow {
-  userId: string;
-  name: string | null;
-  answered: number;
-  mastered: number;
-  /** Why the student may need help (a message code, translated in the view), or null. */
-  atRisk: AtRisk | null;
-  mastery: { skill: string; value: number; status: SkillStatus }[];
-}
+export type { ClassLine, ClassCell, HelpEntry, CellStatus } from './summary.js';
 
 export interface ClassView {
   assignment: Assignment | null;
   skills: { id: string; name: string }[];
-  rows: ClassRow[];
+  /** One line per student who opened the activity (students x skills). */
+  rows: ClassLine[];
+  /** Who may need help, most likely first, with reasons and a suggested action. */
+  help: HelpEntry[];
+  /** Where the flags come from: the tenant's own fitted model, or the default one. */
+  riskSource: 'tenant' | 'default';
+  /** When the view was read (ms epoch). */
+  at: number;
 }
 
 /** The course roster beside the class view: learners with no answer yet, or why the roster is not available. */
@@ -32,9 +31,14 @@ export interface RosterJoin {
   rosterNote: string | null;
 }
 
-/** The instructor's class view of a resource link: every student's mastery per skill, and the roster join. */
+/**
+ * The instructor's class view of a resource link, read from the summaries (src/dashboard/summary.store.ts)
+ * brought up to date for the students who answered since the last view, never from every learner's state.
+ */
 export class DashboardService {
   private readonly clock: Clock;
+  readonly risk: RiskModels;
+  readonly summaries: SummaryStore;
 
   constructor(
     private readonly deps: {
@@ -44,31 +48,32 @@ export class DashboardService {
       /** The course roster (NRPS); without it the view lists no "not started yet". */
       roster?: (tenantId: string, contextId: string) => Promise<Roster>;
       clock?: Clock;
+      log?: Logger;
+      /** Fit tenant risk models in the background when due (default true). */
+      autoFitRisk?: boolean;
     },
   ) {
     this.clock = deps.clock ?? systemClock;
+    this.risk = new RiskModels({ pool: deps.pool, clock: this.clock, log: deps.log, autoFit: deps.autoFitRisk });
+    this.summaries = new SummaryStore({ pool: deps.pool, clock: this.clock, risk: this.risk, log: deps.log });
   }
 
-  /** Every student's mastery per skill of the assignment, with the at-risk verdict. */
+  /** Every student's state per skill of the assignment, and who may need help. */
   async classView(actor: Actor): Promise<ClassView> {
     const a = await this.deps.assignments.get(actor);
-    if (!a) return { assignment: null, skills: [], rows: [] };
-    const cache = await this.deps.catalog.pack(actor.tenantId, a.packId);
-    const states = await classStates(this.deps.pool, actor.tenantId, a.resourceLinkId);
-    for (const s of states) {
-      if (!upgradeState(s.state)) s.state = await rebuildState(this.deps.pool, { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId: s.userId }, a, cache);
-    }
     const now = this.clock.now();
+    if (!a) return { assignment: null, skills: [], rows: [], help: [], riskSource: 'default', at: now };
+    const cache = await this.deps.catalog.pack(actor.tenantId, a.packId);
+    await this.summaries.refresh(a, cache);
+    const [stored, risk] = await Promise.all([this.summaries.read(a), this.risk.modelFor(actor.tenantId)]);
+    const { lines, help } = assembleClass(stored, a.skills, now);
     return {
       assignment: a,
       skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),
-      rows: states.map((s) => {
-        const p = progressOf(s.state, a, cache, now);
-        const cfg = configOf(a, cache);
-        const wrongStreak = Math.max(0, ...a.skills.map((k) => skillState(s.state, k, cfg).wrongStreak));
-        const atRisk = atRiskOf({ wrongStreak, answered: s.answered, mastered: p.mastered });
-        return { userId: s.userId, name: s.name, answered: s.answered, mastered: p.mastered, atRisk, mastery: p.skills.map((k) => ({ skill: k.id, value: k.mastery, status: k.status })) };
-      }),
+      rows: lines,
+      help,
+      riskSource: risk.source,
+      at: now,
     };
   }
 
@@ -77,7 +82,7 @@ export class DashboardService {
     if (!view.assignment || !actor.contextId || !this.deps.roster) return { notStarted: null, rosterNote: null };
     const roster = await this.deps.roster(actor.tenantId, actor.contextId);
     if (roster.status !== 'ok') return { notStarted: null, rosterNote: roster.message };
-    const started = new Set(view.rows.filter((r) => r.answered > 0).map((r) => r.userId));
+    const started = new Set(view.rows.filter((r) => r.answers > 0).map((r) => r.userId));
     const notStarted = roster.members
       .filter((m) => m.isLearner && m.status === 'Active' && !started.has(m.userId))
       .map((m) => ({ name: m.name ?? ([m.givenName, m.familyName].filter(Boolean).join(' ') || m.userId) }));

@@ -1,0 +1,199 @@
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { PackEntry } from '../content/catalog.js';
+import { upgradeState, type LearnerState } from '../engine/index.js';
+import type { Assignment } from '../practice/practice.repository.js';
+import { configOf } from '../practice/progress.js';
+import type { RiskModels } from './risk.service.js';
+import { summariseLearner, type LearnerSummary, type SkillSummary, type StoredStatus, type SummaryAttempt } from './summary.js';
+
+/** Learners summarised per statement (a batch reads their state and attempt log, then writes their rows). */
+const BATCH = 50;
+/**
+ * Up to this many learners changed since the last refresh are summarised before the class view answers, so
+ * the page a teacher opens is current. More (a whole class answering at once) are summarised in the
+ * background while the view shows the previous summaries: the page stays fast and the next poll is current.
+ */
+const SYNC_LIMIT = 40;
+
+/** A learner's stored summary with the name the launch gave (instructor view). */
+export interface StoredLearner {
+  userId: string;
+  name: string | null;
+  answers: number;
+  timeMs: number;
+  lastAt: number | null;
+  skills: SkillSummary[];
+}
+
+/**
+ * The class view's summaries (tables class_summaries and class_summary_learners; this module is their only
+ * writer). Refreshed incrementally, not by the answer path: a learner row whose version differs from the one
+ * summarised (or whose basis changed: risk model, the activity's skills or threshold, the pack's model) is
+ * summarised again from its state and attempt log.
+ *
+ * Why not from the answer path: an answer is the hot path (one batched statement per commit, see
+ * practice/submission-writer), a class view is read rarely; refreshing on read costs one index scan of the
+ * activity's learner rows (versions only) per view and work only for students who answered since, and needs
+ * no change to the answer path. Several processes may refresh at once: writes are idempotent and never
+ * replace a newer version's summary.
+ */
+export class SummaryStore {
+  private running = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: { pool: pg.Pool; clock: Clock; risk: RiskModels; log?: Logger; syncLimit?: number }) {}
+
+  /** What the summaries of this activity depend on besides the learner rows. */
+  private async basis(a: Assignment, cache: PackEntry): Promise<{ tag: string; model: Awaited<ReturnType<RiskModels['modelFor']>> }> {
+    const model = await this.deps.risk.modelFor(a.tenantId);
+    const h = crypto.createHash('sha256').update(JSON.stringify([a.packId, a.skills, a.threshold, cache.modelVersion])).digest('hex').slice(0, 12);
+    return { tag: `${model.id}:${h}`, model };
+  }
+
+  /**
+   * Brings the activity's summaries up to date: waits for it when few learners changed (or none was ever
+   * summarised), else starts it in the background. One refresh per activity at a time in this process.
+   */
+  async refresh(a: Assignment, cache: PackEntry, opts: { wait?: boolean } = {}): Promise<void> {
+    const key = `${a.tenantId}\u0000${a.resourceLinkId}`;
+    const running = this.running.get(key);
+    if (running) {
+      if (opts.wait) await running;
+      return;
+    }
+    const { tag, model } = await this.basis(a, cache);
+    const stale = await staleLearners(this.deps.pool, a.tenantId, a.resourceLinkId, tag);
+    if (!stale.users.length) return;
+    const work = (async () => {
+      for (let i = 0; i < stale.users.length; i += BATCH) {
+        await this.summarise(a, cache, stale.users.slice(i, i + BATCH), tag, model.model);
+      }
+    })().finally(() => this.running.delete(key));
+    this.running.set(key, work);
+    const limit = this.deps.syncLimit ?? SYNC_LIMIT;
+    if (opts.wait || stale.users.length <= limit || stale.summarised === 0) await work;
+    else work.catch((err) => this.deps.log?.warn({ err }, 'class summary refresh failed'));
+  }
+
+  /** Summarises these learners from one consistent read of their rows and attempts, and writes the rows. */
+  private async summarise(a: Assignment, cache: PackEntry, users: string[], tag: string, model: Parameters<typeof summariseLearner>[0]['model']): Promise<void> {
+    const cfg = configOf(a, cache);
+    const client = await this.deps.pool.connect();
+    let learners: { user_id: string; version: string; state: LearnerState }[];
+    let attempts: { user_id: string; skills: string[]; kind: 'answer' | 'worked_example'; counted: boolean; correct: boolean; hints_used: number; time_ms: number | null; at: string }[];
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      learners = (await client.query(
+        `SELECT user_id, version, state FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = ANY($3)`,
+        [a.tenantId, a.resourceLinkId, users],
+      )).rows;
+      attempts = (await client.query(
+        `SELECT user_id, skills, kind, counted, correct, hints_used, time_ms, (extract(epoch from answered_at) * 1000)::float8::text AS at
+         FROM attempts WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = ANY($3) ORDER BY user_id, id`,
+        [a.tenantId, a.resourceLinkId, users],
+      )).rows;
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const byUser = new Map<string, SummaryAttempt[]>();
+    for (const r of attempts) {
+      let list = byUser.get(r.user_id);
+      if (!list) byUser.set(r.user_id, (list = []));
+      list.push({ skills: r.skills, kind: r.kind, counted: r.counted, correct: r.correct, hints: r.hints_used, timeMs: r.time_ms, at: Number(r.at) });
+    }
+    const now = this.deps.clock.now();
+    const out: { summary: LearnerSummary; version: number }[] = [];
+    for (const l of learners) {
+      // A state of an older engine format is summarised once the practice loop rebuilds it.
+      const state = upgradeState(l.state);
+      if (!state) continue;
+      out.push({ summary: summariseLearner({ userId: l.user_id, state, attempts: byUser.get(l.user_id) ?? [], skills: a.skills, cfg, model, asOf: now }), version: Number(l.version) });
+    }
+    if (out.length) await writeSummaries(this.deps.pool, a.tenantId, a.resourceLinkId, tag, out);
+  }
+
+  /** Every learner's stored summary of the activity (assigned skills only), names from the launch. */
+  async read(a: Assignment): Promise<StoredLearner[]> {
+    return readSummaries(this.deps.pool, a.tenantId, a.resourceLinkId, a.skills);
+  }
+}
+
+/** The activity's learner rows whose summary is missing or behind (version or basis), and how many have one. */
+export async function staleLearners(db: pg.Pool, tenantId: string, resourceLinkId: string, basis: string): Promise<{ users: string[]; summarised: number }> {
+  const { rows } = await db.query<{ user_id: string; fresh: boolean; has: boolean }>({
+    name: 'summary-stale',
+    text: `SELECT l.user_id, (s.version = l.version AND s.basis = $3) AS fresh, s.user_id IS NOT NULL AS has
+     FROM learner_states l LEFT JOIN class_summary_learners s
+       ON s.tenant_id = l.tenant_id AND s.resource_link_id = l.resource_link_id AND s.user_id = l.user_id
+     WHERE l.tenant_id = $1 AND l.resource_link_id = $2`,
+    values: [tenantId, resourceLinkId, basis],
+  });
+  return { users: rows.filter((r) => !r.fresh).map((r) => r.user_id), summarised: rows.filter((r) => r.has).length };
+}
+
+/**
+ * Writes learners' summaries in one statement: a learner's rows are replaced unless a newer version of them
+ * was written meanwhile (another process's refresh).
+ */
+export async function writeSummaries(db: pg.Pool, tenantId: string, resourceLinkId: string, basis: string, list: { summary: LearnerSummary; version: number }[]): Promise<void> {
+  const learners = list.map(({ summary: s, version }) => ({ user_id: s.userId, version, answers: s.answers, time_ms: s.timeMs, last_at: s.lastAt === null ? null : new Date(s.lastAt).toISOString() }));
+  const cells = list.flatMap(({ summary: s }) => s.skills.map((k) => ({
+    user_id: s.userId, skill_id: k.skill, status: k.status, mastered: k.mastered, due_at: k.dueAt === null ? null : new Date(k.dueAt).toISOString(), mastery: k.mastery,
+    answers: k.answers, correct: k.correct, hints: k.hints, wrong_streak: k.wrongStreak, time_ms: k.timeMs, last_at: k.lastAt === null ? null : new Date(k.lastAt).toISOString(), risk: k.risk,
+  })));
+  await db.query({
+    name: 'summary-write',
+    text: `WITH l AS (
+       INSERT INTO class_summary_learners(tenant_id, resource_link_id, user_id, version, basis, answers, time_ms, last_at, refreshed_at)
+       SELECT $1, $2, r.user_id, r.version, $3, r.answers, r.time_ms, r.last_at, now()
+       FROM jsonb_to_recordset($4::jsonb) AS r(user_id text, version bigint, answers int, time_ms bigint, last_at timestamptz)
+       ON CONFLICT (tenant_id, resource_link_id, user_id) DO UPDATE SET version = EXCLUDED.version, basis = EXCLUDED.basis, answers = EXCLUDED.answers,
+         time_ms = EXCLUDED.time_ms, last_at = EXCLUDED.last_at, refreshed_at = now()
+       WHERE class_summary_learners.version <= EXCLUDED.version
+       RETURNING user_id),
+     del AS (DELETE FROM class_summaries c WHERE c.tenant_id = $1 AND c.resource_link_id = $2 AND c.user_id IN (SELECT user_id FROM l))
+     INSERT INTO class_summaries(tenant_id, resource_link_id, user_id, skill_id, status, mastered, due_at, mastery, answers, correct, hints, wrong_streak, time_ms, last_at, risk)
+     SELECT $1, $2, r.user_id, r.skill_id, r.status, r.mastered, r.due_at, r.mastery, r.answers, r.correct, r.hints, r.wrong_streak, r.time_ms, r.last_at, r.risk
+     FROM jsonb_to_recordset($5::jsonb) AS r(user_id text, skill_id text, status text, mastered boolean, due_at timestamptz, mastery float8, answers int, correct int,
+       hints int, wrong_streak int, time_ms bigint, last_at timestamptz, risk jsonb)
+     WHERE r.user_id IN (SELECT user_id FROM l)
+     ON CONFLICT (tenant_id, resource_link_id, user_id, skill_id) DO UPDATE SET status = EXCLUDED.status, mastered = EXCLUDED.mastered, due_at = EXCLUDED.due_at,
+       mastery = EXCLUDED.mastery, answers = EXCLUDED.answers, correct = EXCLUDED.correct, hints = EXCLUDED.hints, wrong_streak = EXCLUDED.wrong_streak,
+       time_ms = EXCLUDED.time_ms, last_at = EXCLUDED.last_at, risk = EXCLUDED.risk`,
+    values: [tenantId, resourceLinkId, basis, JSON.stringify(learners), JSON.stringify(cells)],
+  });
+}
+
+/** The stored summaries of an activity (these skills only), with each learner's name where the launch gave one. */
+export async function readSummaries(db: pg.Pool, tenantId: string, resourceLinkId: string, skills: readonly string[]): Promise<StoredLearner[]> {
+  const { rows } = await db.query<{
+    user_id: string; name: string | null; answers: number; time_ms: string; last_at: Date | null;
+    cells: { s: string; st: StoredStatus; m: boolean; d: number | null; v: number; a: number; c: number; h: number; w: number; t: number; l: number | null; r: SkillSummary['risk'] }[] | null;
+  }>({
+    name: 'summary-read',
+    text: `SELECT l.user_id, u.name, l.answers, l.time_ms, l.last_at,
+       (SELECT jsonb_agg(jsonb_build_object('s', c.skill_id, 'st', c.status, 'm', c.mastered, 'd', extract(epoch from c.due_at) * 1000, 'v', c.mastery,
+          'a', c.answers, 'c', c.correct, 'h', c.hints, 'w', c.wrong_streak, 't', c.time_ms, 'l', extract(epoch from c.last_at) * 1000, 'r', c.risk))
+        FROM class_summaries c WHERE c.tenant_id = l.tenant_id AND c.resource_link_id = l.resource_link_id AND c.user_id = l.user_id AND c.skill_id = ANY($3)) AS cells
+     FROM class_summary_learners l LEFT JOIN users u ON u.tenant_id = l.tenant_id AND u.id = l.user_id
+     WHERE l.tenant_id = $1 AND l.resource_link_id = $2 ORDER BY u.name NULLS LAST, l.user_id`,
+    values: [tenantId, resourceLinkId, skills],
+  });
+  return rows.map((r) => ({
+    userId: r.user_id,
+    name: r.name,
+    answers: r.answers,
+    timeMs: Number(r.time_ms),
+    lastAt: r.last_at ? r.last_at.getTime() : null,
+    skills: (r.cells ?? []).map((c) => ({
+      skill: c.s, status: c.st, mastered: c.m, dueAt: c.d === null ? null : Number(c.d), mastery: c.v, answers: c.a, correct: c.c, hints: c.h,
+      wrongStreak: c.w, timeMs: Number(c.t), lastAt: c.l === null ? null : Number(c.l), risk: c.r,
+    })),
+  }));
+}
