@@ -10,6 +10,7 @@ import type { Actor } from './lti/actor.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { studentRoutes } from './dashboard/student.routes.js';
 import { analysisRoutes } from './dashboard/analysis.routes.js';
 import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
 import { practiceRoutes } from './practice/practice.routes.js';
@@ -69,6 +70,7 @@ export function createApp({ services }: { services: Services }): Express {
   app.use(practiceRoutes({ sessions: services.sessions, practice: services.practice, limits: services.limits }));
   app.use(previewRoutes({ pool: services.pool, sessions: services.sessions }));
   app.use(dashboardRoutes({ sessions: services.sessions, dashboard: services.dashboard, assignments: services.assignments }));
+  app.use(studentRoutes(services));
   app.use(analysisRoutes(services));
   app.use(deepLinkRoutes({ sessions: services.sessions, practice: services.practice, registry: services.registry, toolKeys: services.toolKeys, publicUrl: services.publicUrl }));
   app.use(ltiRoutes(services));
