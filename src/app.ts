@@ -14,6 +14,7 @@ import { studentRoutes } from './dashboard/student.routes.js';
 import { analysisRoutes } from './dashboard/analysis.routes.js';
 import { deepLinkRoutes } from './dashboard/deeplink.routes.js';
 import { practiceRoutes } from './practice/practice.routes.js';
+import { contentRoutes } from './content/content.routes.js';
 import type { Services } from './services.js';
 
 /**
@@ -72,6 +73,7 @@ export function createApp({ services }: { services: Services }): Express {
   app.use(dashboardRoutes({ sessions: services.sessions, dashboard: services.dashboard, assignments: services.assignments }));
   app.use(studentRoutes(services));
   app.use(analysisRoutes(services));
+  app.use(contentRoutes({ pool: services.pool, sessions: services.sessions, content: services.content }));
   app.use(deepLinkRoutes({ sessions: services.sessions, practice: services.practice, registry: services.registry, toolKeys: services.toolKeys, publicUrl: services.publicUrl }));
   app.use(ltiRoutes(services));
   app.use(

@@ -4,6 +4,7 @@ import { PrivacyService, privacyParts } from './admin/privacy.js';
 import { AssignmentService } from './assignments/assignment.service.js';
 import { systemClock, type Clock } from './clock.js';
 import { Catalog } from './content/catalog.js';
+import { ContentService } from './content/content.service.js';
 import { DashboardService } from './dashboard/dashboard.service.js';
 import { createGradeServices, ScoreNotifier, type GradeServices } from './grades/index.js';
 import { RateLimits } from './http/rate-limits.js';
@@ -37,6 +38,8 @@ export interface Services {
   /** Grade delivery and the NRPS roster. */
   grades: GradeServices;
   catalog: Catalog;
+  /** The instructor's content pages: upload, preview, confirm, packs, skills, question edits (issue 15). */
+  content: ContentService;
   assignments: AssignmentService;
   /** The student loop (its answer writer's batching figures are read by bench:practice). */
   practice: PracticeService;
@@ -91,6 +94,7 @@ export async function buildServices(deps: { settings: Settings; pool: pg.Pool; l
     scores,
     grades,
     catalog,
+    content: new ContentService({ pool, log, catalog }),
     assignments,
     practice,
     dashboard,

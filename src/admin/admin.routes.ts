@@ -11,6 +11,7 @@ import { listModels, refitAll, rollbackModel } from '../practice/model.service.j
 import type { PrivacyService } from './privacy.js';
 import type { RateLimits } from '../http/rate-limits.js';
 import { validate } from '../http/validate.js';
+import { contentAdminRoutes } from '../content/content.admin.js';
 import { gradesListQuery, gradesStatsQuery, modelsQuery, platformBody, platformParams, refitBody, resyncBody, rollbackBody, rotateBody, userParams } from './admin.schema.js';
 
 /**
@@ -62,6 +63,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   privacyRoutes(r, deps);
   modelRoutes(r, deps);
   gradeRoutes(r, deps);
+  contentAdminRoutes(r, deps);
   return r;
 }
 

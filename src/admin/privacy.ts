@@ -5,6 +5,7 @@ import type { PrivacyPart } from './privacy-part.js';
 import { usersPrivacy } from '../lti/links.repository.js';
 import { practicePrivacy } from '../practice/practice.privacy.js';
 import { outboxPrivacy } from '../grades/outbox.repository.js';
+import { contentPrivacy } from '../content/content.privacy.js';
 import { overridesPrivacy } from '../dashboard/overrides.privacy.js';
 import { summaryPrivacy } from '../dashboard/summary.privacy.js';
 

@@ -49,3 +49,27 @@ export async function saveAssignment(db: Queryable, a: Assignment, by: string | 
   );
   return toAssignment(rows[0]);
 }
+
+/** The assignments (resource links) of a tenant that practise a pack, for "is this pack in use?". */
+export async function assignmentsOfPack(db: Queryable, tenantId: string, packId: string): Promise<{ resourceLinkId: string; title: string | null; skills: string[] }[]> {
+  const { rows } = await db.query<{ resource_link_id: string; title: string | null; skills: string[] }>(
+    'SELECT resource_link_id, title, skills FROM assignments WHERE tenant_id = $1 AND pack_id = $2 ORDER BY title, resource_link_id',
+    [tenantId, packId],
+  );
+  return rows.map((r) => ({ resourceLinkId: r.resource_link_id, title: r.title, skills: r.skills }));
+}
+
+/** After skills of a pack were merged: the assignments practising a merged skill practise its new one. */
+export async function renameAssignmentSkills(db: Queryable, tenantId: string, packId: string, mapping: ReadonlyMap<string, string>): Promise<number> {
+  if (!mapping.size) return 0;
+  const res = await db.query(
+    `UPDATE assignments a SET skills = ARRAY(
+        SELECT DISTINCT ON (x.s) x.s FROM (
+          SELECT coalesce(m.to_id, e.s) AS s, e.n FROM unnest(a.skills) WITH ORDINALITY AS e(s, n)
+          LEFT JOIN unnest($3::text[], $4::text[]) AS m(from_id, to_id) ON m.from_id = e.s) x
+        ORDER BY x.s, x.n), updated_at = now()
+     WHERE a.tenant_id = $1 AND a.pack_id = $2 AND a.skills && $3::text[]`,
+    [tenantId, packId, [...mapping.keys()], [...mapping.values()]],
+  );
+  return res.rowCount ?? 0;
+}

@@ -5,8 +5,8 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { DEMO_PACK_ID, type Catalog, type PackEntry } from '../content/catalog.js';
-import type { PackSummary } from '../content/content.repository.js';
+import type { Catalog, PackEntry } from '../content/catalog.js';
+import type { CoursePack } from '../content/content-admin.repository.js';
 import { badRequest, forbidden } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import { resourceLinkCustom } from '../lti/links.repository.js';
@@ -19,7 +19,7 @@ const ASSIGNMENT_CACHE_MS = 5_000;
 
 /** The packs an instructor may assign, and the one the form shows (chosen, current or the default). */
 export interface PackChoice {
-  packs: PackSummary[];
+  packs: CoursePack[];
   chosen: PackEntry;
 }
 
@@ -87,10 +87,16 @@ export class AssignmentService {
 
   /** Saves the settings deep linking put in the resource link's custom parameters (null: none usable). */
   private async bind(actor: Actor & { resourceLinkId: string }, custom: Record<string, string>, title: string | null): Promise<Assignment | null> {
-    const { pack } = await this.deps.catalog.pack(actor.tenantId, custom.pack ?? DEMO_PACK_ID).catch(() => ({ pack: null }));
+    const wanted = (custom.skills ?? '').split(/[,\s]+/).filter(Boolean);
+    // The pack must be one this course may use (a custom parameter edited in the LMS cannot reach another
+    // course's pack); without one, the pack holding the skills.
+    const packs = await this.deps.catalog.list(actor.tenantId, actor.contextId ?? null);
+    const packId = custom.pack ?? (await this.packOfSkills(actor.tenantId, packs, wanted));
+    if (!packId || !packs.some((p) => p.id === packId)) return null;
+    const { pack } = await this.deps.catalog.pack(actor.tenantId, packId).catch(() => ({ pack: null }));
     if (!pack) return null;
     const known = new Set(pack.skills.map((s) => s.id));
-    const skills = (custom.skills ?? '').split(/[,\s]+/).filter((s) => known.has(s));
+    const skills = wanted.filter((s) => known.has(s));
     if (!skills.length) return null;
     const threshold = Number(custom.threshold);
     const target = Number(custom.target);
@@ -113,23 +119,47 @@ export class AssignmentService {
     );
   }
 
+  /** The first of `packs` (in listing order) that has every one of `skills`, or undefined. */
+  private async packOfSkills(tenantId: string, packs: readonly CoursePack[], skills: readonly string[]): Promise<string | undefined> {
+    if (!skills.length) return undefined;
+    for (const p of packs) {
+      const entry = await this.deps.catalog.pack(tenantId, p.id).catch(() => null);
+      if (entry && skills.every((s) => entry.skillNames.has(s))) return p.id;
+    }
+    return undefined;
+  }
+
   /**
-   * The tenant's packs and the one to show or assign: the requested one, else the current assignment's,
-   * else the demo pack (or the only pack of a tenant without the demo). A requested pack the tenant does
-   * not have is a 400.
+   * The packs a course may use and the one to show or assign: the requested one, else the current
+   * assignment's, else the pack holding the chosen skills, else the first listed. A requested pack the
+   * course may not use is a 400 (another course's pack reads as unknown). No pack is hard-wired.
    */
-  async packChoice(tenantId: string, requested?: string, current?: string): Promise<PackChoice> {
-    const packs = await this.deps.catalog.list(tenantId);
+  async packChoice(tenantId: string, requested?: string, current?: string, opts: { courseId?: string | null; skills?: readonly string[] } = {}): Promise<PackChoice> {
+    const packs = await this.deps.catalog.list(tenantId, opts.courseId ?? null);
     if (requested !== undefined && !packs.some((p) => p.id === requested)) throw badRequest(`Unknown pack: ${requested}.`);
-    const fallback = packs.some((p) => p.id === DEMO_PACK_ID) || packs.length !== 1 ? DEMO_PACK_ID : packs[0].id;
-    const chosen = await this.deps.catalog.pack(tenantId, requested ?? current ?? fallback);
+    // The current pack stays usable even when this page does not know the course (e.g. a shared link).
+    if (current !== undefined && !packs.some((p) => p.id === current)) {
+      const all = await this.deps.catalog.list(tenantId, null);
+      if (!all.some((p) => p.id === current)) current = undefined;
+    }
+    if (requested === undefined && current !== undefined && opts.skills?.length) {
+      const entry = await this.deps.catalog.pack(tenantId, current).catch(() => null);
+      if (!entry || !opts.skills.every((s) => entry.skillNames.has(s))) current = undefined;
+    }
+    const id = requested ?? current ?? (opts.skills ? await this.packOfSkills(tenantId, packs, opts.skills) : undefined) ?? packs[0]?.id;
+    if (id === undefined) throw badRequest('There is no content pack to practise yet: upload one on the Content page.');
+    const chosen = await this.deps.catalog.pack(tenantId, id);
     return { packs, chosen };
   }
 
-  /** What a setup form offers: every pack of the tenant with its skills, and the one selected. */
-  async setupOptions(tenantId: string, current?: string): Promise<SetupOptions> {
-    const { packs, chosen } = await this.packChoice(tenantId, undefined, current);
+  /**
+   * What a setup form offers: every pack the course may use with its skills, and the one selected. Without
+   * `courseId` only the tenant-wide and shared packs (and the current one) are offered, never a course's own.
+   */
+  async setupOptions(tenantId: string, current?: string, courseId: string | null = null): Promise<SetupOptions> {
+    const { packs, chosen } = await this.packChoice(tenantId, undefined, current, { courseId });
     const entries = await Promise.all(packs.map((p) => (p.id === chosen.pack.pack.id ? chosen : this.deps.catalog.pack(tenantId, p.id))));
+    if (!entries.includes(chosen)) entries.unshift(chosen);
     return {
       chosen,
       packs: entries.map((e) => ({
@@ -153,7 +183,7 @@ export class AssignmentService {
     if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join(' '));
     const input: SetupInput = parsed.data;
     const current = input.pack === undefined ? (await this.get(actor))?.packId : undefined;
-    const { chosen } = await this.packChoice(actor.tenantId, input.pack, current);
+    const { chosen } = await this.packChoice(actor.tenantId, input.pack, current, { courseId: actor.contextId ?? null, skills: input.skills });
     this.checkSkills(chosen, input.skills);
     const { title } = await resourceLinkCustom(this.deps.pool, actor.tenantId, actor.resourceLinkId);
     this.cache.delete(`${actor.tenantId}\u0000${actor.resourceLinkId}`);

@@ -9,13 +9,17 @@ import { defaultLearnerModel, prepareBank, type LearnerModel, type PreparedBank 
 import { loadActiveModel } from '../practice/model.service.js';
 import { AppError } from '../http/errors.js';
 import { systemClock, type Clock } from '../clock.js';
-import { ensurePack, listPacks, loadPack, packStamp, type PackSummary } from './content.repository.js';
+import { ensurePack, loadPack, packStamp } from './content.repository.js';
+import { coursePacks, type CoursePack } from './content-admin.repository.js';
 import { BUILT_IN_PACKS, loadBuiltInPacks } from './content.files.js';
 import type { Item, Pack, Skill } from './content.schema.js';
 import { instantiate, isTemplate } from './templates.js';
 
-/** The demo pack every new tenant gets, so practice works from the first launch. */
-export const DEMO_PACK_ID = 'fractions';
+/**
+ * The id of the first built-in pack every tenant is seeded with. Nothing chooses it by default any more:
+ * a setup names its pack, or the pack is found from its skills (assignment.service.ts).
+ */
+export const DEMO_PACK_ID = BUILT_IN_PACKS[0];
 
 /** One tenant's pack, parsed and indexed. */
 export interface PackEntry {
@@ -61,13 +65,21 @@ export class Catalog {
     this.seededTenants.add(tenantId);
   }
 
-  /** The tenant's stored packs (the built-in packs are seeded first when the tenant lacks one). */
-  async list(tenantId: string): Promise<PackSummary[]> {
-    const packs = await listPacks(this.deps.pool, tenantId);
+  /**
+   * The packs a course may use (the built-in packs are seeded first when the tenant lacks one): the
+   * tenant-wide ones, the ones an admin shared, and the course's own; `courseId` null: no course's own.
+   */
+  async list(tenantId: string, courseId: string | null = null): Promise<CoursePack[]> {
+    const packs = await coursePacks(this.deps.pool, tenantId, courseId);
     const lacksBuiltIn = BUILT_IN_PACKS.some((id) => !packs.some((p) => p.id === id));
     if (!lacksBuiltIn || this.seededTenants.has(tenantId)) return packs;
     await this.seedDemo(tenantId);
-    return listPacks(this.deps.pool, tenantId);
+    return coursePacks(this.deps.pool, tenantId, courseId);
+  }
+
+  /** Drops this process's copy of a pack after it was changed here (other processes notice within a minute). */
+  forget(tenantId: string, packId: string): void {
+    this.packs.delete(`${tenantId}\u0000${packId}`);
   }
 
   /**

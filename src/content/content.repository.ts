@@ -31,8 +31,15 @@ export interface StoredItem {
  */
 export async function savePack(tx: Tx, tenantId: string, pack: Pack): Promise<{ skills: number; items: number }> {
   const packId = pack.pack.id;
-  await tx.query('DELETE FROM content_packs WHERE tenant_id = $1 AND id = $2', [tenantId, packId]);
-  await tx.query('INSERT INTO content_packs (tenant_id, id, title, version, locale, meta) VALUES ($1, $2, $3, $4, $5, $6)', [
+  // The pack row stays (what points at it, such as the course that owns it, is kept); its skills and items
+  // are replaced, and imported_at moves so every process reloads it.
+  await tx.query('DELETE FROM content_items WHERE tenant_id = $1 AND pack_id = $2', [tenantId, packId]);
+  await tx.query('DELETE FROM content_skills WHERE tenant_id = $1 AND pack_id = $2', [tenantId, packId]);
+  await tx.query(
+    `INSERT INTO content_packs (tenant_id, id, title, version, locale, meta) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (tenant_id, id) DO UPDATE SET title = EXCLUDED.title, version = EXCLUDED.version, locale = EXCLUDED.locale,
+       meta = EXCLUDED.meta, imported_at = clock_timestamp()`,
+    [
     tenantId,
     packId,
     pack.pack.title,

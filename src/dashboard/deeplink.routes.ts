@@ -28,10 +28,11 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
     const actor = actorOf(res);
     if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
     const t = translator(actor.locale);
-    const { chosen: { pack }, packs } = await deps.practice.assignments.setupOptions(actor.tenantId);
+    // The course's packs (its own, the shared and the built-in ones); the first is preselected, none is hard-wired.
+    const { packs } = await deps.practice.assignments.setupOptions(actor.tenantId, undefined, actor.contextId ?? null);
     res.status(status).render('dashboard/deep-link', {
-      title: 'Add adaptive practice', t, lang: languageOf(actor.locale), ltik: res.locals.ltik, actor, error,
-      defaultTitle: actor.deepLinking.title ?? `${pack.pack.title} practice`,
+      title: t('deep_link.title'), t, lang: languageOf(actor.locale), ltik: res.locals.ltik, actor, error,
+      defaultTitle: actor.deepLinking.title ?? t('deep_link.default_title'),
       packs,
     });
   };
@@ -44,7 +45,7 @@ export function deepLinkRoutes(deps: { sessions: SessionTokens; practice: Practi
     const actor = actorOf(res);
     if (!actor.deepLinking) throw forbidden('This page is only for adding the activity from your LMS (deep linking).');
     const s = chosen.input(res).body;
-    const choice = await deps.practice.assignments.packChoice(actor.tenantId, s.pack);
+    const choice = await deps.practice.assignments.packChoice(actor.tenantId, s.pack, undefined, { courseId: actor.contextId ?? null, skills: s.skills });
     deps.practice.assignments.checkSkills(choice.chosen, s.skills);
     const { pack } = choice.chosen;
     const jwt = await signDeepLinkingResponse({

@@ -7,7 +7,9 @@
 import express, { type Router } from 'express';
 import type pg from 'pg';
 import { renderAnswer, renderHint, renderItemForStudent, type InputKind } from '../content/content.presenter.js';
-import { ensurePack, getItem, listItems, listPacks, listSkills } from '../content/content.repository.js';
+import { ensurePack, getItem, listItems, listSkills } from '../content/content.repository.js';
+import { coursePacks, packOwner } from '../content/content-admin.repository.js';
+import type { Actor } from '../lti/actor.js';
 import type { Item, Pack } from '../content/content.schema.js';
 import { loadDemoPack } from '../content/content.files.js';
 import { katexDistPath } from '../content/markdown.js';
@@ -59,6 +61,14 @@ function parseSeed(raw: unknown): number {
   return Number(raw);
 }
 
+/** Whether the actor's course may see a pack: tenant-wide, shared, or its own (never another course's). */
+async function visibleTo(pool: pg.Pool, actor: Actor, packId: string): Promise<{ editable: boolean } | null> {
+  const owner = await packOwner(pool, actor.tenantId, packId);
+  if (!owner) return null;
+  if (owner.courseId !== null && owner.courseId !== actor.contextId && !owner.shared) return null;
+  return { editable: owner.courseId !== null && owner.courseId === actor.contextId };
+}
+
 export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }): Router {
   const r = express.Router();
   const instructor = requireSession(deps.sessions, 'instructor', 'admin');
@@ -75,8 +85,9 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
       const actor = actorOf(res);
       const ltik = res.locals.ltik as string;
       await ensureDemo(deps.pool, actor.tenantId);
+      // Only the packs this course may see: another course's packs are not listed.
       const [packs, skills, items] = await Promise.all([
-        listPacks(deps.pool, actor.tenantId),
+        coursePacks(deps.pool, actor.tenantId, actor.contextId ?? null),
         listSkills(deps.pool, actor.tenantId),
         listItems(deps.pool, actor.tenantId),
       ]);
@@ -123,9 +134,10 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
       const { packId, itemId } = req.params as { packId: string; itemId: string };
       const seed = parseSeed(req.query.seed);
       await ensureDemo(deps.pool, actor.tenantId);
-      const item = await getItem(deps.pool, actor.tenantId, packId, itemId);
-      if (!item) throw notFound('This item');
-      const pack = (await listPacks(deps.pool, actor.tenantId)).find((p) => p.id === packId);
+      const access = await visibleTo(deps.pool, actor, packId);
+      const item = access ? await getItem(deps.pool, actor.tenantId, packId, itemId) : null;
+      if (!item || !access) throw notFound('This item');
+      const pack = (await coursePacks(deps.pool, actor.tenantId, actor.contextId ?? null)).find((p) => p.id === packId);
       const locale = pack?.locale ?? 'en';
       const isTemplate = item.template !== undefined;
       const common = {
@@ -138,6 +150,7 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
         isTemplate,
         seed,
         ltik,
+        editHref: access.editable ? `${itemHref(packId, item.id)}/edit` : '',
         nextHref: isTemplate ? itemHref(packId, item.id, (seed + 1) >>> 0) : '',
       };
       let source;
