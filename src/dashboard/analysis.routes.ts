@@ -45,6 +45,7 @@ export function analysisRoutes(deps: { sessions: SessionTokens; pool: pg.Pool; c
       skillName: (id: string) => view.skillNames.get(id) ?? id,
       sort: sort.sort,
       dir: sort.dir,
+      readAt: new Date(view.readAt).toISOString(),
       flagged: view.rows.filter((x) => x.flags.some((f) => f.code !== 'too_few')).length,
     });
   };

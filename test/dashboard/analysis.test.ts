@@ -127,3 +127,29 @@ describe('item analysis page (/dashboard/analysis/items)', function () {
     expect(pointBiserial(sql.get('simplify-6-8')!.moments)).to.be.lessThan(0);
   });
 });
+
+describe('item analysis service: the course sums are reused for 30 seconds', function () {
+  let w: StaffWorld;
+  before(async () => {
+    w = await staffWorld();
+  });
+  after(async () => {
+    await w?.close();
+  });
+
+  it('reads the sums once per course within the window, again after it, never across courses', async () => {
+    const { AnalysisService, ANALYSIS_CACHE_MS } = await import('../../src/dashboard/analysis.service.js');
+    const { actorFor } = await import('./staff-fixture.js');
+    let now = 1_000_000;
+    const svc = new AnalysisService({ pool: w.db.pool, catalog: w.services.catalog, assignments: w.services.assignments, clock: { now: () => now } });
+    const count = async (actor = actorFor('teacher')) => (await svc.items(actor)).rows.find((r) => r.itemId === 'unit-how-many-2')!.attempts;
+    await w.answers('t1', 'link-a', [{ user: 'x1', item: 'unit-how-many-2', correct: true }]);
+    expect(await count()).to.equal(1);
+    await w.answers('t1', 'link-a', [{ user: 'x2', item: 'unit-how-many-2', correct: true }]);
+    now += ANALYSIS_CACHE_MS - 1;
+    expect(await count()).to.equal(1);
+    expect(await count(actorFor('other-course'))).to.equal(0);
+    now += 2;
+    expect(await count()).to.equal(2);
+  });
+});
