@@ -48,7 +48,7 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
     const fd = new FormData();
     fd.append('ltik', token);
     if (replaces) fd.append('replaces', replaces);
-    fd.append('file', new Blob([typeof bytes === 'string' ? Buffer.from(bytes) : bytes]), name);
+    fd.append('file', new Blob([typeof bytes === 'string' ? Buffer.from(bytes) : Buffer.from(bytes)]), name);
     return fetch(`${srv.url}/dashboard/content/upload`, { method: 'POST', body: fd });
   };
   const uploadIdOf = (html: string) => html.match(/name="upload" value="([^"]+)"/)![1]!;
