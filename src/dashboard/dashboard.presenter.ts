@@ -5,6 +5,10 @@ import type { ClassView, RosterJoin } from './dashboard.service.js';
 import { CELL_STATUSES, type CellStatus, type ClassLine } from './summary.js';
 
 const DAY = 86_400_000;
+/** Students listed under "May need help" (most likely first); the rest are found by sorting or filtering the table. */
+export const HELP_SHOWN = 25;
+/** Flags shown per student (most likely first). */
+const FLAGS_SHOWN = 3;
 
 /** The class view's filter and sort (a POST form without JavaScript; the same fields as query parameters for live updates). */
 export const classQuerySchema = z.object({
@@ -107,21 +111,13 @@ export function presentDashboard(view: ClassView, join: RosterJoin, t: TFunction
     time: duration(r.timeMs, t),
     lastActive: ago(r.lastAt, now, opts.lang, t),
     lastAt: r.lastAt,
-    cells: (col >= 0 ? [r.cells[col]!] : r.cells).map((c) => ({
-      skill: c.skill,
-      status: c.status,
-      symbol: SYMBOL[c.status],
-      label: t(`dashboard.status.${c.status}`),
-      percent: Math.round(c.mastery * 100),
-      detail: c.answers === 0 ? t(`dashboard.status.${c.status}`) : t('dashboard.cell_detail', {
-        status: t(`dashboard.status.${c.status}`), percent: Math.round(c.mastery * 100), correct: c.correct, answers: c.answers, time: duration(c.timeMs, t),
-      }),
-    })),
+    cells: (col >= 0 ? [r.cells[col]!] : r.cells).map((c) => ({ skill: c.skill, status: c.status, percent: Math.round(c.mastery * 100) })),
   }));
-  const help = view.help.map((h) => ({
+  const help = view.help.slice(0, HELP_SHOWN).map((h) => ({
     userId: h.userId,
     name: h.name ?? h.userId,
-    flags: h.flags.map((f) => ({
+    more: Math.max(0, h.flags.length - FLAGS_SHOWN),
+    flags: h.flags.slice(0, FLAGS_SHOWN).map((f) => ({
       skill: skillName(f.skill),
       percent: Math.round(f.probability * 100),
       reasons: f.reasons.map((r) => reasonText(r, skillName, t)),
@@ -137,6 +133,7 @@ export function presentDashboard(view: ClassView, join: RosterJoin, t: TFunction
     rows,
     total: view.rows.length,
     help,
+    helpTotal: view.help.length,
     riskSource: view.riskSource,
     statuses: CELL_STATUSES.map((s) => ({ id: s, label: t(`dashboard.status.${s}`), symbol: SYMBOL[s] })),
     query: q,

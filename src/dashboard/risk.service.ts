@@ -54,6 +54,11 @@ export class RiskModels {
     return hit.risk;
   }
 
+  /** Forgets what this process knows of the tenant's model: the next `modelFor` reads the stored fit. */
+  reload(tenantId: string): void {
+    this.cache.delete(tenantId);
+  }
+
   /**
    * Fits the tenant's model from its attempt log and stores it, or keeps the default when the log is too small.
    * One fit per tenant at a time in this process.
