@@ -4,7 +4,8 @@
  * skill the item is the one whose predicted success for this student is closest to the wanted rate,
  * excluding the last `noRepeatWindow` items; exact ties are broken with the injected rng.
  */
-import { POLICY, createView, type Rule } from './policy/index.js';
+import { POLICY, createView, type PolicyView, type Rule } from './policy/index.js';
+import { reason as because, step as stepOf } from './policy/view.js';
 import { type EngineConfig, type LearnerState, type ResolvedConfig, resolveConfig } from './state.js';
 import type { Rng } from './types.js';
 
@@ -40,7 +41,8 @@ export interface PreparedBank {
 /** Stable codes of the reasons, for the UI to translate. */
 export type ReasonCode =
   | 'student_choice' | 'remediation_prerequisite' | 'worked_example' | 'easier_item' | 'review_due' | 'new_skill'
-  | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'moving_on' | 'all_mastered' | 'practice_paused' | 'no_items';
+  | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'moving_on' | 'all_mastered' | 'practice_paused' | 'no_items'
+  | 'similar_question';
 
 /** Why this step was chosen. */
 export interface StepReason {
@@ -70,6 +72,17 @@ export interface NextStep {
 export interface StepRequest {
   /** A skill the student chose to practise. */
   skill?: string;
+  /**
+   * Items already shown in the student's session: no item comes back while a usable unseen item of its skill
+   * remains (then the rules' usual choice, the no-repeat window included, applies).
+   */
+  avoid?: ReadonlySet<string>;
+  /**
+   * A worked example just studied: the next step is a similar question on its skill (the same template with new
+   * numbers: `sameItem`, set by the caller for a template; else the unseen item of the skill closest in
+   * difficulty), before the policy decides again.
+   */
+  followUp?: { skill: string; itemId: string; sameItem?: boolean };
 }
 
 /**
@@ -123,6 +136,7 @@ export function reasonText(code: ReasonCode, skill: string | null, related: read
     case 'all_mastered': return 'You have mastered every skill of this assignment.';
     case 'practice_paused': return `You have practised ${related.join(', ')} a lot without mastering it yet; ask your teacher for help with it.`;
     case 'no_items': return 'There are no questions available for you right now.';
+    case 'similar_question': return `You studied an example of ${skill}: now a similar question to try yourself.`;
   }
 }
 
@@ -140,10 +154,62 @@ export function nextStep(
   request: StepRequest = {},
   policy: readonly Rule[] = POLICY,
 ): NextStep {
-  const v = createView(state, prepareBank(bank), resolveConfig(config), now, request);
+  const prepared = prepareBank(bank);
+  const cfg = resolveConfig(config);
+  const base = createView(state, prepared, cfg, now, request);
+  const v = request.avoid?.size ? avoidingSeen(base, request.avoid) : base;
+  if (request.followUp) {
+    const s = similarStep(v, request.followUp, rng);
+    if (s) return s;
+  }
   for (const r of policy) {
     const s = r(v, rng);
     if (s) return s;
   }
   return { kind: 'done', itemId: null, skill: null, predictedSuccess: null, remediates: null, reason: { code: 'no_items', skill: null, related: [], text: reasonText('no_items', null) } };
+}
+
+/**
+ * The view with item choice that skips the items seen this session while the skill has usable unseen ones
+ * (closest to the wanted success, ties by the rng); with none left, the view's own choice.
+ */
+function avoidingSeen(v: PolicyView, seen: ReadonlySet<string>): PolicyView {
+  const pickItem: PolicyView['pickItem'] = (skill, rng, target) => {
+    const recent = new Set(v.state.recent.slice(-v.cfg.noRepeatWindow));
+    let best: BankItem[] = [];
+    let bestScore = Infinity;
+    for (const it of v.bank.itemsBySkill.get(skill) ?? []) {
+      if (seen.has(it.id) || recent.has(it.id) || !v.usable(it)) continue;
+      const score = Math.abs(v.predict(it) - target);
+      if (score < bestScore - 1e-12) { best = [it]; bestScore = score; }
+      else if (score <= bestScore + 1e-12) best.push(it);
+    }
+    if (best.length === 0) return v.pickItem(skill, rng, target);
+    const item = best.length === 1 ? best[0]! : best[Math.min(Math.floor(rng() * best.length), best.length - 1)]!;
+    return { item, p: v.predict(item) };
+  };
+  return { ...v, pickItem };
+}
+
+/**
+ * The question after a studied worked example: the same item when the caller says it is a template (it gives
+ * it new numbers), else the unseen usable item of the skill closest in difficulty.
+ */
+function similarStep(v: PolicyView, f: NonNullable<StepRequest['followUp']>, rng: Rng): NextStep | null {
+  if (!v.inScope(f.skill) || !(v.isOpen(f.skill) || v.isMastered(f.skill))) return null;
+  const items = v.bank.itemsBySkill.get(f.skill) ?? [];
+  const example = items.find((it) => it.id === f.itemId);
+  if (!example) return null;
+  const want = v.predict(example);
+  const seen = new Set(v.state.recent);
+  let pick: BankItem | null = null;
+  let gap = Infinity;
+  for (const it of items) {
+    if (it.id === f.itemId || seen.has(it.id) || v.request.avoid?.has(it.id) || !v.usable(it)) continue;
+    const d = Math.abs(v.predict(it) - want) + rng() * 1e-9;
+    if (d < gap) { gap = d; pick = it; }
+  }
+  const chosen = f.sameItem ? example : pick ?? v.pickItem(f.skill, rng, v.cfg.targetSuccess)?.item ?? null;
+  if (!chosen) return null;
+  return stepOf('question', { item: chosen, p: v.predict(chosen) }, f.skill, because('similar_question', f.skill));
 }

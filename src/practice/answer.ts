@@ -12,7 +12,8 @@ import {
 } from './practice.repository.js';
 import { configOf } from './progress.js';
 import type { AnswerInput } from './practice.schema.js';
-import type { PracticeView, Steps, StepRead, SubmissionResult } from './step.js';
+import { masteredOf, type PracticeView, type Steps, type StepRead, type SubmissionResult } from './step.js';
+import { afterAnswer } from './session.js';
 
 /** Tries a student gets on one question before the right answer is shown. */
 export const MAX_TRIES = 2;
@@ -24,6 +25,8 @@ export const MAX_TRIES = 2;
 export interface AnswerSubmission {
   input: AnswerInput;
   response: (item: Item) => unknown;
+  /** "I don't know": a wrong answer without a guess; the question ends and its worked solution is shown. */
+  skipped?: boolean;
 }
 
 /** What the answer's own read found: the item's calibration and, when the submission was recorded, its result. */
@@ -90,20 +93,21 @@ export class Answers {
   /** Grades the answer to the current question and builds its one write (attempt, state, calibration, scores). */
   private async record(
     actor: Actor, a: Assignment, cache: PackEntry, row: VersionedLearner, key: LearnerKey, cur: CurrentQuestion,
-    { input, response: decode }: AnswerSubmission, stat: AnswerRead['stat'],
+    { input, response: decode, skipped = false }: AnswerSubmission, stat: AnswerRead['stat'],
   ): Promise<StepResult<PracticeView>> {
     const steps = this.steps;
     const item = steps.concrete(cache, cur.itemId, cur.seed);
-    const response = decode(item);
-    const graded: GradeResult = grade(item, response);
+    const response = skipped ? null : decode(item);
+    const graded: GradeResult = skipped ? { correct: false, score: 0, feedback: '' } : grade(item, response);
     if (graded.message) {
       return { view: steps.render(a, cache, row, { result: { correct: false, score: 0, feedback: '', message: graded.message, tries: cur.tries, finished: false, itemId: cur.itemId, seed: cur.seed } }) };
     }
     const now = steps.now();
     const tryNumber = cur.tries + 1;
-    const finished = graded.correct || tryNumber >= MAX_TRIES;
+    const finished = graded.correct || skipped || tryNumber >= MAX_TRIES;
     const result: SubmissionResult = {
       correct: graded.correct, score: graded.score, feedback: graded.feedback, tries: tryNumber, finished, itemId: cur.itemId, seed: cur.seed, reason: cur.reason, hints: cur.hints,
+      ...(skipped ? { skipped: true } : {}),
     };
     const cfg = configOf(a, cache);
     const authored = cache.items.get(cur.itemId)?.difficulty ?? 0;
@@ -124,6 +128,12 @@ export class Answers {
       next.answered = row.answered + 1;
       writes.scores = { rows: this.scoreRows(actor, a, cache, next, now), upsert: outboxUpsertSql };
     }
+    // The session: counts, points (never taken away) and the item seen, before the next step is chosen.
+    const mastered = masteredOf(steps.progress(next.state, a, cache));
+    const masteredNow = counted ? item.skills.filter((id) => next.state.skills[id]?.mastered && !row.state.skills[id]?.mastered) : [];
+    next.session = afterAnswer(row.session, {
+      itemId: cur.itemId, skill: cur.skill ?? item.skills[0] ?? '', tryNumber, correct: graded.correct, skipped, at: now, masteredNow,
+    }, mastered);
     // A finished question's successor is chosen now, on the new state, and stored with the answer:
     // "Next" is then one read and no write. (null: every skill mastered, the done page.)
     if (finished) next.current = await steps.choose(actor, a, cache, next);
@@ -132,6 +142,7 @@ export class Answers {
       skills: item.skills, kind: 'answer', tryNumber, counted, response, correct: graded.correct, score: graded.score, hintsUsed: cur.hints,
       timeMs: Math.max(0, Math.min(now - shownSince(cur.servedAt, input.shown_at, now), 3_600_000)), difficulty: itemStat.difficulty, remediates: cur.remediates,
       submissionId: input.submission_id, result, answeredAt: new Date(now),
+      confidence: skipped ? null : input.confidence ?? null, skipped,
     };
     let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
     return {

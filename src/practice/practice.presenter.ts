@@ -3,7 +3,12 @@ import { renderAnswer, renderGrade, renderHint, renderItemForStudent } from '../
 import { renderMarkdown } from '../content/markdown.js';
 import { skillName } from '../content/translate.js';
 import { labelMath, plainText } from './math-labels.js';
-import type { PracticeView, Progress } from './practice.service.js';
+import type { PracticeView, Progress, SessionPage } from './practice.service.js';
+import type { GoalStatus, PracticeSession } from './session.js';
+import type { MistakeRow } from './practice.repository.js';
+import type { Item } from '../content/content.schema.js';
+
+const DAY_MS = 86_400_000;
 import { MAX_TRIES } from './practice.service.js';
 
 /** The reason line the student reads, translated from the engine's reason code. */
@@ -41,8 +46,9 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
   if (view.kind === 'not_configured') return { kind: view.kind };
   // Skill names in the reader's language (the pack's own text when it carries no translation).
   const names = (id: string) => { const skill = view.skills.get(id); return skill ? skillName(skill, locale) : view.progress.skills.find((s) => s.id === id)?.name ?? id; };
-  const progress = presentProgress({ ...view.progress, skills: view.progress.skills.map((s) => ({ ...s, name: names(s.id), prerequisites: s.prerequisites.map((p) => ({ ...p, name: names(p.id) })) })) }, t, before);
-  if (view.kind === 'done') return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice };
+  const progress = presentProgress({ ...view.progress, skills: view.progress.skills.map((s) => ({ ...s, name: names(s.id), prerequisites: s.prerequisites.map((p) => ({ ...p, name: names(p.id) })) })) }, t, before, view.kind === 'done' ? view.session.lastAt : view.shownAt);
+  const session = presentSession(view.session, view.goal, t, names);
+  if (view.kind === 'done') return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice, session };
   const cur = view.current;
   const student = view.memo(`student:${locale}`, () => {
     const v = renderItemForStudent(view.item, { seed: cur.seed, locale });
@@ -71,13 +77,14 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
     finished,
     triesLeft: Math.max(0, MAX_TRIES - cur.tries),
     message: result?.message ?? null,
-    feedback: gradeView ? { correct: result!.correct, partly: !result!.correct && result!.score > 0, html: gradeView.feedbackHtml } : null,
+    feedback: gradeView ? { correct: result!.correct, partly: !result!.correct && result!.score > 0, skipped: !!result!.skipped, html: result!.skipped ? '' : gradeView.feedbackHtml } : null,
+    session,
     answer: answer ? { html: answer.answerHtml, solutionHtml: answer.solutionHtml } : null,
     notice: view.notice ? t(`practice.${view.notice}`) : null,
   };
 }
 
-export function presentProgress(p: Progress, t: TFunction, before?: ShownBefore) {
+export function presentProgress(p: Progress, t: TFunction, before?: ShownBefore, now = Date.now()) {
   const percentOf = (s: Progress['skills'][number]) => (s.status === 'not_started' ? 0 : Math.round(s.mastery * 100));
   /** The reason a bar moved since the page that sent the answer (a drop is always explained). */
   const change = (s: Progress['skills'][number]) => {
@@ -103,6 +110,109 @@ export function presentProgress(p: Progress, t: TFunction, before?: ShownBefore)
       change: change(s),
       needs: s.prerequisites.length ? t('practice.needs', { list: s.prerequisites.map((x) => x.name).join(', ') }) : '',
       open: s.open,
+      toGo: s.toGo ?? null,
+      estimate: estimateLine(s, t, now),
     })),
+  };
+}
+
+/** The line under a skill's bar: how many more questions, or why a review is due (issue 17). */
+function estimateLine(s: Progress['skills'][number], t: TFunction, now: number): string {
+  if (s.status === 'review_due') {
+    const days = s.masteredAt !== null ? Math.max(0, Math.floor((now - s.masteredAt) / DAY_MS)) : 0;
+    return t('practice.review_explained', { count: days });
+  }
+  if (s.status === 'mastered') return '';
+  if (s.toGo === undefined) return '';
+  if (s.toGo === null) return t('practice.to_go_unknown');
+  return t('practice.to_go', { count: s.toGo });
+}
+
+/** The session's points and goal as the page shows them. */
+export function presentSession(s: PracticeSession, goal: GoalStatus | null, t: TFunction, names: (id: string) => string) {
+  return {
+    points: s.points,
+    totalPoints: s.totalPoints,
+    pointsText: t('practice.points', { count: s.points, total: s.totalPoints }),
+    answered: s.answered,
+    goal: goal ? {
+      text: goalText(goal, t, names),
+      met: goal.met,
+      done: goal.done,
+      target: goal.target,
+      percent: goal.target ? Math.round((goal.done / goal.target) * 100) : 0,
+      value: goalValue(goal),
+    } : null,
+  };
+}
+
+function goalText(g: GoalStatus, t: TFunction, names: (id: string) => string): string {
+  const what = g.goal.kind === 'questions' ? t('practice.goal_questions', { count: g.goal.count })
+    : g.goal.kind === 'minutes' ? t('practice.goal_minutes', { count: g.goal.minutes })
+    : t('practice.goal_skill', { skill: names(g.goal.skill) });
+  if (g.met) return t('practice.goal_met', { goal: what });
+  if (g.goal.kind === 'skill') return t('practice.goal_progress_skill', { goal: what });
+  return t('practice.goal_progress', { goal: what, done: g.done, target: g.target });
+}
+
+/** The goal form's value of a goal (the radio button to check). */
+export function goalValue(g: GoalStatus | null): string {
+  if (!g) return 'none';
+  return g.goal.kind === 'questions' ? `questions:${g.goal.count}` : g.goal.kind === 'minutes' ? `minutes:${g.goal.minutes}` : `skill:${g.goal.skill}`;
+}
+
+/** The plan, summary and mistakes pages: domain -> view model. */
+export function presentSessionPage(page: SessionPage, t: TFunction, locale: string) {
+  const names = (id: string) => { const skill = page.skills.get(id); return skill ? skillName(skill, locale) : id; };
+  const progress = presentProgress({ ...page.progress, skills: page.progress.skills.map((s) => ({ ...s, name: names(s.id), prerequisites: s.prerequisites.map((p) => ({ ...p, name: names(p.id) })) })) }, t, undefined, page.now);
+  const session = presentSession(page.session, page.goal, t, names);
+  const allowChoice = page.assignment.allowChoice;
+  const byId = new Map(progress.skills.map((s) => [s.id, s]));
+  const suggestions = page.suggestions.map((x) => ({
+    id: x.skill,
+    name: byId.get(x.skill)?.name ?? names(x.skill),
+    reason: x.code === 'almost_mastered' ? t('practice.suggest_almost', { skill: names(x.skill) }) : reasonLine(t, { code: x.code, skill: x.skill, related: [...x.related] }, names),
+  }));
+  const practised = Object.entries(page.session.practised).map(([id, n]) => ({
+    id, name: names(id), text: t('practice.summary_practised_line', { skill: names(id), count: n.answered, correct: n.correct }),
+  }));
+  const masteredNow = page.session.mastered.map(names);
+  return {
+    kind: page.kind,
+    progress,
+    session,
+    allowChoice,
+    // Skills the student may pick: the open ones and the mastered ones (practice again); not the locked ones.
+    choosable: progress.skills.filter((s) => s.open || s.status === 'mastered' || s.status === 'review_due'),
+    suggestions,
+    practised,
+    masteredNow,
+    answeredText: t('practice.summary_answered', { count: page.session.answered, correct: page.session.correct }),
+    next: page.next ? reasonLine(t, page.next, names) : t('practice.summary_all_done'),
+    dueReviews: progress.skills.filter((s) => s.status === 'review_due').map((s) => ({ name: s.name, text: s.estimate })),
+    mistakes: page.mistakes.map((m) => presentMistake(m.row, m.item, locale)),
+  };
+}
+
+/** One question finished wrong: the question, what the student answered, the right answer and the worked solution. */
+function presentMistake(row: MistakeRow, item: Item, locale: string) {
+  const student = renderItemForStudent(item, { seed: row.seed, locale });
+  const answer = renderAnswer(item, { seed: row.seed, locale });
+  const plainById = new Map(student.choices.map((c) => [c.id, plainText(c.html)]));
+  const r = row.response;
+  let yours = '';
+  if (!row.skipped) {
+    if (Array.isArray(r)) yours = r.map((x) => plainById.get(String(x)) ?? String(x)).join(item.type === 'ordering' ? ' → ' : ', ');
+    else if (typeof r === 'string') yours = plainById.get(r) ?? r;
+  }
+  return {
+    itemId: row.itemId,
+    lang: student.lang,
+    stemHtml: student.stemHtml,
+    skipped: row.skipped,
+    yours,
+    answerHtml: answer.answerHtml,
+    solutionHtml: answer.solutionHtml,
+    when: row.answeredAt.toISOString(),
   };
 }

@@ -6,9 +6,9 @@ export const practicePrivacy: PrivacyPart = {
   async export(tx, tenantId, userId) {
     const q = async (sql: string) => (await tx.query(sql, [tenantId, userId])).rows;
     return {
-      learnerStates: await q('SELECT resource_link_id, state, answered, updated_at FROM learner_states WHERE tenant_id = $1 AND user_id = $2'),
+      learnerStates: await q('SELECT resource_link_id, state, answered, session, updated_at FROM learner_states WHERE tenant_id = $1 AND user_id = $2'),
       attempts: await q(
-        `SELECT resource_link_id, pack_id, item_id, seed, skills, kind, try_number, response, correct, score, hints_used, time_ms, answered_at
+        `SELECT resource_link_id, pack_id, item_id, seed, skills, kind, try_number, response, correct, score, hints_used, time_ms, confidence, skipped, answered_at
          FROM attempts WHERE tenant_id = $1 AND user_id = $2 ORDER BY id`,
       ),
     };

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/index.js';
 import type { LearnerState } from '../engine/index.js';
+import type { PracticeSession } from './session.js';
 
 export type { Assignment } from '../assignments/assignment.repository.js';
 
@@ -23,6 +24,8 @@ export interface LearnerRow {
   state: LearnerState;
   current: CurrentQuestion | null;
   answered: number;
+  /** The practice session (src/practice/session.ts): goal, items seen, points; null before the first. */
+  session?: PracticeSession | null;
 }
 
 export interface LearnerKey {
@@ -36,14 +39,15 @@ export interface VersionedLearner extends LearnerRow {
   version: number;
 }
 
-type LearnerDbRow = { state: LearnerState; current: CurrentQuestion | null; answered: number; version: string };
-const toLearner = (r: LearnerDbRow): VersionedLearner => ({ state: r.state, current: r.current, answered: r.answered, version: Number(r.version) });
+type LearnerDbRow = { state: LearnerState; current: CurrentQuestion | null; answered: number; version: string; session: PracticeSession | null };
+const toLearner = (r: LearnerDbRow): VersionedLearner => ({ state: r.state, current: r.current, answered: r.answered, version: Number(r.version), session: r.session ?? null });
+const sessionJson = (row: LearnerRow): string | null => (row.session ? JSON.stringify(row.session) : null);
 
 /** The learner row of (tenant, assignment, user), or null. No lock: writes check the version instead. */
 export async function readLearner(db: Queryable, k: LearnerKey): Promise<VersionedLearner | null> {
   const { rows } = await db.query<LearnerDbRow>({
     name: 'practice-read-learner',
-    text: 'SELECT state, current, answered, version FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3',
+    text: 'SELECT state, current, answered, version, session FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3',
     values: [k.tenantId, k.resourceLinkId, k.userId],
   });
   return rows[0] ? toLearner(rows[0]) : null;
@@ -54,7 +58,7 @@ export async function createLearner(db: Queryable, k: LearnerKey, fresh: Learner
   const { rows } = await db.query<LearnerDbRow>({
     name: 'practice-create-learner',
     text: `INSERT INTO learner_states(tenant_id, resource_link_id, user_id, state) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING
-     RETURNING state, current, answered, version`,
+     RETURNING state, current, answered, version, session`,
     values: [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(fresh)],
   });
   if (rows[0]) return toLearner(rows[0]);
@@ -67,9 +71,9 @@ export async function createLearner(db: Queryable, k: LearnerKey, fresh: Learner
 export async function updateLearner(db: Queryable, k: LearnerKey, row: VersionedLearner): Promise<boolean> {
   const { rowCount } = await db.query({
     name: 'practice-update-learner',
-    text: `UPDATE learner_states SET state = $4, current = $5, answered = $6, version = version + 1, updated_at = now()
+    text: `UPDATE learner_states SET state = $4, current = $5, answered = $6, session = $8, version = version + 1, updated_at = now()
      WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND version = $7`,
-    values: [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(row.state), row.current ? JSON.stringify(row.current) : null, row.answered, row.version],
+    values: [k.tenantId, k.resourceLinkId, k.userId, JSON.stringify(row.state), row.current ? JSON.stringify(row.current) : null, row.answered, row.version, sessionJson(row)],
   });
   return rowCount === 1;
 }
@@ -87,7 +91,7 @@ export async function readForAnswer(
 ): Promise<{ learner: VersionedLearner | null; seen: { resourceLinkId: string; result: unknown } | null; stat: { difficulty: number; answers: number } | undefined }> {
   const { rows } = await db.query<LearnerDbRow & { has_learner: boolean; seen_link: string | null; seen_result: unknown; difficulty: number | null; item_answers: number | null }>({
     name: 'practice-read-answer',
-    text: `SELECT l.tenant_id IS NOT NULL AS has_learner, l.state, l.current, l.answered, l.version,
+    text: `SELECT l.tenant_id IS NOT NULL AS has_learner, l.state, l.current, l.answered, l.version, l.session,
             s.resource_link_id AS seen_link, s.result AS seen_result, i.difficulty, i.answers AS item_answers
      FROM (SELECT 1) AS one
      LEFT JOIN learner_states l ON l.tenant_id = $1 AND l.resource_link_id = $2 AND l.user_id = $3
@@ -124,6 +128,10 @@ export interface AttemptRow {
   submissionId: string;
   result: unknown;
   answeredAt: Date;
+  /** The student's self-rating of confidence with the answer (1 guessing, 2 unsure, 3 sure), if given. */
+  confidence?: number | null;
+  /** "I don't know": recorded as a wrong answer without a response. */
+  skipped?: boolean;
 }
 
 /** The answered item's calibration change: the difficulty for a new row, the step for an existing one. */
@@ -160,14 +168,15 @@ export async function recordSubmission(db: Queryable, k: LearnerKey, learner: Ve
     a.packId, a.itemId, a.seed, a.skills, a.kind, a.tryNumber, a.counted, JSON.stringify(a.response ?? null), a.correct, a.score,
     a.hintsUsed, a.timeMs, a.difficulty, a.remediates, a.submissionId, JSON.stringify(a.result), a.answeredAt,
     JSON.stringify(learner.state), learner.current ? JSON.stringify(learner.current) : null, learner.answered,
+    sessionJson(learner), a.confidence ?? null, a.skipped ?? false,
   ];
   const ctes = [
     `ok AS (SELECT 1 FROM learner_states WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND version = $4 FOR UPDATE)`,
     `att AS (INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct,
-       score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at)
-     SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21 FROM ok
+       score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at, confidence, skipped)
+     SELECT $1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $26, $27 FROM ok
      ON CONFLICT (tenant_id, user_id, submission_id) DO NOTHING RETURNING 1)`,
-    `upd AS (UPDATE learner_states SET state = $22, current = $23, answered = $24, version = version + 1, updated_at = now()
+    `upd AS (UPDATE learner_states SET state = $22, current = $23, answered = $24, session = $25, version = version + 1, updated_at = now()
      WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND EXISTS (SELECT 1 FROM att) RETURNING 1)`,
   ];
   if (extra.itemStat) {
@@ -221,7 +230,8 @@ export async function recordSubmissions(db: Queryable, subs: readonly Submission
       pack_id: a.packId, item_id: a.itemId, seed: a.seed, skills: a.skills, kind: a.kind, try_number: a.tryNumber, counted: a.counted,
       response: a.response ?? null, correct: a.correct, score: a.score, hints_used: a.hintsUsed, time_ms: a.timeMs, difficulty: a.difficulty,
       remediates: a.remediates, submission_id: a.submissionId, result: a.result, answered_at: a.answeredAt,
-      state: s.learner.state, current: s.learner.current, answered: s.learner.answered,
+      state: s.learner.state, current: s.learner.current, answered: s.learner.answered, session: s.learner.session ?? null,
+      confidence: a.confidence ?? null, skipped: a.skipped ?? false,
       stat_base: st ? st.difficulty - st.delta : null, stat_delta: st ? st.delta : null, stat_correct: st ? (st.correct ? 1 : 0) : null,
       scores: s.extra?.scores?.rows.length ? s.extra.scores.rows : null,
     };
@@ -235,18 +245,18 @@ export async function recordSubmissions(db: Queryable, subs: readonly Submission
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(i int, tenant_id text, resource_link_id text, user_id text, version bigint,
          pack_id text, item_id text, seed bigint, skills text[], kind text, try_number int, counted boolean, response jsonb, correct boolean,
          score double precision, hints_used int, time_ms int, difficulty double precision, remediates text, submission_id text, result jsonb,
-         answered_at timestamptz, state jsonb, current jsonb, answered int,
+         answered_at timestamptz, state jsonb, current jsonb, answered int, session jsonb, confidence smallint, skipped boolean,
          stat_base double precision, stat_delta double precision, stat_correct int, scores jsonb)),
      ok AS (SELECT inp.i FROM inp JOIN learner_states l
          ON l.tenant_id = inp.tenant_id AND l.resource_link_id = inp.resource_link_id AND l.user_id = inp.user_id AND l.version = inp.version
        ORDER BY l.tenant_id, l.resource_link_id, l.user_id FOR UPDATE OF l),
      att AS (INSERT INTO attempts(tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct,
-         score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at)
+         score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at, confidence, skipped)
        SELECT tenant_id, resource_link_id, user_id, pack_id, item_id, seed, skills, kind, try_number, counted, response, correct,
-         score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at FROM inp WHERE i IN (SELECT i FROM ok)
+         score, hints_used, time_ms, difficulty, remediates, submission_id, result, answered_at, confidence, coalesce(skipped, false) FROM inp WHERE i IN (SELECT i FROM ok)
        ON CONFLICT (tenant_id, user_id, submission_id) DO NOTHING RETURNING tenant_id, user_id, submission_id),
      done AS (SELECT inp.* FROM inp JOIN att ON att.tenant_id = inp.tenant_id AND att.user_id = inp.user_id AND att.submission_id = inp.submission_id),
-     upd AS (UPDATE learner_states l SET state = d.state, current = d.current, answered = d.answered, version = l.version + 1, updated_at = now()
+     upd AS (UPDATE learner_states l SET state = d.state, current = d.current, answered = d.answered, session = d.session, version = l.version + 1, updated_at = now()
        FROM done d WHERE l.tenant_id = d.tenant_id AND l.resource_link_id = d.resource_link_id AND l.user_id = d.user_id RETURNING 1),
      agg AS (SELECT tenant_id, pack_id, item_id, max(stat_base) AS base, sum(stat_delta) AS delta, count(*)::int AS n, sum(stat_correct)::int AS c
        FROM done WHERE stat_delta IS NOT NULL GROUP BY tenant_id, pack_id, item_id ORDER BY tenant_id, pack_id, item_id),
@@ -296,4 +306,29 @@ export async function learnerAttempts(db: Queryable, k: LearnerKey): Promise<{ i
     [k.tenantId, k.resourceLinkId, k.userId],
   );
   return rows;
+}
+
+/** A question the student finished without getting it right (their last try wrong, or "I don't know"). */
+export interface MistakeRow {
+  itemId: string;
+  seed: number;
+  packId: string;
+  response: unknown;
+  skipped: boolean;
+  answeredAt: Date;
+}
+
+/**
+ * The questions of one assignment the student finished wrong, newest first (one row per question: the try that
+ * finished it). Tenant, assignment and user scoped.
+ */
+export async function mistakes(db: Queryable, k: LearnerKey, limit = 50): Promise<MistakeRow[]> {
+  const { rows } = await db.query<{ item_id: string; seed: string; pack_id: string; response: unknown; skipped: boolean; answered_at: Date }>(
+    `SELECT item_id, seed, pack_id, response, skipped, answered_at FROM attempts
+     WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = $3 AND kind = 'answer' AND NOT correct
+       AND (result->>'finished')::boolean IS TRUE
+     ORDER BY id DESC LIMIT $4`,
+    [k.tenantId, k.resourceLinkId, k.userId, limit],
+  );
+  return rows.map((r) => ({ itemId: r.item_id, seed: Number(r.seed), packId: r.pack_id, response: r.response, skipped: r.skipped, answeredAt: r.answered_at }));
 }

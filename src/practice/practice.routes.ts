@@ -2,9 +2,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import { LANGUAGES, languageName, languageOf, translator } from '../i18n/index.js';
 import { actorOf, requireSession, tokenFrom } from '../lti/session.middleware.js';
 import type { SessionTokens } from '../lti/session.js';
-import { parseShownBefore, presentPractice, type ShownBefore } from './practice.presenter.js';
-import type { AnswerSubmission, PracticeService, PracticeView } from './practice.service.js';
-import { answerSchema, chooseSchema, stepSchema } from './practice.schema.js';
+import { parseShownBefore, presentPractice, presentSessionPage, type ShownBefore } from './practice.presenter.js';
+import type { AnswerSubmission, PracticeService, PracticeView, SessionPage } from './practice.service.js';
+import { answerSchema, chooseSchema, goalSchema, stepSchema } from './practice.schema.js';
 import type { Item } from '../content/content.schema.js';
 import { badRequest } from '../http/errors.js';
 import type { RateLimits } from '../http/rate-limits.js';
@@ -35,6 +35,39 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
       extraCss: ['/static/katex/katex.min.css'],
     });
   };
+
+  /** The pages around practice: plan (goal and skill choice), session summary, review my mistakes. */
+  const pageTitles: Record<SessionPage['kind'], string> = { plan: 'practice.plan_title', summary: 'practice.summary_title', mistakes: 'practice.mistakes_title' };
+  const sessionPage = (kind: SessionPage['kind']) => async (_req: Request, res: Response) => {
+    const actor = actorOf(res);
+    const page = await deps.practice.page(actor, kind);
+    if (page.kind === 'not_configured') return render(res, page);
+    const t = translator(actor.locale);
+    res.render(`practice/${kind}`, {
+      title: t(pageTitles[kind]), t, lang: languageOf(actor.locale), ltik: res.locals.ltik, actor, languages, v: presentSessionPage(page, t, actor.locale),
+      extraCss: ['/static/katex/katex.min.css'],
+    });
+  };
+  for (const kind of ['plan', 'summary', 'mistakes'] as const) {
+    r.get(`/practice/${kind}`, session, sessionPage(kind));
+    r.post(`/practice/${kind}`, form, session, sessionPage(kind));
+  }
+  r.post('/practice/goal', form, session, async (req, res) => {
+    const g = goalSchema.safeParse(req.body);
+    if (!g.success) throw badRequest('Choose a goal.');
+    render(res, await deps.practice.setGoal(actorOf(res), g.data.goal));
+  });
+  // "I don't know": the answer form's second button. Recorded as a wrong answer without a response.
+  r.post('/practice/skip', form, session, ...answerLimit, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const { response: _ignored, ...rest } = body;
+    void _ignored;
+    const submission = { ...answerFrom(rest), skipped: true };
+    const view = await deps.practice.answer(actorOf(res), submission);
+    const r = view.kind === 'question' && view.result && !view.result.message ? view.result : null;
+    const before = r ? { percents: parseShownBefore(body.was), wrong: true, missedTwo: r.tries >= 2 } : undefined;
+    render(res, view, 200, { before });
+  });
 
   const step = (req: Request) => {
     const p = stepSchema.safeParse(req.body);

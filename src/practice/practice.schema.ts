@@ -13,6 +13,8 @@ export const answerSchema = z.object({
   response: z.union([z.string().max(2000), z.array(z.string().max(2000)).max(50)]).optional(),
   /** When the page showing the question was made (ms since the epoch), for the time on question. */
   shown_at: z.coerce.number().int().min(0).optional().catch(undefined),
+  /** The student's optional self-rating of confidence: 1 guessing, 2 unsure, 3 sure (anything else: none). */
+  confidence: z.coerce.number().int().min(1).max(3).optional().catch(undefined),
 });
 export type AnswerInput = z.infer<typeof answerSchema>;
 
@@ -22,3 +24,6 @@ export const stepSchema = z.object({
 });
 
 export const chooseSchema = z.object({ skill: z.string().min(1).max(100).optional() });
+
+/** The goal form: "questions:N", "minutes:N", "skill:<id>" or "none" (checked by session.ts parseGoal). */
+export const goalSchema = z.object({ goal: z.string().min(1).max(140) });

@@ -11,12 +11,12 @@ import { Answers, type AnswerSubmission } from './answer.js';
 import { LearnerStore } from './learner-store.js';
 import type { Assignment } from './practice.repository.js';
 import type { Progress } from './progress.js';
-import { Steps, type PracticeView } from './step.js';
+import { Steps, type PracticeView, type SessionPage } from './step.js';
 import { SUBMISSION_WRITER_DEFAULTS, SubmissionWriter, type SubmissionWriterOptions } from './submission-writer.js';
 
 export { DEMO_PACK_ID };
 export { MAX_TRIES, shownSince, type AnswerSubmission } from './answer.js';
-export type { PracticeView, SubmissionResult } from './step.js';
+export type { PracticeView, SessionPage, SubmissionResult } from './step.js';
 export type { Progress, SkillProgress, SkillStatus } from './progress.js';
 
 /**
@@ -104,6 +104,16 @@ export class PracticeService {
   /** Grades a submitted answer, as decoded from the form by `answerFrom` (see src/practice/answer.ts). */
   answer(actor: Actor, submission: AnswerSubmission): Promise<PracticeView> {
     return this.answers.answer(actor, submission);
+  }
+
+  /** A page around practice: the session plan (goal, skill choice), summary or the mistakes (see Steps.page). */
+  page(actor: Actor, kind: SessionPage['kind']): Promise<SessionPage | { kind: 'not_configured' }> {
+    return this.steps.page(actor, kind);
+  }
+
+  /** Sets the session's goal from the goal form's value (see Steps.setGoal). */
+  setGoal(actor: Actor, value: string): Promise<PracticeView> {
+    return this.steps.setGoal(actor, value);
   }
 
   /** The student studied a worked example (see Steps.studied). */

@@ -14,6 +14,10 @@ export interface SkillProgress {
   status: SkillStatus;
   prerequisites: { id: string; name: string }[];
   open: boolean;
+  /** When the skill was last declared mastered (ms), for "you mastered this 9 days ago". */
+  masteredAt: number | null;
+  /** More answers until mastery at the student's current rate (src/engine/estimate.ts; the student page only). */
+  toGo?: number | null;
 }
 
 export interface Progress {
@@ -41,7 +45,7 @@ export function progressOf(state: LearnerState, a: Assignment, cache: PackEntry,
     const node = cache.bank.byId.get(id);
     const prereqs = (node?.prerequisites ?? []).filter((p) => a.skills.includes(p));
     const open = prereqs.every((p) => { const k = skillState(state, p, cfg); return k.mastered || k.parkedAt !== null; });
-    return { id, name: cache.skillNames.get(id) ?? id, mastery, status, prerequisites: prereqs.map((p) => ({ id: p, name: cache.skillNames.get(p) ?? p })), open };
+    return { id, name: cache.skillNames.get(id) ?? id, mastery, status, prerequisites: prereqs.map((p) => ({ id: p, name: cache.skillNames.get(p) ?? p })), open, masteredAt: s.mastered ? s.masteredAt : null };
   });
   const mastered = skills.filter((s) => s.status === 'mastered' || s.status === 'review_due').length;
   return { skills, mastered, total: skills.length, done: mastered === skills.length && skills.length > 0 };

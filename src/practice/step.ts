@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { applyAttempt, createRng, nextStep, type LearnerState } from '../engine/index.js';
+import { applyAttempt, createRng, nextStep, type LearnerState, type StepRequest } from '../engine/index.js';
+import { answersToMastery, suggestedSkills, type SkillSuggestion } from '../engine/estimate.js';
+import { GOAL_POLICY } from '../engine/policy/student-choice.js';
 import type { Catalog, PackEntry } from '../content/catalog.js';
 import type { Item, Skill } from '../content/content.schema.js';
 import { isTemplate } from '../content/templates.js';
@@ -11,12 +13,14 @@ import type { Calibration } from './calibration.js';
 import { settled, type LearnerStore, type StepResult } from './learner-store.js';
 import type { Assignment, AttemptRow, CurrentQuestion, LearnerKey, LearnerRow, VersionedLearner } from './practice.repository.js';
 import { configOf, progressOf, type Progress } from './progress.js';
+import { afterStudied, goalStatus, parseGoal, sessionAt, withGoal, type GoalStatus, type PracticeSession } from './session.js';
+import { mistakes, type MistakeRow } from './practice.repository.js';
 import type { SubmissionWriter } from './submission-writer.js';
 
 /** What the student page shows. */
 export type PracticeView =
   | { kind: 'not_configured' }
-  | { kind: 'done'; progress: Progress; assignment: Assignment; skills: ReadonlyMap<string, Skill> }
+  | { kind: 'done'; progress: Progress; assignment: Assignment; skills: ReadonlyMap<string, Skill>; session: PracticeSession; goal: GoalStatus | null }
   | {
       kind: 'question' | 'worked_example';
       item: Item;
@@ -34,7 +38,27 @@ export type PracticeView =
       shownAt: number;
       /** After an answer that finished the question: the next step, already stored (shown in place by the page's script). */
       upcoming?: PracticeView;
+      /** The practice session (goal, points) and how far its goal is. */
+      session: PracticeSession;
+      goal: GoalStatus | null;
     };
+
+/** The student's pages around practice (issue 17): plan (goal and skill choice), session summary, mistakes. */
+export interface SessionPage {
+  kind: 'plan' | 'summary' | 'mistakes';
+  progress: Progress;
+  assignment: Assignment;
+  skills: ReadonlyMap<string, Skill>;
+  session: PracticeSession;
+  goal: GoalStatus | null;
+  /** The next step's reason (summary: what is next), null when every skill is mastered. */
+  next: CurrentQuestion['reason'] | null;
+  /** Plan: the model's suggestions with their reasons. */
+  suggestions: SkillSuggestion[];
+  /** Mistakes: the questions finished wrong, with the concrete item. */
+  mistakes: { row: MistakeRow; item: Item }[];
+  now: number;
+}
 
 /** The stored outcome of one submission, replayed as is when the same submission comes again. */
 export interface SubmissionResult {
@@ -49,6 +73,8 @@ export interface SubmissionResult {
   /** Why the question was chosen and how many hints were open (to show a replay as it was). */
   reason?: CurrentQuestion['reason'];
   hints?: number;
+  /** The student said "I don't know" (no answer given, the worked solution shown). */
+  skipped?: boolean;
 }
 
 /** Rendered item views kept per pack entry. */
@@ -102,10 +128,20 @@ export class Steps {
   }
 
   /** Picks the next step with the engine (the caller stores it as the current question). */
-  async choose(actor: Actor, a: Assignment, cache: PackEntry, row: LearnerRow, skill?: string): Promise<CurrentQuestion | null> {
+  async choose(actor: Actor, a: Assignment, cache: PackEntry, row: LearnerRow, skill?: string, followUp?: StepRequest['followUp']): Promise<CurrentQuestion | null> {
     const bank = await this.deps.calibration.bank(actor.tenantId, a.packId, cache);
     const rng = createRng(crypto.randomInt(2 ** 31));
-    const step = nextStep(row.state, bank, configOf(a, cache), rng, this.now(), skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {});
+    const now = this.now();
+    const session = row.session ? sessionAt(row.session, now) : null;
+    const request: StepRequest = skill && a.allowChoice && a.skills.includes(skill) ? { skill } : {};
+    // No item twice in a session while unseen items of its skill remain.
+    if (session?.seen.length) request.avoid = new Set(session.seen);
+    if (followUp) request.followUp = followUp;
+    // A skill goal not met yet: its skill on every step (remediation first, see GOAL_POLICY).
+    const goalSkill = session?.goal?.kind === 'skill' && session.goalMetAt === null && a.allowChoice && a.skills.includes(session.goal.skill) ? session.goal.skill : null;
+    const step = goalSkill && !request.skill
+      ? nextStep(row.state, bank, configOf(a, cache), rng, now, { ...request, skill: goalSkill }, GOAL_POLICY)
+      : nextStep(row.state, bank, configOf(a, cache), rng, now, request);
     if (step.kind === 'done' || !step.itemId) return null;
     const item = cache.items.get(step.itemId);
     if (!item) return null;
@@ -125,8 +161,11 @@ export class Steps {
   }
 
   render(a: Assignment, cache: PackEntry, row: LearnerRow, extra: { result?: SubmissionResult; notice?: string } = {}): Exclude<PracticeView, { kind: 'not_configured' }> {
-    const progress = this.progress(row.state, a, cache);
-    if (!row.current) return { kind: 'done', progress, assignment: a, skills: cache.skills };
+    const now = this.now();
+    const progress = this.withEstimates(this.progress(row.state, a, cache), row.state, a, cache, now);
+    const session = sessionAt(row.session, now);
+    const goal = goalStatus(session, now, masteredOf(progress));
+    if (!row.current) return { kind: 'done', progress, assignment: a, skills: cache.skills, session, goal };
     const prefix = `${row.current.itemId}\u0000${row.current.seed}\u0000`;
     const memo = <T>(key: string, make: () => T): T => {
       const k = prefix + key;
@@ -137,7 +176,54 @@ export class Steps {
       return v;
     };
     const item = memo('item', () => this.concrete(cache, row.current!.itemId, row.current!.seed));
-    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, skills: cache.skills, memo, shownAt: this.now(), ...extra };
+    return { kind: row.current.kind, item, current: row.current, progress, assignment: a, skills: cache.skills, memo, shownAt: now, session, goal, ...extra };
+  }
+
+  /** Each skill's "about N more questions" (src/engine/estimate.ts), for the skills not mastered. */
+  withEstimates(progress: Progress, state: LearnerState, a: Assignment, cache: PackEntry, now: number): Progress {
+    const cfg = configOf(a, cache);
+    return { ...progress, skills: progress.skills.map((s) => (s.status === 'mastered' || s.status === 'review_due' ? { ...s, toGo: 0 } : { ...s, toGo: answersToMastery(state, s.id, cfg, now).answers })) };
+  }
+
+  /** A page around practice (plan, summary, mistakes): one read, no write. */
+  async page(actor: Actor, kind: SessionPage['kind']): Promise<SessionPage | { kind: 'not_configured' }> {
+    let page: SessionPage | null = null;
+    const view = await this.run(actor, async (a, cache, row, key) => {
+      const now = this.now();
+      const progress = this.withEstimates(this.progress(row.state, a, cache), row.state, a, cache, now);
+      const session = sessionAt(row.session, now);
+      const bank = kind === 'plan' ? await this.deps.calibration.bank(actor.tenantId, a.packId, cache) : null;
+      const wrong = kind === 'mistakes' ? await mistakes(this.deps.pool, key) : [];
+      page = {
+        kind, progress, assignment: a, skills: cache.skills, session, goal: goalStatus(session, now, masteredOf(progress)),
+        next: row.current && !row.current.finished ? row.current.reason : null,
+        suggestions: bank ? suggestedSkills(row.state, bank, configOf(a, cache), now).filter((x) => a.skills.includes(x.skill)) : [],
+        mistakes: wrong.filter((m) => m.packId === a.packId && cache.items.has(m.itemId)).map((m) => ({ row: m, item: this.concrete(cache, m.itemId, m.seed) })),
+        now,
+      };
+      return { view: this.render(a, cache, row) };
+    });
+    return view.kind === 'not_configured' || !page ? { kind: 'not_configured' } : page;
+  }
+
+  /**
+   * Sets the session's goal from the goal form ("questions:10", "minutes:15", "skill:<id>", "none"); a skill goal
+   * needs the assignment to allow student choice. Unknown values change nothing. Then the practice page.
+   */
+  async setGoal(actor: Actor, value: string): Promise<PracticeView> {
+    return this.run(actor, async (a, cache, row) => {
+      const now = this.now();
+      const goal = parseGoal(value, a.allowChoice ? a.skills : []);
+      if (goal === undefined) return { view: this.render(a, cache, row) };
+      const progress = this.progress(row.state, a, cache);
+      const session = withGoal(sessionAt(row.session, now), goal, now, masteredOf(progress));
+      const next: VersionedLearner = { ...row, session };
+      // A new skill goal: the question on screen (unanswered) gives way to one on that skill.
+      if (goal?.kind === 'skill' && session.goalMetAt === null && !(row.current && row.current.skill === goal.skill)) {
+        if (!row.current || row.current.tries === 0) next.current = await this.choose(actor, a, cache, next);
+      }
+      return { write: next, show: () => this.render(a, cache, next) };
+    });
   }
 
   /**
@@ -207,7 +293,11 @@ export class Steps {
         result: { studied: true }, answeredAt: new Date(now),
       };
       const next: VersionedLearner = { ...row, state: applyAttempt(row.state, { itemId, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, configOf(a, cache)) };
-      next.current = await this.choose(actor, a, cache, next);
+      next.session = afterStudied(row.session, itemId, now, masteredOf(this.progress(next.state, a, cache)));
+      // A similar question follows the example: the same template with new numbers, else a close item of the skill.
+      const skill = cur.skill ?? item.skills[0];
+      const authored = cache.items.get(itemId);
+      next.current = await this.choose(actor, a, cache, next, undefined, skill ? { skill, itemId, sameItem: !!authored && isTemplate(authored) } : undefined);
       let outcome: 'recorded' | 'conflict' | 'duplicate' = 'conflict';
       return {
         write: async () => settled((outcome = await this.deps.writer.record({ key, learner: next, attempt })), next),
@@ -215,4 +305,9 @@ export class Steps {
       };
     });
   }
+}
+
+/** The skills the progress shows as mastered (a due review is still mastered). */
+export function masteredOf(progress: Progress): Set<string> {
+  return new Set(progress.skills.filter((s) => s.status === 'mastered' || s.status === 'review_due').map((s) => s.id));
 }

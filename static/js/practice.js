@@ -45,7 +45,11 @@
   }
 
   var feedback = document.querySelector('[data-testid="verdict"], [data-testid="message"]');
-  if (feedback) {
+  var pageHeading = document.getElementById('page-heading');
+  if (pageHeading && !landing) {
+    // The plan, summary and mistakes pages: start at their heading.
+    pageHeading.focus();
+  } else if (feedback) {
     feedback.setAttribute('tabindex', '-1');
     feedback.focus();
   } else if (!landing && !document.querySelector('[autofocus]')) {
