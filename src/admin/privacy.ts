@@ -8,11 +8,12 @@ import { outboxPrivacy } from '../grades/outbox.repository.js';
 import { contentPrivacy } from '../content/content.privacy.js';
 import { overridesPrivacy } from '../dashboard/overrides.privacy.js';
 import { summaryPrivacy } from '../dashboard/summary.privacy.js';
+import { groupsPrivacy } from '../dashboard/groups.repository.js';
 
 export type { PrivacyPart } from './privacy-part.js';
 
 /** Every module's privacy part: the profile first (see PrivacyService). */
-export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy, summaryPrivacy];
+export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy, summaryPrivacy, groupsPrivacy];
 
 /**
  * A data subject's export and deletion over the privacy parts of every module. The first part owns the

@@ -51,6 +51,10 @@ export async function staffWorld(): Promise<StaffWorld> {
     await services.catalog.seedDemo(t);
     await q(`INSERT INTO assignments (tenant_id, resource_link_id, pack_id, skills, threshold) VALUES ($1, $2, 'fractions', $3, 0.85)`, [t, link, SKILLS]);
   }
+  for (const role of ['teacher', 'ta', 'student', 'other-course', 'other-tenant'] as const) {
+    const a = actorFor(role);
+    await q(`INSERT INTO users (tenant_id, id, name) VALUES ($1, $2, $3)`, [a.tenantId, a.userId, a.name]);
+  }
   let sub = 0;
   const world: StaffWorld = {
     app, db, services,
