@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { withTransaction } from '../db/index.js';
-import { AgsClient, isCanvasPlatform, scoreBody } from '../lti/ags.js';
-import type { Platform, PlatformRegistry } from '../lti/registry.js';
-import { SCOPE, ServiceError, type ServiceTokens } from '../lti/service-token.js';
-import { MAIN_COLUMN, NOTIFY_CHANNEL, type LineItemSpec, type StoredScore } from './outbox.js';
+import { AgsClient, scoreBody } from '../lti/ags.js';
+import type { PlatformRegistry } from '../lti/registry.js';
+import { ServiceError, type ServiceTokens } from '../lti/service-token.js';
+import { DeliveryTargets, isSkipped, scopesFor } from './delivery-targets.js';
+import { NOTIFY_CHANNEL, type LineItemSpec, type StoredScore } from './outbox.js';
 import type { GradeSettings } from './settings.js';
 import { heldTimestamp, isTimestampConflict, nextWholeSecondSql, scoreTimestampSql } from './timestamps.js';
 
@@ -24,26 +24,10 @@ interface Row {
   lease_id: string;
 }
 
-/** Where a resource link's scores go: its platform, granted scopes and AGS URLs (recorded at launch). */
-interface Target {
-  platform: Platform;
-  title: string | null;
-  lineitemUrl: string | null;
-  lineitemsUrl: string | null;
-  scopes: string[];
-  /** Canvas gets its submission extension on scores; no other platform does. */
-  canvas: boolean;
-  at: number;
-}
-
-/** Why a row was not sent and will not be retried by itself (the platform offers nothing to send to). */
-interface Skipped {
-  skipped: string;
-}
-const isSkipped = (v: unknown): v is Skipped => typeof v === 'object' && v !== null && 'skipped' in v;
 /**
- * How one claimed row ended when no error was thrown: sent; skipped (see Skipped); or deferred because the
- * platform asked us to wait (429 Retry-After), so the row goes back untouched until then.
+ * How one claimed row ended when no error was thrown: sent; skipped (the platform offers nothing to send
+ * to, see ./delivery-targets.ts); or deferred because the platform asked us to wait (429 Retry-After), so
+ * the row goes back untouched until then.
  */
 type Outcome = { kind: 'sent' } | { kind: 'skipped'; why: string } | { kind: 'deferred'; until: number };
 
@@ -73,9 +57,7 @@ export class GradeWorker {
   /** Set by a wake-up that came while the loop was busy, so it is not lost. */
   private nudged = false;
   private listener: pg.Client | undefined;
-  private targets = new Map<string, Target>();
-  private lineItems = new Map<string, string>();
-  private resolving = new Map<string, Promise<string | Skipped>>();
+  private readonly targets: DeliveryTargets;
   /** Platforms that answered 429, and until when nothing is sent to them from this process. */
   private pausedUntil = new Map<string, number>();
   /** Scores this worker delivered (tests and the benchmark read it). */
@@ -83,7 +65,9 @@ export class GradeWorker {
 
   constructor(
     private readonly deps: { pool: pg.Pool; registry: PlatformRegistry; tokens: ServiceTokens; log: Logger; settings: GradeSettings; random?: () => number },
-  ) {}
+  ) {
+    this.targets = new DeliveryTargets(deps);
+  }
 
   /** Starts claiming and sending in the background. */
   async start(): Promise<void> {
@@ -217,13 +201,13 @@ export class GradeWorker {
 
   /** Sends one claimed row's score and records it sent; throws what failed (recorded by markFailed). */
   private async send(row: Row): Promise<Outcome> {
-    const target = await this.target(row.tenant_id, row.resource_link_id);
+    const target = await this.targets.target(row.tenant_id, row.resource_link_id);
     const paused = this.pausedUntil.get(target.platform.id) ?? 0;
     if (paused > Date.now()) return { kind: 'deferred', until: paused };
-    const scopes = this.scopesFor(target, row.column_key);
+    const scopes = scopesFor(target, row.column_key);
     if (isSkipped(scopes)) return { kind: 'skipped', why: scopes.skipped };
     const client = new AgsClient(this.deps.tokens, target.platform, scopes, this.deps.settings.requestTimeoutMs);
-    const line = await this.lineItemUrl(row, target, client);
+    const line = await this.targets.lineItemUrl(row, target, client);
     if (isSkipped(line)) return { kind: 'skipped', why: line.skipped };
     // Canvas only: without new_submission false every update becomes a new attempt (PRODUCT.md).
     const score = scoreBody({ userId: row.user_id, score: row.score, timestamp: new Date(row.score_ts), canvas: target.canvas, firstSubmission: row.sent_count === 0 });
@@ -233,102 +217,9 @@ export class GradeWorker {
       return { kind: 'sent' };
     } catch (err) {
       // A line item we created and the instructor deleted: forget it so the next try recreates it.
-      if (err instanceof ServiceError && err.lmsStatus === 404 && !line.fromLaunch) await this.forgetLineItem(row);
+      if (err instanceof ServiceError && err.lmsStatus === 404 && !line.fromLaunch) await this.targets.forgetLineItem(row);
       throw err;
     }
-  }
-
-  /** Scopes asked for this link: the score scope and the line item scope the platform granted (AGS 2.0 §3.1). */
-  private scopesFor(t: Target, column: string): string[] | Skipped {
-    if (!t.scopes.includes(SCOPE.score)) return { skipped: 'the platform did not grant the AGS score scope for this resource link' };
-    const out: string[] = [SCOPE.score];
-    if (t.scopes.includes(SCOPE.lineItem)) out.push(SCOPE.lineItem);
-    else if (t.scopes.includes(SCOPE.lineItemReadonly)) out.push(SCOPE.lineItemReadonly);
-    if (column !== MAIN_COLUMN && !out.includes(SCOPE.lineItem)) return { skipped: 'per-skill columns need the AGS lineitem scope, which the platform did not grant' };
-    return out;
-  }
-
-  private async target(tenantId: string, resourceLinkId: string): Promise<Target> {
-    const key = `${tenantId} ${resourceLinkId}`;
-    const hit = this.targets.get(key);
-    if (hit && Date.now() - hit.at < 10_000) return hit;
-    const { rows } = await this.deps.pool.query<{ platform_id: string; title: string | null; lineitem_url: string | null; lineitems_url: string | null; ags_scopes: string[]; platform_family: string | null }>(
-      `SELECT t.platform_id, rl.title, rl.lineitem_url, c.lineitems_url, rl.ags_scopes, rl.platform_family
-       FROM resource_links rl JOIN tenants t ON t.id = rl.tenant_id
-       LEFT JOIN contexts c ON c.tenant_id = rl.tenant_id AND c.id = rl.context_id
-       WHERE rl.tenant_id = $1 AND rl.id = $2`,
-      [tenantId, resourceLinkId],
-    );
-    const r = rows[0];
-    if (!r) throw new ServiceError('http', 'the resource link was never launched (no AGS endpoints known)', undefined, false);
-    const platform = await this.deps.registry.get(r.platform_id);
-    const t: Target = {
-      platform, title: r.title, lineitemUrl: r.lineitem_url, lineitemsUrl: r.lineitems_url, scopes: Array.isArray(r.ags_scopes) ? r.ags_scopes : [],
-      canvas: isCanvasPlatform(platform, r.platform_family), at: Date.now(),
-    };
-    this.targets.set(key, t);
-    return t;
-  }
-
-  /**
-   * The column's line item URL: the launch's `lineitem` for the main column when given (AGS 2.0 §3.1),
-   * else one found (resource_link_id + tag + resource_id) or created through the context's `lineitems`.
-   * Creation is serialised per column across processes by an advisory lock, and within this process
-   * by sharing one promise.
-   */
-  private async lineItemUrl(row: Row, t: Target, client: AgsClient): Promise<{ url: string; fromLaunch: boolean } | Skipped> {
-    if (row.column_key === MAIN_COLUMN && t.lineitemUrl) return { url: t.lineitemUrl, fromLaunch: true };
-    const key = `${row.tenant_id} ${row.resource_link_id} ${row.column_key}`;
-    const known = this.lineItems.get(key);
-    if (known) return { url: known, fromLaunch: false };
-    let p = this.resolving.get(key);
-    if (!p) {
-      p = this.findOrCreate(row, t, client).finally(() => this.resolving.delete(key));
-      this.resolving.set(key, p);
-    }
-    const url = await p;
-    if (isSkipped(url)) return url;
-    this.lineItems.set(key, url);
-    return { url, fromLaunch: false };
-  }
-
-  private async findOrCreate(row: Row, t: Target, client: AgsClient): Promise<string | Skipped> {
-    const keyArgs = [row.tenant_id, row.resource_link_id, row.column_key];
-    const stored = await this.deps.pool.query<{ lineitem_url: string }>(
-      'SELECT lineitem_url FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3',
-      keyArgs,
-    );
-    if (stored.rows[0]) return stored.rows[0].lineitem_url;
-    if (!t.lineitemsUrl) return { skipped: 'the platform gave neither a line item nor a line items service for this resource link' };
-    return withTransaction(this.deps.pool, async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`grade_line_item ${keyArgs.join(' ')}`]);
-      const again = await tx.query<{ lineitem_url: string }>(
-        'SELECT lineitem_url FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3',
-        keyArgs,
-      );
-      if (again.rows[0]) return again.rows[0].lineitem_url;
-      const spec = row.line_item_spec;
-      const found = await client.findLineItems(t.lineitemsUrl!, { resourceLinkId: row.resource_link_id, resourceId: spec.resourceId, tag: spec.tag });
-      let url = found[0]?.id;
-      if (!url) {
-        const created = await client.createLineItem(t.lineitemsUrl!, {
-          label: spec.label ?? t.title ?? 'Mastery practice',
-          scoreMaximum: spec.scoreMaximum,
-          resourceId: spec.resourceId,
-          resourceLinkId: row.resource_link_id,
-          tag: spec.tag,
-        });
-        url = created.id;
-        this.deps.log.info({ tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score' }, 'line item created');
-      }
-      await tx.query('INSERT INTO grade_line_items(tenant_id, resource_link_id, column_key, lineitem_url) VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING', [...keyArgs, url]);
-      return url!;
-    });
-  }
-
-  private async forgetLineItem(row: Row): Promise<void> {
-    this.lineItems.delete(`${row.tenant_id} ${row.resource_link_id} ${row.column_key}`);
-    await this.deps.pool.query('DELETE FROM grade_line_items WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3', [row.tenant_id, row.resource_link_id, row.column_key]);
   }
 
   private keyParams(row: Row): unknown[] {
@@ -436,7 +327,7 @@ export class GradeWorker {
     );
     // 429: the platform throttles this install, so hold every pending score of that platform until Retry-After.
     if (e?.lmsStatus === 429) {
-      const t = this.targets.get(`${row.tenant_id} ${row.resource_link_id}`);
+      const t = this.targets.cached(row.tenant_id, row.resource_link_id);
       if (t) {
         this.pausedUntil.set(t.platform.id, Math.max(this.pausedUntil.get(t.platform.id) ?? 0, Date.now() + delay));
         await this.deps.pool.query(
