@@ -7,7 +7,8 @@ import { ServiceError, type ServiceTokens } from '../lti/service-token.js';
 import { DeliveryTargets, isSkipped, scopesFor } from './delivery-targets.js';
 import { NOTIFY_CHANNEL, type LineItemSpec, type StoredScore } from './outbox.js';
 import type { GradeSettings } from './settings.js';
-import { heldTimestamp, isTimestampConflict, nextWholeSecondSql, scoreTimestampSql } from './timestamps.js';
+import { retryPlan } from './retry-policy.js';
+import { nextWholeSecondSql, scoreTimestampSql } from './timestamps.js';
 
 /** A claimed outbox row. */
 interface Row {
@@ -286,31 +287,12 @@ export class GradeWorker {
     );
   }
 
-  /** Exponential backoff with jitter: base x 2^(n-1), capped, scaled by a random factor in [0.5, 1). */
-  backoffMs(attempts: number): number {
-    const { backoffBaseMs, backoffMaxMs } = this.deps.settings;
-    const raw = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(30, attempts - 1));
-    return Math.round(raw * (0.5 + (this.deps.random ?? Math.random)() * 0.5));
-  }
-
   private async markFailed(row: Row, err: unknown): Promise<void> {
-    const e = err instanceof ServiceError ? err : undefined;
-    // The LMS holds a timestamp not earlier than ours (Moodle 409 in whole seconds, Canvas 400): the score
-    // is fine, its timestamp is not. Retried with a later one, never dead-lettered: it is the newest score.
-    const tsConflict = isTimestampConflict(err);
-    const retryable = tsConflict || (e ? e.retryable : true);
-    const attempts = row.attempts + 1;
-    const dead = !tsConflict && (!retryable || attempts >= this.deps.settings.maxAttempts);
-    let delay = this.backoffMs(attempts);
-    if (tsConflict) delay = Math.min(delay, 60_000);
-    if (e?.retryAfterMs !== undefined) delay = Math.max(e.retryAfterMs, 1) + Math.round(e.retryAfterMs * 0.1 * (this.deps.random ?? Math.random)());
-    // The next timestamp must be later than what the LMS holds: the one it names, else (Moodle names none) now.
-    const held = tsConflict ? (heldTimestamp(err) ?? new Date()) : null;
-    const message = (err as Error).message?.slice(0, 500) ?? String(err);
-    const level = dead ? 'warn' : 'info';
-    this.deps.log[level](
-      { tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: e?.lmsStatus, code: tsConflict ? 'timestamp_conflict' : (e?.code ?? 'error'), err: message, retryInMs: dead ? undefined : delay },
-      dead ? 'score dead-lettered' : tsConflict ? 'the LMS refused the score timestamp; will retry with a later one' : 'score delivery failed; will retry',
+    const plan = retryPlan(err, row.attempts, this.deps.settings, this.deps.random ?? Math.random, () => new Date());
+    const { attempts, dead, delayMs: delay } = plan;
+    this.deps.log[dead ? 'warn' : 'info'](
+      { tenant: row.tenant_id, resourceLink: row.resource_link_id, column: row.column_key || 'score', attempts, status: plan.lmsStatus, code: plan.code, err: plan.message, retryInMs: dead ? undefined : delay },
+      dead ? 'score dead-lettered' : plan.timestampConflict ? 'the LMS refused the score timestamp; will retry with a later one' : 'score delivery failed; will retry',
     );
     await this.deps.pool.query(
       `UPDATE grade_outbox SET attempts = $6, last_error = $7, last_status = $8, lease_until = NULL, lease_id = NULL,
@@ -323,10 +305,10 @@ export class GradeWorker {
            LEAST(${nextWholeSecondSql('GREATEST(ts_floor, $12::timestamptz)')}, now() + ${MAX_TS_WAIT})),
          updated_at = now()
        WHERE tenant_id = $1 AND resource_link_id = $2 AND column_key = $3 AND user_id = $4 AND lease_id = $5`,
-      [...this.keyParams(row), attempts, message, e?.lmsStatus ?? null, dead, delay, row.version, held],
+      [...this.keyParams(row), attempts, plan.message, plan.lmsStatus ?? null, dead, delay, row.version, plan.heldTimestamp],
     );
     // 429: the platform throttles this install, so hold every pending score of that platform until Retry-After.
-    if (e?.lmsStatus === 429) {
+    if (plan.lmsStatus === 429) {
       const t = this.targets.cached(row.tenant_id, row.resource_link_id);
       if (t) {
         this.pausedUntil.set(t.platform.id, Math.max(this.pausedUntil.get(t.platform.id) ?? 0, Date.now() + delay));
