@@ -10,6 +10,7 @@ import type { Actor } from './lti/actor.js';
 import { sandboxRoutes } from './sandbox/sandbox.routes.js';
 import { previewRoutes } from './dashboard/preview.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { reportsRoutes } from './dashboard/reports.routes.js';
 import { groupsRoutes } from './dashboard/groups.routes.js';
 import { studentRoutes } from './dashboard/student.routes.js';
 import { analysisRoutes } from './dashboard/analysis.routes.js';
@@ -72,6 +73,7 @@ export function createApp({ services }: { services: Services }): Express {
   app.use(practiceRoutes({ sessions: services.sessions, practice: services.practice, limits: services.limits }));
   app.use(previewRoutes({ pool: services.pool, sessions: services.sessions }));
   app.use(dashboardRoutes({ sessions: services.sessions, dashboard: services.dashboard, assignments: services.assignments }));
+  app.use(reportsRoutes(services));
   app.use(groupsRoutes(services));
   app.use(studentRoutes(services));
   app.use(analysisRoutes(services));
