@@ -15,7 +15,7 @@ import { createView } from './policy/index.js';
 import { createRng } from './rng.js';
 
 /** Answers looked ahead; beyond this the estimate is "not at this rate" (null). */
-export const ESTIMATE_HORIZON = 40;
+export const ESTIMATE_HORIZON = 30;
 /** Weight, in answers, of the model's prediction in the student's rate. */
 const PRIOR_ANSWERS = 2;
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { applyAttempt, createRng, nextStep, type LearnerState, type StepRequest } from '../engine/index.js';
+import { applyAttempt, createRng, nextStep, type LearnerState, type SkillState, type StepRequest } from '../engine/index.js';
 import { answersToMastery, suggestedSkills, type SkillSuggestion } from '../engine/estimate.js';
 import { GOAL_POLICY } from '../engine/policy/student-choice.js';
 import type { Catalog, PackEntry } from '../content/catalog.js';
@@ -179,10 +179,29 @@ export class Steps {
     return { kind: row.current.kind, item, current: row.current, progress, assignment: a, skills: cache.skills, memo, shownAt: now, session, goal, ...extra };
   }
 
-  /** Each skill's "about N more questions" (src/engine/estimate.ts), for the skills not mastered. */
+  /**
+   * Each skill's "about N more questions" (src/engine/estimate.ts), for the skills not mastered and open (a locked
+   * skill shows what it builds on instead). A skill's state object is shared by the states after answers on other
+   * skills (applyAttempt copies only the answered skills), so its estimate is made once per answer on it in this
+   * process; the student's overall ability moving meanwhile shifts it by little, and "about" says so.
+   */
   withEstimates(progress: Progress, state: LearnerState, a: Assignment, cache: PackEntry, now: number): Progress {
     const cfg = configOf(a, cache);
-    return { ...progress, skills: progress.skills.map((s) => (s.status === 'mastered' || s.status === 'review_due' ? { ...s, toGo: 0 } : { ...s, toGo: answersToMastery(state, s.id, cfg, now).answers })) };
+    const toGo = (id: string): number | null => {
+      const k = state.skills[id];
+      const hit = k ? estimates.get(k) : undefined;
+      if (hit && hit.model === cfg.model && hit.threshold === cfg.masteryThreshold && hit.minAnswers === cfg.minAnswers) return hit.answers;
+      const answers = answersToMastery(state, id, cfg, now).answers;
+      if (k) estimates.set(k, { model: cfg.model, threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, answers });
+      return answers;
+    };
+    return {
+      ...progress,
+      skills: progress.skills.map((s) => {
+        if (s.status === 'mastered' || s.status === 'review_due') return { ...s, toGo: 0 };
+        return s.open ? { ...s, toGo: toGo(s.id) } : s;
+      }),
+    };
   }
 
   /** A page around practice (plan, summary, mistakes): one read, no write. */
@@ -306,6 +325,9 @@ export class Steps {
     });
   }
 }
+
+/** Estimates made per skill state object (see Steps.withEstimates), with the settings they were made under. */
+const estimates = new WeakMap<SkillState, { model: unknown; threshold: number; minAnswers: number; answers: number | null }>();
 
 /** The skills the progress shows as mastered (a due review is still mastered). */
 export function masteredOf(progress: Progress): Set<string> {
