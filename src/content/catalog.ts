@@ -9,7 +9,8 @@ import { defaultLearnerModel, prepareBank, type LearnerModel, type PreparedBank 
 import { loadActiveModel } from '../practice/model.service.js';
 import { AppError } from '../http/errors.js';
 import { systemClock, type Clock } from '../clock.js';
-import { ensurePack, loadPack, packStamp } from './content.repository.js';
+import { loadPack, packStamp } from './content.repository.js';
+import { ensureBuiltIn, packHash } from './builtin-upgrade.js';
 import { coursePacks, type CoursePack } from './content-admin.repository.js';
 import { BUILT_IN_PACKS, loadBuiltInPacks } from './content.files.js';
 import type { Item, Pack, Skill } from './content.schema.js';
@@ -47,7 +48,7 @@ const PACK_CHECK_MS = 60_000;
 export class Catalog {
   private packs = new Map<string, PackEntry>();
   private seededTenants = new Set<string>();
-  private builtIn: Promise<Pack[]> | undefined;
+  private builtIn: Promise<{ pack: Pack; hash: string }[]> | undefined;
   private readonly clock: Clock;
 
   constructor(private readonly deps: { pool: pg.Pool; log: Logger; clock?: Clock }) {
@@ -55,13 +56,16 @@ export class Catalog {
   }
 
   /**
-   * Gives a tenant the built-in packs (the demo pack Fractions, and Linear equations) it has none with
-   * that id of (once per process per tenant).
+   * Gives a tenant the built-in packs (the demo pack Fractions, and Linear equations): each one it lacks is
+   * seeded, and a copy still as shipped is upgraded to the shipped version (builtin-upgrade.ts). Once per
+   * process per tenant.
    */
   async seedDemo(tenantId: string): Promise<void> {
     if (this.seededTenants.has(tenantId)) return;
-    this.builtIn ??= loadBuiltInPacks();
-    for (const pack of await this.builtIn) await ensurePack(this.deps.pool, tenantId, pack);
+    this.builtIn ??= loadBuiltInPacks().then((packs) => packs.map((pack) => ({ pack, hash: packHash(pack) })));
+    for (const { pack, hash } of await this.builtIn) {
+      if ((await ensureBuiltIn(this.deps.pool, this.deps.log, tenantId, pack, hash)) === 'upgraded') this.forget(tenantId, pack.pack.id);
+    }
     this.seededTenants.add(tenantId);
   }
 
@@ -70,10 +74,7 @@ export class Catalog {
    * tenant-wide ones, the ones an admin shared, and the course's own; `courseId` null: no course's own.
    */
   async list(tenantId: string, courseId: string | null = null): Promise<CoursePack[]> {
-    const packs = await coursePacks(this.deps.pool, tenantId, courseId);
-    const lacksBuiltIn = BUILT_IN_PACKS.some((id) => !packs.some((p) => p.id === id));
-    if (!lacksBuiltIn || this.seededTenants.has(tenantId)) return packs;
-    await this.seedDemo(tenantId);
+    if (!this.seededTenants.has(tenantId)) await this.seedDemo(tenantId);
     return coursePacks(this.deps.pool, tenantId, courseId);
   }
 

@@ -181,8 +181,8 @@ export interface PackDiff {
   removedSkills: string[];
 }
 
-/** Deterministic JSON (keys sorted) for comparing items. */
-function canonical(v: unknown): string {
+/** Deterministic JSON (keys sorted, undefined fields dropped) for comparing items and packs. */
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v as object)
