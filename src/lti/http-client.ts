@@ -263,51 +263,7 @@ export class HttpClient {
       });
       request.on('response', (res) => {
         clearTimeout(connectTimer);
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400) {
-          return finish(new OutboundError('redirect', `${where} answered a redirect (${status}); redirects are not followed`, status));
-        }
-        if (status < 200 || status > 599) return finish(new OutboundError('bad_status', `${where} answered status ${status}`, status));
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          return finish(new OutboundError('too_large', `${where}: the answer is larger than ${maxBytes} bytes`, status));
-        }
-        const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
-        stream = res;
-        if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.pipe(zlib.createGunzip());
-        else if (encoding === 'deflate') stream = res.pipe(zlib.createInflate());
-        else if (encoding === 'br') stream = res.pipe(zlib.createBrotliDecompress());
-        else if (encoding && encoding !== 'identity') return finish(new OutboundError('bad_status', `${where}: unsupported content-encoding`, status));
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let wire = 0;
-        res.on('data', (c: Buffer) => {
-          wire += c.length;
-          if (wire > maxBytes) finish(new OutboundError('too_large', `${where}: the answer is larger than ${maxBytes} bytes`, status));
-        });
-        stream.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > maxBytes) return finish(new OutboundError('too_large', `${where}: the answer is larger than ${maxBytes} bytes`, status));
-          chunks.push(c);
-        });
-        stream.on('error', (err: NodeJS.ErrnoException) => finish(new OutboundError('network', `${where}: ${err.code ?? err.message}`, status)));
-        res.on('aborted', () => finish(new OutboundError('network', `${where}: the answer was cut off`, status)));
-        res.on('error', (err: NodeJS.ErrnoException) => finish(new OutboundError('network', `${where}: ${err.code ?? err.message}`, status)));
-        stream.on('end', () => {
-          const h = new Headers();
-          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
-            try {
-              h.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
-            } catch {
-              // a header value Headers will not hold is dropped
-            }
-          }
-          if (encoding) {
-            h.delete('content-encoding');
-            h.delete('content-length');
-          }
-          finish(undefined, new OutboundResponse(url.toString(), status, h, Buffer.concat(chunks, size)));
-        });
+        readAnswer(res, url, where, maxBytes, finish, (s) => (stream = s));
       });
       request.end(body);
     });
@@ -317,6 +273,61 @@ export class HttpClient {
   fetchFor(kind: OutboundKind): (input: string | URL, init?: { headers?: HeadersInit; signal?: AbortSignal | null; method?: string }) => Promise<Response> {
     return async (input, init = {}) => (await this.request(input, { kind, method: init.method, headers: init.headers, signal: init.signal })).toResponse();
   }
+}
+
+/**
+ * Reads an answer in full within `maxBytes` (the wire bytes and the decoded ones: gzip, deflate and br are
+ * decoded), refusing redirects and statuses outside 200-599, and settles the call through `finish`.
+ * `setStream` receives the stream read (so a failure can destroy it).
+ */
+function readAnswer(res: http.IncomingMessage, url: URL, where: string, maxBytes: number, finish: (err: Error | undefined, value?: OutboundResponse) => void, setStream: (s: Readable) => void): void {
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400) {
+    return finish(new OutboundError('redirect', `${where} answered a redirect (${status}); redirects are not followed`, status));
+  }
+  if (status < 200 || status > 599) return finish(new OutboundError('bad_status', `${where} answered status ${status}`, status));
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return finish(new OutboundError('too_large', `${where}: the answer is larger than ${maxBytes} bytes`, status));
+  }
+  const encoding = String(res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  let stream: Readable = res;
+  setStream(stream);
+  if (encoding === 'gzip' || encoding === 'x-gzip') stream = res.pipe(zlib.createGunzip());
+  else if (encoding === 'deflate') stream = res.pipe(zlib.createInflate());
+  else if (encoding === 'br') stream = res.pipe(zlib.createBrotliDecompress());
+  else if (encoding && encoding !== 'identity') return finish(new OutboundError('bad_status', `${where}: unsupported content-encoding`, status));
+  setStream(stream);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let wire = 0;
+  res.on('data', (c: Buffer) => {
+    wire += c.length;
+    if (wire > maxBytes) finish(new OutboundError('too_large', `${where}: the answer is larger than ${maxBytes} bytes`, status));
+  });
+  stream.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > maxBytes) return finish(new OutboundError('too_large', `${where}: the answer is larger than ${maxBytes} bytes`, status));
+    chunks.push(c);
+  });
+  stream.on('error', (err: NodeJS.ErrnoException) => finish(new OutboundError('network', `${where}: ${err.code ?? err.message}`, status)));
+  res.on('aborted', () => finish(new OutboundError('network', `${where}: the answer was cut off`, status)));
+  res.on('error', (err: NodeJS.ErrnoException) => finish(new OutboundError('network', `${where}: ${err.code ?? err.message}`, status)));
+  stream.on('end', () => {
+    const h = new Headers();
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+      try {
+        h.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+      } catch {
+        // a header value Headers will not hold is dropped
+      }
+    }
+    if (encoding) {
+      h.delete('content-encoding');
+      h.delete('content-length');
+    }
+    finish(undefined, new OutboundResponse(url.toString(), status, h, Buffer.concat(chunks, size)));
+  });
 }
 
 let current: { key: string; client: HttpClient } | undefined;
