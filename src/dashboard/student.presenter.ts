@@ -13,12 +13,32 @@ import { SKILL_PLACES, type SkillView } from './skill-view.service.js';
 
 export const escapeHtml = escapeXml;
 
+/** Date formats per locale and style (building an Intl.DateTimeFormat costs far more than using one). */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function format(locale: string, style: 'day' | 'time'): Intl.DateTimeFormat {
+  const key = `${locale}\u0000${style}`;
+  let f = formats.get(key);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions = style === 'day'
+      ? { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }
+      : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false };
+    try {
+      f = new Intl.DateTimeFormat(locale || 'en', opts);
+    } catch {
+      f = new Intl.DateTimeFormat('en', opts);
+    }
+    if (formats.size > 100) formats.clear();
+    formats.set(key, f);
+  }
+  return f;
+}
+
 /** A date in the reader's language (UTC, as the class view's times). */
 export function day(d: Date | number, locale: string): string {
-  return new Intl.DateTimeFormat(locale || 'en', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+  return format(locale, 'day').format(d);
 }
 function dateTime(d: Date | number, locale: string): string {
-  return new Intl.DateTimeFormat(locale || 'en', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC', hour12: false }).format(d);
+  return format(locale, 'time').format(d);
 }
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 /** Seconds or minutes, short. */
@@ -41,7 +61,10 @@ function answerHtml(response: unknown, choices: ReadonlyMap<string, string>): st
   return Array.isArray(response) ? response.map(one).join(', ') : one(response);
 }
 
-export function presentStudent(v: StudentView, catalog: Catalog, t: TFunction, locale: string) {
+/** Answers listed on the drill-down before "show all" (the newest; the chart and mistakes use every one). */
+export const RECENT_ATTEMPTS = 50;
+
+export function presentStudent(v: StudentView, catalog: Catalog, t: TFunction, locale: string, opts: { allAttempts?: boolean } = {}) {
   const skillName = (id: string) => v.cache.skillNames.get(id) ?? id;
   const question = (itemId: string, seed: number) => questionView(catalog, v.cache, itemId, seed, v.locale);
   const choicesOf = (q: ReturnType<typeof question>) => new Map((q?.choices ?? []).map((c) => [c.id, c.html]));
@@ -71,7 +94,9 @@ export function presentStudent(v: StudentView, catalog: Catalog, t: TFunction, l
     : '';
   const legend = practised.filter((s) => s.points.length > 0).map((s, i) => ({ name: s.name, swatch: legendSwatch(i) }));
   const timeMs = v.attempts.reduce((n, a) => n + (a.timeMs ?? 0), 0);
-  const attempts = [...v.attempts].reverse().map((a) => {
+  const newest = [...v.attempts].reverse();
+  const listed = opts.allAttempts ? newest : newest.slice(0, RECENT_ATTEMPTS);
+  const attempts = listed.map((a) => {
     const q = question(a.itemId, a.seed);
     const beforeReset = a.skills.some((k) => (v.resets.get(k) ?? 0) > a.answeredAt.getTime());
     return {
@@ -146,6 +171,7 @@ export function presentStudent(v: StudentView, catalog: Catalog, t: TFunction, l
     chartSvg,
     legend,
     attempts,
+    attemptsTotal: v.attempts.length,
     mistakes,
     bySkill,
     plan,

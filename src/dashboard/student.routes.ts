@@ -20,6 +20,7 @@ import { StudentService } from './student.service.js';
 
 const KATEX_CSS = '/static/katex/katex.min.css';
 const userParams = z.object({ userId: z.string().min(1).max(255) });
+const listQuery = z.object({ all: z.enum(['1']).optional() });
 const skillParams = z.object({ skillId: z.string().min(1).max(100) });
 const overrideBody = z.object({
   ltik: z.string().optional(),
@@ -39,13 +40,13 @@ export function studentRoutes(services: Pick<Services, 'pool' | 'sessions' | 'ca
     forgetLearner: (t, u) => services.practice.forgetUser(t, u), scoresQueued: () => services.scores.committed(),
   });
 
-  const studentPage = async (res: express.Response, userId: string, view: 'dashboard/student' | 'dashboard/print-student', extra: { saved?: string; error?: string; status?: number } = {}) => {
+  const studentPage = async (res: express.Response, userId: string, view: 'dashboard/student' | 'dashboard/print-student', extra: { saved?: string; error?: string; status?: number; all?: boolean } = {}) => {
     const actor = actorOf(res);
     const t = translator(actor.locale);
     const v = await students.student(actor, userId);
     res.setHeader('Cache-Control', 'no-store');
     res.status(extra.status ?? 200).render(view, {
-      ...presentStudent(v, services.catalog, t, actor.locale),
+      ...presentStudent(v, services.catalog, t, actor.locale, { allAttempts: extra.all }),
       title: t(view === 'dashboard/student' ? 'dashboard.student.title' : 'dashboard.student.print_title', { name: v.name ?? v.userId }),
       t,
       lang: languageOf(actor.locale),
@@ -60,8 +61,12 @@ export function studentRoutes(services: Pick<Services, 'pool' | 'sessions' | 'ca
     });
   };
 
-  const drill = validate({ params: userParams });
-  const show = async (_req: express.Request, res: express.Response) => studentPage(res, drill.input(res).params.userId, 'dashboard/student');
+  const drill = validate({ params: userParams, query: listQuery });
+  // The newest answers are listed; `?all=1` (the page's "show all" button) lists every one.
+  const show = async (_req: express.Request, res: express.Response) => {
+    const input = drill.input(res);
+    await studentPage(res, input.params.userId, 'dashboard/student', { all: input.query.all === '1' });
+  };
   r.get('/dashboard/students/:userId', staff, drill, show);
   r.post('/dashboard/students/:userId', form, staff, drill, show);
 

@@ -101,8 +101,13 @@ export function questionView(catalog: Catalog, cache: PackEntry, itemId: string,
   return v;
 }
 
+/** Students whose log and replay are kept (see StudentService.student). */
+const DERIVED_MAX = 500;
+
 export class StudentService {
   private readonly clock: Clock;
+  /** Per learner: the attempt log, its replay and mistakes, valid for one learner version and overrides. */
+  private derived = new Map<string, { sig: string; cache: PackEntry; attempts: LoggedAttempt[]; history: MasteryHistory; mistakes: StudentView['mistakes'] }>();
 
   constructor(private readonly deps: { pool: pg.Pool; catalog: Catalog; assignments: AssignmentService; clock?: Clock }) {
     this.clock = deps.clock ?? systemClock;
@@ -123,17 +128,29 @@ export class StudentService {
   async student(actor: Actor, userId: string): Promise<StudentView> {
     const { assignment: a, cache } = await this.activity(actor);
     const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId };
-    const [learner, user, attempts, overrides] = await Promise.all([
+    const [learner, user, overrides] = await Promise.all([
       readLearner(this.deps.pool, key),
       this.deps.pool.query<{ name: string | null; locale: string | null }>({ name: 'dashboard-student-user', text: 'SELECT name, locale FROM users WHERE tenant_id = $1 AND id = $2', values: [actor.tenantId, userId] }),
-      learnerLog(this.deps.pool, key),
       readOverrides(this.deps.pool, key),
     ]);
     if (!learner) throw notFound('This student');
+    const cfg = configOf(a, cache);
+    // The log and its replay are kept while the learner row's version (bumped by every attempt and skill
+    // override), the overrides and the pack's model are the same.
+    const cacheKey = `${key.tenantId}\u0000${key.resourceLinkId}\u0000${key.userId}`;
+    const sig = `${learner.version}\u0000${overrides.length ? overrides[overrides.length - 1]!.id : 0}\u0000${a.skills.join(',')}\u0000${a.threshold}`;
+    let derived = this.derived.get(cacheKey);
+    if (!derived || derived.sig !== sig || derived.cache !== cache) {
+      const attempts = await learnerLog(this.deps.pool, key);
+      derived = { sig, cache, attempts, history: masteryHistory(attempts, overrides, a.skills, cfg), mistakes: commonMistakes(attempts, a.skills) };
+      this.derived.delete(cacheKey);
+      if (this.derived.size >= DERIVED_MAX) this.derived.delete(this.derived.keys().next().value!);
+      this.derived.set(cacheKey, derived);
+    }
+    const { attempts } = derived;
     let state: LearnerState | null = upgradeState(learner.state);
     if (!state) state = await rebuildState(this.deps.pool, key, a, cache);
     const now = this.clock.now();
-    const cfg = configOf(a, cache);
     const progress = progressOf(state, a, cache, now);
     const latest = latestBySkill(overrides);
     const tally = new Map<string, { answers: number; correct: number; hints: number; timeMs: number; lastAt: Date | null }>(a.skills.map((k) => [k, { answers: 0, correct: 0, hints: 0, timeMs: 0, lastAt: null }]));
@@ -164,8 +181,8 @@ export class StudentService {
     for (const o of overrides) if (o.action === 'reset' && o.skillId) resets.set(o.skillId, Math.max(resets.get(o.skillId) ?? 0, o.at.getTime()));
     return {
       assignment: a, cache, userId, name: user.rows[0]?.name ?? null, locale: user.rows[0]?.locale ?? 'en', answered: learner.answered, progress, skills, attempts, overrides,
-      history: masteryHistory(attempts, overrides, a.skills, cfg),
-      mistakes: commonMistakes(attempts, a.skills),
+      history: derived.history,
+      mistakes: derived.mistakes,
       plan: learner.current && !learner.current.finished ? learner.current : null,
       excusal: excusal(overrides, lastAnswerAt),
       lastAnswerAt,

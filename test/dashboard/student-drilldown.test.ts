@@ -128,6 +128,20 @@ describe('instructor student drill-down and skill view', function () {
     expect((await viaPost('/dashboard/skills/no-such-skill', token)).status).to.equal(404);
   });
 
+  it('lists the newest 50 answers, and every answer on "show all" (the chart and mistakes use them all)', async () => {
+    await w.answers('t1', 'link-a', Array.from({ length: 55 }, (_, k) => ({ user: 'stu-many', item: k % 2 ? 'unit-how-many-2' : 'unit-how-many-5', correct: k % 3 === 0 })));
+    const token = await w.token('teacher');
+    const first = await viaPost('/dashboard/students/stu-many', token);
+    expect(first.text.match(/data-attempt="/g)).to.have.length(50);
+    expect(first.text).to.contain('Every answer (55), newest first');
+    expect(first.text).to.contain('action="/dashboard/students/stu-many?all=1"');
+    expect(first.text).to.match(/Unit fractions: 36 of 55 answers wrong/);
+    const all = await viaPost('/dashboard/students/stu-many?all=1', token);
+    expect(all.text.match(/data-attempt="/g)).to.have.length(55);
+    expect(all.text).not.to.contain('data-testid="show-all-attempts"');
+    expect((await viaPost('/dashboard/students/stu-many?all=yes', token)).status).to.equal(400);
+  });
+
   it('is translated: a Spanish session sees the page in Spanish', async () => {
     const res = await viaPost(`/dashboard/students/${U}`, await w.token('teacher', { locale: 'es' }));
     expect(res.status).to.equal(200);
