@@ -4,6 +4,7 @@
  * `renderAnswer`. Text is shown in the reader's language (`options.locale`) where the item carries a
  * translation for it, field by field, and as written otherwise (translate.ts).
  */
+import { translateGradeMessage } from './grading-messages.js';
 import type { Item } from './content.schema.js';
 import { correctResponse, mathItemVariables, type GradeResult, type Response } from './grading.js';
 import { renderMarkdown } from './markdown.js';
@@ -212,8 +213,8 @@ export interface GradeView {
  * for templates) and the reader's locale, feedback stored in the pack's language is shown translated.
  */
 export function renderGrade(result: GradeResult, from?: { item: Item; locale?: string; packLocale?: string }): GradeView {
-  const feedback = from && result.feedback ? translateFeedback(from.item, result.feedback, from.locale, from.packLocale) : result.feedback;
+  const feedback = from && result.feedback ? translateGradeMessage(translateFeedback(from.item, result.feedback, from.locale, from.packLocale), from.locale) : result.feedback;
   const view: GradeView = { correct: result.correct, score: result.score, feedbackHtml: feedback ? renderMarkdown(feedback, from ? { media: from.item.media } : {}) : '' };
-  if (result.message !== undefined) view.message = result.message;
+  if (result.message !== undefined) view.message = translateGradeMessage(result.message, from?.locale);
   return view;
 }
