@@ -84,16 +84,17 @@ export function niceMax(max: number): number {
  * number for screen readers); each bar carries its own title (a tooltip with the value).
  */
 export function barChartSvg(opts: { id: string; title: string; desc: string; values: readonly number[]; labels: readonly string[]; barTitles?: readonly string[]; width?: number; height?: number }): string {
-  const width = opts.width ?? 640;
-  const height = opts.height ?? 220;
-  const [left, right, top, bottom] = [44, 8, 12, 40];
+  // Drawn small (it scales to its box): 12-unit text stays legible from a phone to a desktop.
+  const width = opts.width ?? 400;
+  const height = opts.height ?? 200;
+  const [left, right, top, bottom] = [36, 6, 10, 30];
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const max = niceMax(Math.max(0, ...opts.values));
   const n = Math.max(1, opts.values.length);
   const slot = plotW / n;
   const barW = Math.max(1, slot * 0.7);
-  const every = Math.max(1, Math.ceil(n / 8));
+  const every = Math.max(1, Math.ceil(n / 5));
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="report-chart" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${xml(opts.id)}-title ${xml(opts.id)}-desc" data-testid="chart-${xml(opts.id)}">`);
   parts.push(`<title id="${xml(opts.id)}-title">${xml(opts.title)}</title><desc id="${xml(opts.id)}-desc">${xml(opts.desc)}</desc>`);
@@ -109,7 +110,7 @@ export function barChartSvg(opts: { id: string; title: string; desc: string; val
     const tip = opts.barTitles?.[i] ?? `${opts.labels[i] ?? ''}: ${v}`;
     parts.push(`<rect x="${x.toFixed(1)}" y="${(top + plotH - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="#0b57d0" data-value="${v}"><title>${xml(tip)}</title></rect>`);
     if (i % every === 0 && opts.labels[i]) {
-      parts.push(`<text x="${(left + i * slot + slot / 2).toFixed(1)}" y="${height - bottom + 16}" text-anchor="middle" font-size="12" fill="#1b1f24">${xml(opts.labels[i])}</text>`);
+      parts.push(`<text x="${(left + i * slot + slot / 2).toFixed(1)}" y="${height - bottom + 18}" text-anchor="middle" font-size="12" fill="#1b1f24">${xml(opts.labels[i])}</text>`);
     }
   });
   parts.push('</svg>');

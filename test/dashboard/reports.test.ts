@@ -47,8 +47,8 @@ describe('weekly class report (pure)', () => {
     expect(svg).to.contain('<title id="answers-title">Answers &lt;per&gt; week</title>');
     expect(svg).to.contain('<desc id="answers-desc">desc &amp; more</desc>');
     const bars = [...svg.matchAll(/<rect [^>]*height="([\d.]+)" [^>]*data-value="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
-    // Plot height 220 - 12 - 40 = 168; max 10.
-    expect(bars).to.deep.equal([[168, 10], [0, 0], [84, 5]]);
+    // Plot height 200 - 10 - 30 = 160; max 10.
+    expect(bars).to.deep.equal([[160, 10], [0, 0], [80, 5]]);
     expect(svg).not.to.contain('<script');
   });
 
