@@ -1,12 +1,12 @@
 import type { TFunction } from 'i18next';
 import { z } from 'zod';
 import type { RiskReason } from '../engine/risk/index.js';
-import type { ClassView, RosterJoin } from './dashboard.service.js';
+import { HELP_DETAILS, type ClassView, type RosterJoin } from './dashboard.service.js';
 import { CELL_STATUSES, type CellStatus, type ClassLine } from './summary.js';
 
 const DAY = 86_400_000;
 /** Students listed under "May need help" (most likely first); the rest are found by sorting or filtering the table. */
-export const HELP_SHOWN = 25;
+export const HELP_SHOWN = HELP_DETAILS;
 /** Flags shown per student (most likely first). */
 const FLAGS_SHOWN = 3;
 
@@ -69,6 +69,9 @@ export function filterAndSort(view: ClassView, q: ClassQuery, now: number): Clas
   return rows;
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
 /** A duration in words: "under a minute", "12 min", "1 h 05 min". */
 export function duration(ms: number, t: TFunction): string {
   const min = Math.floor(ms / 60_000);
@@ -77,10 +80,14 @@ export function duration(ms: number, t: TFunction): string {
   return t('dashboard.time.hours', { h: Math.floor(min / 60), m: String(min % 60).padStart(2, '0') });
 }
 
+/** One relative-time format per language (making one costs more than formatting 300 rows with it). */
+const formats = new Map<string, Intl.RelativeTimeFormat>();
+
 /** How long ago, in the reader's language ("3 minutes ago", "yesterday"), or "never". */
 export function ago(at: number | null, now: number, lang: string, t: TFunction): string {
   if (at === null) return t('dashboard.never');
-  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  let rtf = formats.get(lang);
+  if (!rtf) formats.set(lang, (rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' })));
   const s = Math.round((at - now) / 1000);
   if (s > -60) return rtf.format(0, 'second');
   if (s > -3600) return rtf.format(Math.round(s / 60), 'minute');
@@ -103,6 +110,11 @@ export function presentDashboard(view: ClassView, join: RosterJoin, t: TFunction
   const skillName = (id: string) => names.get(id) ?? id;
   const col = q.skill ? view.skills.findIndex((s) => s.id === q.skill) : -1;
   const shownSkills = col >= 0 ? [view.skills[col]!] : view.skills;
+  // The 6,000 cells of a big class are built here as markup (trusted parts only: a state class from a closed set,
+  // its label escaped once, a number), not by the template, which would escape each piece of each cell.
+  const cellOf = new Map(CELL_STATUSES.map((s) => [s, `<td class="m-${s}"><i>${escapeHtml(t(`dashboard.status.${s}`))}</i>`]));
+  const cellHtml = (status: CellStatus, percent: number) =>
+    `${cellOf.get(status)!}${q.numbers && status !== 'not_started' ? ` ${percent}%` : ''}</td>`;
   const rows = filterAndSort(view, q, now).map((r) => ({
     userId: r.userId,
     name: r.name ?? r.userId,
@@ -112,6 +124,7 @@ export function presentDashboard(view: ClassView, join: RosterJoin, t: TFunction
     lastActive: ago(r.lastAt, now, opts.lang, t),
     lastAt: r.lastAt,
     cells: (col >= 0 ? [r.cells[col]!] : r.cells).map((c) => ({ skill: c.skill, status: c.status, percent: Math.round(c.mastery * 100) })),
+    cellsHtml: (col >= 0 ? [r.cells[col]!] : r.cells).map((c) => cellHtml(c.status, Math.round(c.mastery * 100))).join(''),
   }));
   const help = view.help.slice(0, HELP_SHOWN).map((h) => ({
     userId: h.userId,

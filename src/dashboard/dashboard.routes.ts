@@ -106,7 +106,7 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: Dash
    */
   const exportCsv = async (_req: express.Request, res: express.Response) => {
     const actor = actorOf(res);
-    const csv = classCsv(await deps.dashboard.classView(actor), translator(actor.locale));
+    const csv = classCsv(await deps.dashboard.classView(actor, { details: Infinity }), translator(actor.locale));
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="class-mastery.csv"');
     res.setHeader('Cache-Control', 'no-store');

@@ -12,6 +12,9 @@ import { assembleClass, type ClassLine, type HelpEntry } from './summary.js';
 
 export type { ClassLine, ClassCell, HelpEntry, CellStatus } from './summary.js';
 
+/** Students of the help list whose flags' reasons and actions are read (the page lists this many). */
+export const HELP_DETAILS = 25;
+
 export interface ClassView {
   assignment: Assignment | null;
   skills: { id: string; name: string }[];
@@ -58,8 +61,11 @@ export class DashboardService {
     this.summaries = new SummaryStore({ pool: deps.pool, clock: this.clock, risk: this.risk, log: deps.log });
   }
 
-  /** Every student's state per skill of the assignment, and who may need help. */
-  async classView(actor: Actor): Promise<ClassView> {
+  /**
+   * Every student's state per skill of the assignment, and who may need help: the reasons and actions of the
+   * first `details` students of that list (most likely first; all for the CSV).
+   */
+  async classView(actor: Actor, opts: { details?: number } = {}): Promise<ClassView> {
     const a = await this.deps.assignments.get(actor);
     const now = this.clock.now();
     if (!a) return { assignment: null, skills: [], rows: [], help: [], riskSource: 'default', at: now };
@@ -67,6 +73,16 @@ export class DashboardService {
     await this.summaries.refresh(a, cache);
     const [stored, risk] = await Promise.all([this.summaries.read(a), this.risk.modelFor(actor.tenantId)]);
     const { lines, help } = assembleClass(stored, a.skills, now);
+    const shown = help.slice(0, opts.details ?? HELP_DETAILS);
+    const details = await this.summaries.flags(a, shown.map((h) => h.userId));
+    for (const h of shown) {
+      const of = details.get(h.userId) ?? {};
+      h.flags = h.flags.flatMap((f) => {
+        const d = of[f.skill];
+        // A small group (3+ students flagged on the skill) wins over the student's own suggestion.
+        return d ? [{ ...f, reasons: d.reasons, action: f.action === 'small_group' ? 'small_group' : d.action }] : [];
+      });
+    }
     return {
       assignment: a,
       skills: a.skills.map((id) => ({ id, name: cache.skillNames.get(id) ?? id })),

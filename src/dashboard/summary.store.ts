@@ -7,7 +7,7 @@ import { upgradeState, type LearnerState } from '../engine/index.js';
 import type { Assignment } from '../practice/practice.repository.js';
 import { configOf } from '../practice/progress.js';
 import type { RiskModels } from './risk.service.js';
-import { summariseLearner, type LearnerSummary, type SkillSummary, type StoredStatus, type SummaryAttempt } from './summary.js';
+import { summariseLearner, type LearnerSummary, type SkillSummary, type StoredRisk, type StoredStatus, type SummaryAttempt } from './summary.js';
 
 /** Learners summarised per statement (a batch reads their state and attempt log, then writes their rows). */
 const BATCH = 50;
@@ -122,6 +122,11 @@ export class SummaryStore {
   async read(a: Assignment): Promise<StoredLearner[]> {
     return readSummaries(this.deps.pool, a.tenantId, a.resourceLinkId, a.skills);
   }
+
+  /** The flags' reasons and actions of these learners. */
+  async flags(a: Assignment, users: readonly string[]): Promise<Map<string, Record<string, StoredRisk>>> {
+    return readFlags(this.deps.pool, a.tenantId, a.resourceLinkId, users);
+  }
 }
 
 /** The activity's learner rows whose summary is missing or behind (version or basis), and how many have one. */
@@ -142,7 +147,10 @@ export async function staleLearners(db: pg.Pool, tenantId: string, resourceLinkI
  * was written meanwhile (another process's refresh).
  */
 export async function writeSummaries(db: pg.Pool, tenantId: string, resourceLinkId: string, basis: string, list: { summary: LearnerSummary; version: number }[]): Promise<void> {
-  const learners = list.map(({ summary: s, version }) => ({ user_id: s.userId, version, answers: s.answers, time_ms: s.timeMs, last_at: s.lastAt === null ? null : new Date(s.lastAt).toISOString() }));
+  const learners = list.map(({ summary: s, version }) => ({
+    user_id: s.userId, version, answers: s.answers, time_ms: s.timeMs, last_at: s.lastAt === null ? null : new Date(s.lastAt).toISOString(), cells: s.skills.map(pack),
+    flags: Object.fromEntries(s.skills.filter((k) => k.risk).map((k) => [k.skill, k.risk])),
+  }));
   const cells = list.flatMap(({ summary: s }) => s.skills.map((k) => ({
     user_id: s.userId, skill_id: k.skill, status: k.status, mastered: k.mastered, due_at: k.dueAt === null ? null : new Date(k.dueAt).toISOString(), mastery: k.mastery,
     answers: k.answers, correct: k.correct, hints: k.hints, wrong_streak: k.wrongStreak, time_ms: k.timeMs, last_at: k.lastAt === null ? null : new Date(k.lastAt).toISOString(), risk: k.risk,
@@ -150,11 +158,11 @@ export async function writeSummaries(db: pg.Pool, tenantId: string, resourceLink
   await db.query({
     name: 'summary-write',
     text: `WITH l AS (
-       INSERT INTO class_summary_learners(tenant_id, resource_link_id, user_id, version, basis, answers, time_ms, last_at, refreshed_at)
-       SELECT $1, $2, r.user_id, r.version, $3, r.answers, r.time_ms, r.last_at, now()
-       FROM jsonb_to_recordset($4::jsonb) AS r(user_id text, version bigint, answers int, time_ms bigint, last_at timestamptz)
+       INSERT INTO class_summary_learners(tenant_id, resource_link_id, user_id, version, basis, answers, time_ms, last_at, cells, flags, refreshed_at)
+       SELECT $1, $2, r.user_id, r.version, $3, r.answers, r.time_ms, r.last_at, r.cells, r.flags, now()
+       FROM jsonb_to_recordset($4::jsonb) AS r(user_id text, version bigint, answers int, time_ms bigint, last_at timestamptz, cells jsonb, flags jsonb)
        ON CONFLICT (tenant_id, resource_link_id, user_id) DO UPDATE SET version = EXCLUDED.version, basis = EXCLUDED.basis, answers = EXCLUDED.answers,
-         time_ms = EXCLUDED.time_ms, last_at = EXCLUDED.last_at, refreshed_at = now()
+         time_ms = EXCLUDED.time_ms, last_at = EXCLUDED.last_at, cells = EXCLUDED.cells, flags = EXCLUDED.flags, refreshed_at = now()
        WHERE class_summary_learners.version <= EXCLUDED.version
        RETURNING user_id),
      del AS (DELETE FROM class_summaries c WHERE c.tenant_id = $1 AND c.resource_link_id = $2 AND c.user_id IN (SELECT user_id FROM l))
@@ -170,30 +178,52 @@ export async function writeSummaries(db: pg.Pool, tenantId: string, resourceLink
   });
 }
 
-/** The stored summaries of an activity (these skills only), with each learner's name where the launch gave one. */
+/**
+ * One skill's summary packed for the learner's `cells` value, an array (6,000 of them per class view of 300 x 20):
+ * [skill, state (n|p|s|m), due (s), mastery, answers, correct, hints, wrong streak, time (s), last (s), flag probability].
+ * The flag's reasons and action are in `flags`, read for the students the page lists.
+ */
+type Packed = [string, 'n' | 'p' | 's' | 'm', number | null, number, number, number, number, number, number, number | null, number | null];
+const CODE: Record<StoredStatus, Packed[1]> = { not_started: 'n', practising: 'p', struggling: 's', mastered: 'm' };
+const STATUS: Record<Packed[1], StoredStatus> = { n: 'not_started', p: 'practising', s: 'struggling', m: 'mastered' };
+const sec = (ms: number | null) => (ms === null ? null : Math.round(ms / 1000));
+const pack = (k: SkillSummary): Packed => [
+  k.skill, CODE[k.status], sec(k.dueAt), Math.round(k.mastery * 1000) / 1000, k.answers, k.correct, k.hints, k.wrongStreak, Math.round(k.timeMs / 1000), sec(k.lastAt), k.risk ? k.risk.probability : null,
+];
+const unpack = (c: Packed): SkillSummary => ({
+  skill: c[0], status: STATUS[c[1]], mastered: c[1] === 'm', dueAt: c[2] === null ? null : c[2] * 1000, mastery: c[3], answers: c[4], correct: c[5], hints: c[6],
+  wrongStreak: c[7], timeMs: c[8] * 1000, lastAt: c[9] === null ? null : c[9] * 1000,
+  // The reasons and action come from `flags` (readFlags) for the students shown; the probability is enough to rank.
+  risk: c[10] === null ? null : { probability: c[10], atAnswer: c[4], reasons: [], action: 'worked_example' },
+});
+
+/** The stored summaries of an activity (these skills only), with each learner's name where the launch gave one: one row per learner. */
 export async function readSummaries(db: pg.Pool, tenantId: string, resourceLinkId: string, skills: readonly string[]): Promise<StoredLearner[]> {
-  const { rows } = await db.query<{
-    user_id: string; name: string | null; answers: number; time_ms: string; last_at: Date | null;
-    cells: { s: string; st: StoredStatus; m: boolean; d: number | null; v: number; a: number; c: number; h: number; w: number; t: number; l: number | null; r: SkillSummary['risk'] }[] | null;
-  }>({
+  const { rows } = await db.query<{ user_id: string; name: string | null; answers: number; time_ms: string; last_at: Date | null; cells: Packed[] }>({
     name: 'summary-read',
-    text: `SELECT l.user_id, u.name, l.answers, l.time_ms, l.last_at,
-       (SELECT jsonb_agg(jsonb_build_object('s', c.skill_id, 'st', c.status, 'm', c.mastered, 'd', extract(epoch from c.due_at) * 1000, 'v', c.mastery,
-          'a', c.answers, 'c', c.correct, 'h', c.hints, 'w', c.wrong_streak, 't', c.time_ms, 'l', extract(epoch from c.last_at) * 1000, 'r', c.risk))
-        FROM class_summaries c WHERE c.tenant_id = l.tenant_id AND c.resource_link_id = l.resource_link_id AND c.user_id = l.user_id AND c.skill_id = ANY($3)) AS cells
+    text: `SELECT l.user_id, u.name, l.answers, l.time_ms, l.last_at, l.cells
      FROM class_summary_learners l LEFT JOIN users u ON u.tenant_id = l.tenant_id AND u.id = l.user_id
      WHERE l.tenant_id = $1 AND l.resource_link_id = $2 ORDER BY u.name NULLS LAST, l.user_id`,
-    values: [tenantId, resourceLinkId, skills],
+    values: [tenantId, resourceLinkId],
   });
+  const wanted = new Set(skills);
   return rows.map((r) => ({
     userId: r.user_id,
     name: r.name,
     answers: r.answers,
     timeMs: Number(r.time_ms),
     lastAt: r.last_at ? r.last_at.getTime() : null,
-    skills: (r.cells ?? []).map((c) => ({
-      skill: c.s, status: c.st, mastered: c.m, dueAt: c.d === null ? null : Number(c.d), mastery: c.v, answers: c.a, correct: c.c, hints: c.h,
-      wrongStreak: c.w, timeMs: Number(c.t), lastAt: c.l === null ? null : Number(c.l), risk: c.r,
-    })),
+    skills: r.cells.filter((c) => wanted.has(c[0])).map(unpack),
   }));
+}
+
+/** The at-risk flags (reasons and action per skill) of these learners of the activity. */
+export async function readFlags(db: pg.Pool, tenantId: string, resourceLinkId: string, users: readonly string[]): Promise<Map<string, Record<string, StoredRisk>>> {
+  if (!users.length) return new Map();
+  const { rows } = await db.query<{ user_id: string; flags: Record<string, StoredRisk> }>({
+    name: 'summary-flags',
+    text: 'SELECT user_id, flags FROM class_summary_learners WHERE tenant_id = $1 AND resource_link_id = $2 AND user_id = ANY($3)',
+    values: [tenantId, resourceLinkId, users],
+  });
+  return new Map(rows.map((r) => [r.user_id, r.flags]));
 }
