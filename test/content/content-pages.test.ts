@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import type { RunningServer } from '../../src/server.js';
 import type { Actor } from '../../src/lti/actor.js';
 import { DEMO_USERS } from '../../src/sandbox/demo.js';
@@ -115,10 +116,26 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
   });
 
   it('refuses a 50 MB upload cleanly, with the limit in the message, keeping nothing', async () => {
-    const big = new Uint8Array(50 * 1024 * 1024 + 10).fill(0x20);
-    const res = await upload('huge.xml', big);
+    const big = Buffer.alloc(50 * 1024 * 1024 + 10, 0x20);
+    // On a connection of its own (a pooled keep-alive socket the server closes meanwhile would reset).
+    const boundary = 'x-content-upload-boundary';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="ltik"\r\n\r\n${ltik}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.xml"\r\nContent-Type: text/xml\r\n\r\n`),
+      big,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(`${srv.url}/dashboard/content/upload`, { method: 'POST', agent: false, headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length } }, (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        r.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
     expect(res.status).to.equal(413);
-    const html = await res.text();
+    const html = res.text;
     expect(html).to.contain('larger than 50 MB');
     expect(html).to.contain('data-testid="content-error"');
     expect((await srv.db.pool.query('SELECT count(*)::int AS n FROM content_uploads')).rows[0].n).to.equal(0);
