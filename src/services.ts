@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { PrivacyService, privacyParts } from './admin/privacy.js';
 import { AssignmentService } from './assignments/assignment.service.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { Catalog } from './content/catalog.js';
 import { ContentService } from './content/content.service.js';
 import { DashboardService } from './dashboard/dashboard.service.js';
@@ -59,14 +59,15 @@ export function buildGradeServices(deps: { settings: Settings; pool: pg.Pool; lo
  * The composition root: builds every service once from settings and a migrated pool. Creates the tool's
  * keys and session secret when missing and, with the sandbox on, the sandbox LMS's platform.
  */
-export async function buildServices(deps: { settings: Settings; pool: pg.Pool; log: Logger; publicUrl: string; adminToken: string; clock?: Clock }): Promise<Services> {
+export async function buildServices(deps: { settings: Settings; pool: pg.Pool; log: Logger; publicUrl: string; adminToken: string; clock?: Clock; random?: Random }): Promise<Services> {
   const { settings, pool, log, publicUrl } = deps;
   const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
   // Launch-path reads are reused for a few seconds; admin changes through this process apply at once.
   const registry = new PlatformRegistry(pool, 5_000);
   const toolKeys = new ToolKeys(pool);
   await toolKeys.ensure();
-  const sessions = new SessionTokens(await appSecret(pool, 'session_key'), settings.sessionMinutes, publicUrl, { maxHours: settings.sessionMaxHours, db: pool });
+  const sessions = new SessionTokens(await appSecret(pool, 'session_key'), settings.sessionMinutes, publicUrl, { maxHours: settings.sessionMaxHours, db: pool, clock, random });
   const limits = new RateLimits(pool, settings.rateLimits);
   let sandbox: SandboxPlatform | undefined;
   if (settings.sandbox) {

@@ -26,7 +26,7 @@ const admin = (base: string, path: string, init: RequestInit = {}, token = TEST_
   fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits past one revocation read of every process (REVOCATION_POLL_MS). */
+/** Waits past the oldest revocations a process answers from (2 x REVOCATION_POLL_MS = 1 s). */
 const afterPoll = () => sleep(1_200);
 
 describe('session security (issue 12)', function () {

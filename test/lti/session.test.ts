@@ -108,4 +108,66 @@ describe('session tokens (ltik)', () => {
     const old = await new SignJWT({ a: actor }).setProtectedHeader({ alg: 'HS256', typ: 'ltik' }).setIssuer('https://tool.example').setAudience('mastery-session').setIssuedAt().setExpirationTime('5m').sign(key);
     expect((await refusal(s.verify(old))).status).to.equal(401);
   });
+
+  describe('revocations read beside the requests', () => {
+    /** A database whose revocation reads stay pending until the test answers them. */
+    function fakeDb() {
+      const reads: { answer: (rows: unknown[]) => void }[] = [];
+      let dbNow = 1_700_000_000_000;
+      const db = {
+        query: () => new Promise<{ rows: unknown[] }>((resolve) => reads.push({ answer: (rows) => resolve({ rows: [{ now_ms: dbNow, kind: null, tenant_id: null, user_id: null, at: null }, ...rows] }) })),
+      };
+      return { db, reads, setDbNow: (ms: number) => (dbNow = ms) };
+    }
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    /** Lets the pending work run until `cond` holds (the signature check comes before the read). */
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
+      expect(cond()).to.equal(true);
+    };
+
+    it('waits for the first read, then checks against what it holds while a new read runs, and refuses once that read brings the removal', async () => {
+      let now = 1_700_000_000_000;
+      const f = fakeDb();
+      const s = new SessionTokens(key, 60, 'https://tool.example', { db: f.db as never, revocationPollMs: 500, clock: { now: () => now } });
+      const token = await s.issue(actor, now - 10_000);
+      // The first use has nothing to check against: it waits for the read.
+      let done = false;
+      const first = s.verify(token).then(() => (done = true));
+      await until(() => f.reads.length === 1);
+      await settle();
+      expect(done, 'answered before the first read').to.equal(false);
+      f.reads[0].answer([]);
+      await first;
+      // A pollMs later a read starts, and requests do not wait for it (it stays pending here).
+      now += 600;
+      await s.verify(token);
+      expect(f.reads).to.have.length(2);
+      await s.verify(token);
+      expect(f.reads, 'one read at a time').to.have.length(2);
+      // The read brings the learner's removal: the next request is refused.
+      f.reads[1].answer([{ now_ms: now, kind: 'user', tenant_id: actor.tenantId, user_id: actor.userId, at: now - 1_000 }]);
+      await settle();
+      expect((await refusal(s.verify(token))).status).to.equal(401);
+    });
+
+    it('waits for a read when what it holds is older than twice pollMs (an idle process, a read that failed)', async () => {
+      let now = 1_700_000_000_000;
+      const f = fakeDb();
+      const s = new SessionTokens(key, 60, 'https://tool.example', { db: f.db as never, revocationPollMs: 500, clock: { now: () => now } });
+      const token = await s.issue(actor, now - 10_000);
+      const first = s.verify(token);
+      await until(() => f.reads.length === 1);
+      f.reads[0].answer([]);
+      await first;
+      now += 1_000;
+      let done = false;
+      const late = s.verify(token).then(() => (done = true));
+      await until(() => f.reads.length === 2);
+      await settle();
+      expect(done, 'answered with revocations a second old').to.equal(false);
+      f.reads[1].answer([{ now_ms: now, kind: 'tenant', tenant_id: actor.tenantId, user_id: null, at: now - 500 }]);
+      expect((await refusal(late)).status).to.equal(401);
+    });
+  });
 });
