@@ -1,7 +1,6 @@
-import crypto from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import type pg from 'pg';
 import { DEMO_COURSE, DEMO_USERS, ROLE_URIS, type SandboxUser } from './demo.js';
+import { SandboxTokenEndpoint } from './token-endpoint.js';
 
 /** Scopes the sandbox can grant (AGS 2.0 §3.1, NRPS 2.0 §3.6). */
 export const SANDBOX_SCOPES = [
@@ -87,12 +86,10 @@ export class SandboxLms {
   maxPageSize = 100;
   /** Extra students beyond the demo users (tests and the benchmark add many). */
   extraMembers: SandboxUser[] = [];
-  private tokenKey = crypto.randomBytes(32);
-  private usedJti = new Map<string, number>();
-  private toolJwks: ReturnType<typeof createRemoteJWKSet>;
+  private readonly tokens: SandboxTokenEndpoint;
 
   constructor(readonly db: pg.Pool, readonly opts: { issuer: string; publicUrl: string; clientId: string }) {
-    this.toolJwks = createRemoteJWKSet(new URL(`${opts.publicUrl}/lti/keys`), { cooldownDuration: 1_000, cacheMaxAge: 60_000 });
+    this.tokens = new SandboxTokenEndpoint(opts);
     // SANDBOX_STUDENTS=N (npm run soak): the same N synthetic students in every web process and after a
     // restart (those added through the control API live in one process's memory only).
     const extra = Number(process.env.SANDBOX_STUDENTS ?? 0);
@@ -176,71 +173,20 @@ export class SandboxLms {
     return DEMO_COURSE.id;
   }
 
-  /**
-   * The client-credentials grant (1EdTech Security Framework §4.1.1, RFC 7523 §2.2): the assertion must be
-   * an RS256 JWT from the tool's JWKS with iss = sub = client id, aud = this token URL, fresh, with an
-   * unused jti. Grants the requested scopes it allows; none allowed -> invalid_scope (RFC 6749 §5.2).
-   */
+  /** The token endpoint (./token-endpoint.ts) with this sandbox's granted scopes and token lifetime. */
   async issueToken(form: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
     this.stats.tokenRequests++;
-    const bad = (error: string, description: string, status = 400) => ({ status, body: { error, error_description: description } });
-    if (form.grant_type !== 'client_credentials') return bad('unsupported_grant_type', 'grant_type must be client_credentials');
-    if (form.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return bad('invalid_request', 'client_assertion_type must be jwt-bearer');
-    if (typeof form.client_assertion !== 'string') return bad('invalid_request', 'client_assertion is missing');
-    let jti: string;
-    try {
-      const { payload } = await jwtVerify(form.client_assertion, this.toolJwks, {
-        algorithms: ['RS256'],
-        issuer: this.opts.clientId,
-        subject: this.opts.clientId,
-        audience: this.tokenUrl,
-        maxTokenAge: '10m',
-        requiredClaims: ['exp', 'iat', 'jti'],
-      });
-      jti = String(payload.jti);
-    } catch (err) {
-      return bad('invalid_client', `client assertion rejected: ${(err as Error).message}`, 401);
-    }
-    const now = Date.now();
-    for (const [k, exp] of this.usedJti) if (exp < now) this.usedJti.delete(k);
-    if (this.usedJti.has(jti)) return bad('invalid_client', 'client assertion jti was already used', 401);
-    this.usedJti.set(jti, now + 15 * 60_000);
-    const requested = typeof form.scope === 'string' ? form.scope.split(/\s+/).filter(Boolean) : [];
-    const granted = requested.filter((s) => this.grantedScopes.has(s));
-    if (granted.length === 0) return bad('invalid_scope', 'none of the requested scopes is granted to this tool');
-    const token = await new SignJWT({ scope: granted.join(' ') })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(now / 1000) + this.tokenTtlS)
-      .setIssuer(this.opts.issuer)
-      .sign(this.tokenKey);
-    return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: this.tokenTtlS, scope: granted.join(' ') } };
+    return this.tokens.issue(form, this.grantedScopes, this.tokenTtlS);
   }
 
   /** Invalidates every access token issued so far (the next call with one gets 401). */
   revokeTokens(): void {
-    this.tokenKey = crypto.randomBytes(32);
-    this.verified.clear();
+    this.tokens.revoke();
   }
 
-  /** Tokens already verified (token -> scopes, expiry), so each call does not verify the JWT again. */
-  private verified = new Map<string, { scopes: string[]; exp: number }>();
-
   /** The scopes of a bearer token, or undefined when it is missing, forged or expired. */
-  async tokenScopes(authorization: string | undefined): Promise<string[] | undefined> {
-    if (!authorization?.startsWith('Bearer ')) return undefined;
-    const token = authorization.slice(7).trim();
-    const hit = this.verified.get(token);
-    if (hit && hit.exp > Date.now()) return hit.scopes;
-    try {
-      const { payload } = await jwtVerify(token, this.tokenKey, { algorithms: ['HS256'], issuer: this.opts.issuer });
-      const scopes = String(payload.scope ?? '').split(' ').filter(Boolean);
-      if (this.verified.size > 1000) this.verified.clear();
-      this.verified.set(token, { scopes, exp: (payload.exp ?? 0) * 1000 });
-      return scopes;
-    } catch {
-      return undefined;
-    }
+  tokenScopes(authorization: string | undefined): Promise<string[] | undefined> {
+    return this.tokens.scopes(authorization);
   }
 
   async listLineItems(contextId: string, f: { resourceLinkId?: string; resourceId?: string; tag?: string }): Promise<LineItemRow[]> {
