@@ -66,7 +66,7 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
     kind: cur.kind,
     progress,
     allowChoice: view.assignment.allowChoice,
-    reason: reasonLine(t, cur.reason, names),
+    reason: reviewWhy(reasonLine(t, cur.reason, names), cur.reason, progress.skills),
     item: student,
     itemId: cur.itemId,
     seed: cur.seed,
@@ -215,4 +215,11 @@ function presentMistake(row: MistakeRow, item: Item, locale: string) {
     solutionHtml: answer.solutionHtml,
     when: row.answeredAt.toISOString(),
   };
+}
+
+/** A review's reason line says why it is due: "you mastered this 9 days ago; a quick check keeps it". */
+function reviewWhy(line: string, reason: { code: string; skill: string | null }, skills: { id: string; estimate: string; status: string }[]): string {
+  if (reason.code !== 'review_due') return line;
+  const s = skills.find((x) => x.id === reason.skill);
+  return s && s.status === 'review_due' && s.estimate ? `${line} ${s.estimate}` : line;
 }
