@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { importPack, listPacks, loadPack } from './content.repository.js';
+import { saveAssets } from './content-admin.repository.js';
 import { readPackFiles } from './content.files.js';
 import type { Pack } from './content.schema.js';
 import { exportQti3 } from './exporters/qti3.js';
@@ -135,6 +136,7 @@ export async function contentCommand(args: string[], deps: ContentCliDeps): Prom
         return 1;
       }
       let pack: Pack | null;
+      let assets: ImportResult['assets'] = [];
       let counts: Pick<ImportResult, 'format' | 'questions' | 'imported' | 'skipped' | 'errors'>;
       if (native) {
         pack = await readPack(paths, out);
@@ -162,6 +164,7 @@ export async function contentCommand(args: string[], deps: ContentCliDeps): Prom
         }
         pack = r.pack;
         counts = r;
+        assets = r.assets;
         const files = r.assets.length;
         if (pack) out(`${importing ? 'Read' : 'OK'}: ${summary(pack)} from ${path.basename(paths[0]!)} (${r.format}); ${r.imported} of ${r.questions} questions${r.skipped ? `, ${r.skipped} skipped` : ''}${files ? `; ${files} embedded image(s) at /content/assets/` : ''}`);
         else out(`Not ${importing ? 'imported' : 'importable'}: ${r.errors} error(s) in ${r.questions} question(s)${r.errors && !parsed.values.partial ? ' (all or nothing: fix them, or use --partial to import the valid questions)' : ''}`);
@@ -178,6 +181,8 @@ export async function contentCommand(args: string[], deps: ContentCliDeps): Prom
       }
       try {
         await importPack(deps.pool!, tenant!, pack);
+        // The embedded images the items show (served at /content/assets/).
+        await saveAssets(deps.pool!, tenant!, assets);
       } catch (err) {
         if ((err as { code?: string }).code === '23503') {
           out(`Error: unknown tenant "${tenant}"`);

@@ -67,6 +67,9 @@ describe('content CLI: other formats', function () {
     expect(imported.lines.at(-2)).to.match(/^Imported pack "math101" \(Math 101\): 2 skills, 13 items/);
     expect(JSON.parse(imported.lines.at(-1)!)).to.deep.equal({ format: 'moodle_xml', questions: 13, imported: 10, skipped: 3, errors: 1 });
     expect((await listItems(db.pool, 't1', { packId: 'math101' })).length).to.equal(13);
+    // Its embedded image is stored for /content/assets/ (PNG only).
+    const images = (await db.pool.query(`SELECT mime FROM content_assets WHERE tenant_id = 't1'`)).rows.map((r) => r.mime);
+    expect(images).to.include('image/png');
 
     const qti = path.join(dir, 'math101.zip');
     const exported = await run(['export', 'math101', '--tenant', 't1', '--format', 'qti3', '--out', qti], db.pool);
