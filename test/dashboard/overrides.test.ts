@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { LearnerState } from '../../src/engine/index.js';
+import type { RunningServer } from '../../src/server.js';
+import { loadDemoPack } from '../../src/content/content.files.js';
+import type { Pack } from '../../src/content/content.schema.js';
+import { correctResponse } from '../../src/content/grading.js';
+import { markedByTeacher } from '../../src/dashboard/overrides.js';
+import { startTestServer } from '../helpers/server.js';
+import { launch } from '../helpers/launch.js';
+import { Student, concrete } from '../helpers/practice.js';
 import { staffWorld, type StaffWorld } from './staff-fixture.js';
 
 /**
@@ -126,5 +134,45 @@ describe('instructor overrides', function () {
     expect(await audit('t2')).to.have.length(1);
     expect((await outbox())!.score.scoreGiven).to.equal(25);
     expect((await outbox('t2'))!.score).not.to.have.property('scoreGiven');
+  });
+});
+
+describe('instructor overrides through the real practice loop', function () {
+  this.timeout(120_000);
+  let srv: RunningServer;
+  let pack: Pack;
+  before(async () => {
+    [srv, pack] = await Promise.all([startTestServer(), loadDemoPack()]);
+  });
+  after(async () => {
+    await srv?.close();
+  });
+
+  it("a skill marked mastered stays mastered in the student's own later answers and in the grade they send", async () => {
+    const l = await launch(srv, { user: 'sandbox-student-2' });
+    const s = new Student(srv, l.browser, l.ltik);
+    const answer = async () => {
+      await s.open();
+      const item = concrete(pack, s.itemId!, s.seed);
+      const r = correctResponse(item);
+      const fields = item.type === 'ordering' ? Object.fromEntries((r as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)])) : { response: typeof r === 'string' ? r : [...r] };
+      await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...fields });
+      expect(s.status).to.equal(200);
+    };
+    await answer();
+    // The teacher marks a skill the student has not reached yet.
+    const teacher = await srv.services.sessions.issue({ ...(await srv.services.sessions.verify(l.ltik)), userId: 'sandbox-teacher-1', name: 'Ms. Rivera', roles: ['instructor'], role: 'instructor' });
+    const res = await request(srv.url).post('/dashboard/students/sandbox-student-2/overrides').type('form')
+      .send({ ltik: teacher, action: 'mastered', skill: 'comparing-fractions', reason: 'Knows it from last year' });
+    expect(res.status, res.text.slice(0, 300)).to.equal(200);
+    // The student answers on: the practice loop writes the state and queues the grade itself.
+    await answer();
+    await answer();
+    const row = (await srv.db.pool.query(`SELECT state FROM learner_states WHERE user_id = 'sandbox-student-2' AND resource_link_id = 'demo-link-fractions'`)).rows[0].state as LearnerState;
+    expect(markedByTeacher(row.skills['comparing-fractions'])).to.equal(true);
+    const ob = (await srv.db.pool.query(`SELECT score FROM grade_outbox WHERE user_id = 'sandbox-student-2' AND resource_link_id = 'demo-link-fractions' AND column_key = ''`)).rows[0].score as { comment: string };
+    expect(ob.comment).to.match(/Comparing fractions 8\d% \(mastered\)/);
+    const attemptsAfter = Number((await srv.db.pool.query(`SELECT count(*) AS n FROM attempts WHERE user_id = 'sandbox-student-2'`)).rows[0].n);
+    expect(attemptsAfter).to.equal(3);
   });
 });
