@@ -146,6 +146,7 @@ describe('browser: the student drill-down, skill view and printable page (issue 
     await checkPage(page, 'dashboard-student-print');
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('[data-testid="print-now"]').isVisible()).to.equal(false);
+    expect(await page.locator('[data-testid="back-to-student"]').isVisible()).to.equal(false);
     expect(await page.locator('[data-testid="mastery-chart"]').isVisible()).to.equal(true);
     await page.setViewportSize({ width: 794, height: 1123 });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-student-print-media.png`, fullPage: true });
