@@ -6,11 +6,12 @@
  */
 import express, { type Router } from 'express';
 import type pg from 'pg';
-import { renderAnswer, renderHint, renderItemForStudent, type InputKind } from '../content/content.presenter.js';
+import { renderAnswer, renderHint, renderItemForStudent } from '../content/content.presenter.js';
+import { languageOf, translator } from '../i18n/index.js';
 import { ensurePack, getItem, listItems, listSkills } from '../content/content.repository.js';
 import { coursePacks, packOwner } from '../content/content-admin.repository.js';
 import type { Actor } from '../lti/actor.js';
-import type { Item, Pack } from '../content/content.schema.js';
+import type { Pack } from '../content/content.schema.js';
 import { loadDemoPack } from '../content/content.files.js';
 import { katexDistPath } from '../content/markdown.js';
 import { instantiate, TemplateError } from '../content/templates.js';
@@ -33,24 +34,6 @@ function demo(): Promise<Pack> {
 async function ensureDemo(pool: pg.Pool, tenantId: string): Promise<void> {
   await ensurePack(pool, tenantId, await demo());
 }
-
-const INPUT_LABELS: Record<InputKind, string> = {
-  single_choice: 'Choose one answer',
-  multiple_choice: 'Choose all answers that apply',
-  number: 'Number (a fraction, mixed number or decimal)',
-  text: 'Short text',
-  expression: 'Math expression',
-  ordering: 'Put the entries in order',
-};
-
-const TYPE_LABELS: Record<Item['type'], string> = {
-  single_choice: 'Single choice',
-  multiple_choice: 'Multiple choice',
-  numeric: 'Numeric',
-  short_text: 'Short text',
-  math_expression: 'Math expression',
-  ordering: 'Ordering',
-};
 
 /** `?seed=` as an unsigned 32-bit integer; default 1. */
 function parseSeed(raw: unknown): number {
@@ -96,7 +79,7 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
         for (const skillId of new Set(item.skills)) {
           const key = `${packId}\u0000${skillId}`;
           const list = bySkill.get(key) ?? [];
-          list.push({ id: item.id, type: TYPE_LABELS[item.type], template: item.template !== undefined, href: itemHref(packId, item.id) });
+          list.push({ id: item.id, type: item.type, template: item.template !== undefined, href: itemHref(packId, item.id) });
           bySkill.set(key, list);
         }
       }
@@ -114,8 +97,9 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
           })),
         };
       });
+      const t = translator(actor.locale);
       res.render('dashboard/items', {
-        title: 'Item preview',
+        title: t('preview.title'), t, lang: languageOf(actor.locale), actor,
         extraCss: [KATEX_CSS],
         packs: view,
         ltik,
@@ -140,13 +124,16 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
       const pack = (await coursePacks(deps.pool, actor.tenantId, actor.contextId ?? null)).find((p) => p.id === packId);
       const locale = pack?.locale ?? 'en';
       const isTemplate = item.template !== undefined;
+      const t = translator(actor.locale);
       const common = {
-        title: `Preview: ${item.id}`,
+        title: `${t('preview.preview_of')} ${item.id}`,
         extraCss: [KATEX_CSS],
-        lang: 'en',
+        lang: languageOf(actor.locale),
+        t,
+        actor,
         packId,
         packTitle: pack?.title ?? packId,
-        item: { id: item.id, type: TYPE_LABELS[item.type], skills: item.skills, difficulty: item.difficulty },
+        item: { id: item.id, type: item.type, skills: item.skills, difficulty: item.difficulty },
         isTemplate,
         seed,
         ltik,
@@ -167,7 +154,7 @@ export function previewRoutes(deps: { pool: pg.Pool; sessions: SessionTokens }):
       res.render('dashboard/item', {
         ...common,
         templateError: '',
-        student: { ...student, inputLabel: INPUT_LABELS[student.inputKind] },
+        student: { ...student, inputLabel: t(`preview.inputs.${student.inputKind}`) },
         hints,
         answer,
       });

@@ -112,4 +112,15 @@ describe('instructor item preview', function () {
     const font = text.match(/url\((fonts\/[^)]+\.woff2)\)/)![1];
     expect((await fetch(`${srv.url}/static/katex/${font}`)).status).to.equal(200);
   });
+
+  it('is translated: a Spanish teacher sees the preview pages in Spanish, and no Edit button on a built-in pack', async () => {
+    const actor = (await srv.services.sessions.verifyWithAge(ltik)).actor;
+    const es = await srv.services.sessions.issue({ ...actor, locale: 'es' });
+    const list = await (await get('/dashboard/items', es)).text();
+    expect(list).to.contain('Vista previa de preguntas').and.to.contain('Requisitos previos').and.not.to.contain('Item preview');
+    expect(list).to.contain('<html lang="es"');
+    const item = await (await get('/dashboard/items/fractions/like-add-1-2-5', es)).text();
+    expect(item).to.contain('Respuesta correcta').and.to.contain('Lo que ve el alumnado').and.not.to.contain('What the student sees');
+    expect(item).not.to.contain('data-testid="edit-item"');
+  });
 });
