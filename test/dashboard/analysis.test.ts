@@ -68,7 +68,8 @@ describe('item analysis page (/dashboard/analysis/items)', function () {
     expect(odd).to.match(/<li>d: 6 <strong>\(right\)<\/strong><\/li>/);
     expect(html).to.contain('3 questions look broken');
     // Each item opens its preview page by a POST form carrying the session token (never in a URL).
-    expect(good).to.contain('action="/dashboard/items/fractions/unit-how-many-2"');
+    expect(good).to.contain('form="open-item" formaction="/dashboard/items/fractions/unit-how-many-2"');
+    expect(html).to.match(/<form method="post" action="\/dashboard\/items" id="open-item" class="inline"><input type="hidden" name="ltik" value="[^"]+"><\/form>/);
     expect(html).not.to.match(/(href|action)="[^"]*ltik/);
     expect(html).to.contain('data-testid="dashboard-nav"');
     expect(html).to.match(/data-testid="nav-items" aria-current="page"/);
