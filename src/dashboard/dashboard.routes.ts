@@ -30,7 +30,7 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: Dash
     const t = translator(actor.locale);
     const lang = languageOf(actor.locale);
     const view = await deps.dashboard.classView(actor);
-    const setup = view.assignment ? null : await deps.assignments.setupOptions(actor.tenantId);
+    const setup = view.assignment ? null : await deps.assignments.setupOptions(actor.tenantId, undefined, actor.contextId ?? null);
     const join = await deps.dashboard.rosterJoin(actor, view);
     res.status(extra.status ?? 200).render('dashboard/index', {
       ...presentDashboard(view, join, t, { lang, query: extra.query }),
@@ -49,7 +49,7 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: Dash
     const actor = actorOf(res);
     const t = translator(actor.locale);
     const assignment = await deps.assignments.get(actor);
-    const setup = await deps.assignments.setupOptions(actor.tenantId, assignment?.packId);
+    const setup = await deps.assignments.setupOptions(actor.tenantId, assignment?.packId, actor.contextId ?? null);
     res.status(extra.status ?? 200).render('dashboard/settings', {
       title: t('settings.title'),
       t,

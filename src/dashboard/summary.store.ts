@@ -10,13 +10,15 @@ import type { RiskModels } from './risk.service.js';
 import { summariseLearner, type LearnerSummary, type SkillSummary, type StoredRisk, type StoredStatus, type SummaryAttempt } from './summary.js';
 
 /** Learners summarised per statement (a batch reads their state and attempt log, then writes their rows). */
-const BATCH = 50;
+const BATCH = 25;
+/** Learners summarised between two yields to the event loop (requests of this process go in between). */
+const SLICE = 4;
 /**
  * Up to this many learners changed since the last refresh are summarised before the class view answers, so
- * the page a teacher opens is current. More (a whole class answering at once) are summarised in the
- * background while the view shows the previous summaries: the page stays fast and the next poll is current.
+ * the page a teacher opens is current. More (a class answering right now) are summarised in the background
+ * while the view shows the previous summaries: the page stays fast and the next live update (10 s) is current.
  */
-const SYNC_LIMIT = 40;
+const SYNC_LIMIT = 8;
 
 /** A learner's stored summary with the name the launch gave (instructor view). */
 export interface StoredLearner {
@@ -109,7 +111,8 @@ export class SummaryStore {
     }
     const now = this.deps.clock.now();
     const out: { summary: LearnerSummary; version: number }[] = [];
-    for (const l of learners) {
+    for (const [i, l] of learners.entries()) {
+      if (i > 0 && i % SLICE === 0) await new Promise((r) => setImmediate(r));
       // A state of an older engine format is summarised once the practice loop rebuilds it.
       const state = upgradeState(l.state);
       if (!state) continue;
