@@ -11,7 +11,7 @@
 /** A break this long (no answer) ends a session: the next answer starts a new one. */
 export const SESSION_GAP_MS = 30 * 60_000;
 /** Items remembered per session (the no-repeat rule); the oldest are dropped first. */
-export const MAX_SEEN = 400;
+export const MAX_SEEN = 100;
 
 /** Points per event (see the module comment: nothing ever takes points away). */
 export const POINTS = Object.freeze({

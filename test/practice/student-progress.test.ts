@@ -8,7 +8,9 @@ import type { Item, Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses } from '../../src/content/grading.js';
 import type { Flavor } from '../../src/sandbox/platform.js';
 import { startTestServer } from '../helpers/server.js';
-import { launch } from '../helpers/launch.js';
+import { beginLaunch, land, launch, postLaunch } from '../helpers/launch.js';
+import { CLAIM } from '../../src/lti/claims.js';
+import { DEMO_USERS } from '../../src/sandbox/demo.js';
 import { Student, concrete } from '../helpers/practice.js';
 
 function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
@@ -39,7 +41,8 @@ describe('student progress, goals, variety and review (issue 17)', function () {
   async function fresh(user: string, flavor: Flavor): Promise<Student & { tenant: string }> {
     const l = await launch(srv, { user, flavor });
     const s = new Student(srv, l.browser, l.ltik) as Student & { tenant: string };
-    const [{ tenant_id }] = await q<{ tenant_id: string }>(`SELECT tenant_id FROM learner_states WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 1`, [user]);
+    // The session token's actor names the tenant of this launch.
+    const tenant_id = (JSON.parse(Buffer.from(l.ltik.split('.')[1]!, 'base64url').toString()) as { a: { tenantId: string } }).a.tenantId;
     s.tenant = tenant_id;
     await srv.db.pool.query('DELETE FROM attempts WHERE tenant_id = $1 AND user_id = $2', [tenant_id, user]);
     await srv.db.pool.query('DELETE FROM learner_states WHERE tenant_id = $1 AND user_id = $2', [tenant_id, user]);
@@ -281,6 +284,21 @@ describe('student progress, goals, variety and review (issue 17)', function () {
     const other = await fresh('sandbox-student-2', 'schoology');
     await other.post('/practice/mistakes', {});
     expect(other.html).to.contain('data-testid="no-mistakes"');
+    // The same user and link in another tenant (another deployment of the platform) sees none of them either.
+    const platform = srv.services.sandbox!.platform;
+    await srv.services.registry.addDeployments(platform.id, ['sandbox-deployment-2']);
+    const start = await beginLaunch(srv, { user: 'sandbox-student-1' });
+    const claims = srv.services.sandbox!.launchClaims(DEMO_USERS.find((u) => u.id === 'sandbox-student-1')!, 'demo-link-fractions', 'canvas', start.nonce, { skills: 'unit-fractions' });
+    claims[CLAIM.deploymentId] = 'sandbox-deployment-2';
+    const launched = await postLaunch(start.browser, { id_token: await srv.services.sandbox!.signIdToken(claims), state: start.state });
+    const { ltik } = await land(start.browser, new URL(launched.headers.get('location')!, srv.url).toString());
+    const elsewhere = new Student(srv, start.browser, ltik);
+    await elsewhere.post('/practice/mistakes', {});
+    expect(elsewhere.status).to.equal(200);
+    expect(elsewhere.html).to.contain('data-testid="no-mistakes"');
+    // The first student still sees exactly theirs.
+    await s.post('/practice/mistakes', {});
+    expect([...s.html.matchAll(/class="card mistake" data-item="([^"]+)"/g)].map((m) => m[1])).to.deep.equal([...wrong].reverse());
     // Without a session: refused.
     const res = await other.browser.fetch(`${srv.url}/practice/mistakes`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(res.status).to.equal(401);
