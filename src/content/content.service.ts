@@ -154,7 +154,9 @@ export class ContentService {
         throw conflict(`The new version lacks skill(s) ${diff.removedSkills.join(', ')} that ${blocked.join(', ')} practise(s). Keep those skills in the file, or change those activities first.`);
       }
     } else {
-      pack = { ...pack, pack: { ...pack.pack, id: await this.freshPackId(actor.tenantId, pack.pack.id) } };
+      // A title from the file name without its extension (the teacher renames it on the Content page).
+      const title = pack.pack.title === u.fileName ? u.fileName.replace(/\.[A-Za-z0-9]{1,5}$/, '') || u.fileName : pack.pack.title;
+      pack = { ...pack, pack: { ...pack.pack, title, id: await this.freshPackId(actor.tenantId, pack.pack.id) } };
     }
     await withTransaction(this.deps.pool, async (tx) => {
       await savePack(tx, actor.tenantId, pack);

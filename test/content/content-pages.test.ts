@@ -110,6 +110,7 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
     packId = added[0]!;
     const owner = (await srv.db.pool.query('SELECT course_id, shared FROM content_pack_courses WHERE pack_id = $1', [packId])).rows[0];
     expect(owner).to.deep.equal({ course_id: teacher.contextId, shared: false });
+    expect((await srv.db.pool.query('SELECT title FROM content_packs WHERE id = $1', [packId])).rows[0].title).to.equal('ratios');
     // The upload is spent: confirming again says so.
     const again = await post('/dashboard/content/confirm', { upload: uploadIdOf(html), mode: 'valid' });
     expect(again.status).to.equal(410);
