@@ -15,7 +15,9 @@ import { defaultGrade, enqueueScore } from '../grades/index.js';
 import { badRequest, conflict, notFound } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import { readLearner, updateLearner, type Assignment, type LearnerKey, type LearnerRow } from '../practice/practice.repository.js';
-import { configOf, progressOf, rebuildState } from '../practice/progress.js';
+import { configOf, progressOf } from '../practice/progress.js';
+import { masteryHistory } from './student-history.js';
+import { learnerLog } from './student.service.js';
 import { applyOverride, excusal, OVERRIDE_ACTIONS, SKILL_ACTIONS, type OverrideAction, type OverrideRecord } from './overrides.js';
 
 type OverrideDbRow = {
@@ -96,7 +98,8 @@ export class OverrideService {
       [key.tenantId, key.resourceLinkId, key.userId],
     );
     const wasExcused = excusal(history, last.rows[0]?.at ?? null).excused;
-    let state = upgradeState(row.state) ?? (await rebuildState(this.deps.pool, key, a, cache));
+    // A state of an older engine is rebuilt from the log with the earlier overrides applied at their time.
+    let state = upgradeState(row.state) ?? masteryHistory(await learnerLog(tx, key), history, a.skills, configOf(a, cache)).state;
     if (action === 'mastered' || action === 'reset') {
       state = applyOverride(state, action, skill, configOf(a, cache), now);
       if (!(await updateLearner(tx, key, { ...row, state }))) return null;

@@ -11,10 +11,11 @@ import type { Catalog, PackEntry } from '../content/catalog.js';
 import { renderItemForStudent, type StudentItemView } from '../content/content.presenter.js';
 import type { AssignmentService } from '../assignments/assignment.service.js';
 import { systemClock, type Clock } from '../clock.js';
+import type { Queryable } from '../db/index.js';
 import { notFound } from '../http/errors.js';
 import type { Actor } from '../lti/actor.js';
 import { readLearner, type Assignment, type CurrentQuestion, type LearnerKey } from '../practice/practice.repository.js';
-import { configOf, progressOf, rebuildState, type Progress } from '../practice/progress.js';
+import { configOf, progressOf, type Progress } from '../practice/progress.js';
 import { excusal, latestBySkill, markedByTeacher, type OverrideRecord } from './overrides.js';
 import { readOverrides } from './overrides.service.js';
 import { commonMistakes, masteryHistory, type FrequentMistake, type LoggedAttempt, type MasteryHistory, type SkillMistakes } from './student-history.js';
@@ -65,7 +66,7 @@ type AttemptDbRow = {
 };
 
 /** Every attempt of one learner in one activity, in order (attempts_by_learner). */
-export async function learnerLog(db: pg.Pool, k: LearnerKey): Promise<LoggedAttempt[]> {
+export async function learnerLog(db: Queryable, k: LearnerKey): Promise<LoggedAttempt[]> {
   const { rows } = await db.query<AttemptDbRow>({
     name: 'dashboard-student-log',
     text: `SELECT id, item_id, seed, skills, kind, try_number, counted, response, correct, score, hints_used, time_ms, difficulty, remediates, answered_at
@@ -149,7 +150,8 @@ export class StudentService {
     }
     const { attempts } = derived;
     let state: LearnerState | null = upgradeState(learner.state);
-    if (!state) state = await rebuildState(this.deps.pool, key, a, cache);
+    // A state of an older engine: the replay of the log with the teacher's overrides applied at their time.
+    if (!state) state = derived.history.state;
     const now = this.clock.now();
     const progress = progressOf(state, a, cache, now);
     const latest = latestBySkill(overrides);

@@ -135,6 +135,22 @@ describe('instructor overrides', function () {
     expect((await outbox())!.score.scoreGiven).to.equal(25);
     expect((await outbox('t2'))!.score).not.to.have.property('scoreGiven');
   });
+
+  it('a state stored by an older engine is rebuilt from the log with the overrides applied at their time', async () => {
+    const token = await w.token('teacher', { name: 'Ms Lee' });
+    await w.answers('t1', 'link-a', [{ user: 'stu-old', item: 'unit-how-many-2', correct: false }, { user: 'stu-old', item: 'equiv-odd-one-1-2', correct: false, choice: 'a' }]);
+    expect((await post(token, { action: 'mastered', skill: 'unit-fractions', reason: 'Oral check' }, 'stu-old')).status).to.equal(200);
+    await q(`UPDATE learner_states SET state = '{"version": 1}' WHERE tenant_id = 't1' AND user_id = 'stu-old'`);
+    const page = await request(w.app).post('/dashboard/students/stu-old').type('form').send({ ltik: token });
+    expect(page.status).to.equal(200);
+    expect(page.text).to.match(/data-skill="unit-fractions">[\s\S]*?mastered[\s\S]*?<td>85%<\/td>/);
+    // An override on the old state keeps the earlier mark of another skill.
+    expect((await post(token, { action: 'mastered', skill: 'equivalent-fractions', reason: 'Oral check 2' }, 'stu-old')).status).to.equal(200);
+    const st = (await q<{ state: LearnerState }>(`SELECT state FROM learner_states WHERE tenant_id = 't1' AND user_id = 'stu-old'`))[0]!.state;
+    expect(st.version).to.equal(2);
+    expect(markedByTeacher(st.skills['unit-fractions'])).to.equal(true);
+    expect(markedByTeacher(st.skills['equivalent-fractions'])).to.equal(true);
+  });
 });
 
 describe('instructor overrides through the real practice loop', function () {
