@@ -25,6 +25,8 @@ export interface MasteryEstimate {
   answers: number | null;
   /** The success rate it assumes, in [0, 1]. */
   rate: number;
+  /** Answers needed if every one were right (the fewest possible), or null if not within the horizon. */
+  atLeast: number | null;
 }
 
 /** The student's success rate on a skill: their right answers, with the model's prediction as two answers' prior. */
@@ -48,7 +50,15 @@ export function answersToMastery(
   const cfg = resolveConfig(config);
   const s = state.skills[skill];
   const rate = Math.min(1, Math.max(0, o.rate ?? successRate(state, skill, cfg, now)));
-  if (s?.mastered) return { answers: 0, rate };
+  if (s?.mastered) return { answers: 0, rate, atLeast: 0 };
+  const answers = simulate(state, skill, cfg, now, rate, o.horizon ?? ESTIMATE_HORIZON);
+  const atLeast = rate >= 1 ? answers : simulate(state, skill, cfg, now, 1, o.horizon ?? ESTIMATE_HORIZON);
+  return { answers, rate, atLeast };
+}
+
+/** Answers at `rate` until the mastery rule is met (see the module comment), or null beyond `horizon`. */
+function simulate(state: LearnerState, skill: string, cfg: ResolvedConfig, now: number, rate: number, horizon: number): number | null {
+  const s = state.skills[skill];
   const model = cfg.model;
   const g: GlobalModelState = { ...(state.model ?? initGlobal()) };
   const k: SkillModelState = s && s.m.n > 0 ? { ...s.m } : model.initSkill(skill);
@@ -56,15 +66,14 @@ export function answersToMastery(
   // The rule also counts the answers before (minAnswers is on the skill's answers, as applyAttempt does).
   const before = s?.answers ?? 0;
   let owed = 0.5;
-  const horizon = o.horizon ?? ESTIMATE_HORIZON;
   for (let i = 1; i <= horizon; i++) {
     owed += rate;
     const right = owed >= 1;
     if (right) owed -= 1;
     model.update(g, skill, k, right ? 1 : 0, now, 0);
-    if (before + i >= cfg.minAnswers && meetsMastery(model, g, skill, k, now, rule)) return { answers: i, rate };
+    if (before + i >= cfg.minAnswers && meetsMastery(model, g, skill, k, now, rule)) return i;
   }
-  return { answers: null, rate };
+  return null;
 }
 
 /** Why a skill is suggested to the student: a reason code of the engine, or close to mastery. */

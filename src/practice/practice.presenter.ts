@@ -124,7 +124,7 @@ function estimateLine(s: Progress['skills'][number], t: TFunction, now: number):
   }
   if (s.status === 'mastered') return '';
   if (s.toGo === undefined) return '';
-  if (s.toGo === null) return t('practice.to_go_unknown');
+  if (s.toGo === null) return typeof s.atLeast === 'number' ? t('practice.to_go_at_least', { count: s.atLeast }) : t('practice.to_go_unknown');
   return t('practice.to_go', { count: s.toGo });
 }
 

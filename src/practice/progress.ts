@@ -18,6 +18,8 @@ export interface SkillProgress {
   masteredAt: number | null;
   /** More answers until mastery at the student's current rate (src/engine/estimate.ts; the student page only). */
   toGo?: number | null;
+  /** The fewest more answers mastery could take (all right), shown when toGo is null. */
+  atLeast?: number | null;
 }
 
 export interface Progress {

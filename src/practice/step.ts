@@ -187,19 +187,22 @@ export class Steps {
    */
   withEstimates(progress: Progress, state: LearnerState, a: Assignment, cache: PackEntry, now: number): Progress {
     const cfg = configOf(a, cache);
-    const toGo = (id: string): number | null => {
+    const estimate = (id: string): { answers: number | null; atLeast: number | null } => {
       const k = state.skills[id];
       const hit = k ? estimates.get(k) : undefined;
-      if (hit && hit.model === cfg.model && hit.threshold === cfg.masteryThreshold && hit.minAnswers === cfg.minAnswers) return hit.answers;
-      const answers = answersToMastery(state, id, cfg, now).answers;
-      if (k) estimates.set(k, { model: cfg.model, threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, answers });
-      return answers;
+      if (hit && hit.model === cfg.model && hit.threshold === cfg.masteryThreshold && hit.minAnswers === cfg.minAnswers) return hit;
+      const e = answersToMastery(state, id, cfg, now);
+      const made = { model: cfg.model, threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, answers: e.answers, atLeast: e.atLeast };
+      if (k) estimates.set(k, made);
+      return made;
     };
     return {
       ...progress,
       skills: progress.skills.map((s) => {
         if (s.status === 'mastered' || s.status === 'review_due') return { ...s, toGo: 0 };
-        return s.open ? { ...s, toGo: toGo(s.id) } : s;
+        if (!s.open) return s;
+        const e = estimate(s.id);
+        return { ...s, toGo: e.answers, atLeast: e.atLeast };
       }),
     };
   }
@@ -327,7 +330,7 @@ export class Steps {
 }
 
 /** Estimates made per skill state object (see Steps.withEstimates), with the settings they were made under. */
-const estimates = new WeakMap<SkillState, { model: unknown; threshold: number; minAnswers: number; answers: number | null }>();
+const estimates = new WeakMap<SkillState, { model: unknown; threshold: number; minAnswers: number; answers: number | null; atLeast: number | null }>();
 
 /** The skills the progress shows as mastered (a due review is still mastered). */
 export function masteredOf(progress: Progress): Set<string> {

@@ -31,6 +31,9 @@ describe('estimate: answers until mastery at the student\'s rate', () => {
     expect(at(1)).to.be.at.most(at(0.95) ?? Infinity);
     expect(at(1)).to.be.lessThan(at(0.9) ?? Infinity);
     expect(at(0.3)).to.equal(null);
+    // "At least": the all-right estimate, never more than at a lower rate.
+    const low = answersToMastery(st, 'a', cfg, 0, { rate: 0.3 });
+    expect(low.atLeast).to.equal(at(1));
     const mastered = answered(Array(15).fill(true));
     expect(mastered.skills.a!.mastered).to.equal(true);
     expect(answersToMastery(mastered, 'a', cfg, 15 * MIN).answers).to.equal(0);
