@@ -19,6 +19,8 @@ const SLICE = 4;
  * while the view shows the previous summaries: the page stays fast and the next live update (10 s) is current.
  */
 const SYNC_LIMIT = 8;
+/** A background refresh of one activity starts at most this often (the page's live update polls every 10 s). */
+const BACKGROUND_EVERY_MS = 5_000;
 
 /** A learner's stored summary with the name the launch gave (instructor view). */
 export interface StoredLearner {
@@ -44,6 +46,8 @@ export interface StoredLearner {
  */
 export class SummaryStore {
   private running = new Map<string, Promise<void>>();
+  /** When this process last started a background refresh of each activity. */
+  private lastBackground = new Map<string, number>();
 
   constructor(private readonly deps: { pool: pg.Pool; clock: Clock; risk: RiskModels; log?: Logger; syncLimit?: number }) {}
 
@@ -56,7 +60,9 @@ export class SummaryStore {
 
   /**
    * Brings the activity's summaries up to date: waits for it when few learners changed (or none was ever
-   * summarised), else starts it in the background. One refresh per activity at a time in this process.
+   * summarised); else summarises them in the background, at most once per BACKGROUND_EVERY_MS per activity and by
+   * one process at a time (an advisory lock), while views show the summaries as they are. A class answering right
+   * now changes nearly every learner between two views: this bounds what keeping up costs the web processes.
    */
   async refresh(a: Assignment, cache: PackEntry, opts: { wait?: boolean } = {}): Promise<void> {
     const key = `${a.tenantId}\u0000${a.resourceLinkId}`;
@@ -68,15 +74,37 @@ export class SummaryStore {
     const { tag, model } = await this.basis(a, cache);
     const stale = await staleLearners(this.deps.pool, a.tenantId, a.resourceLinkId, tag);
     if (!stale.users.length) return;
-    const work = (async () => {
+    const sync = opts.wait || stale.users.length <= (this.deps.syncLimit ?? SYNC_LIMIT) || stale.summarised === 0;
+    const now = this.deps.clock.now();
+    if (!sync) {
+      if (now - (this.lastBackground.get(key) ?? -Infinity) < BACKGROUND_EVERY_MS) return;
+      this.lastBackground.set(key, now);
+    }
+    const run = async () => {
       for (let i = 0; i < stale.users.length; i += BATCH) {
         await this.summarise(a, cache, stale.users.slice(i, i + BATCH), tag, model.model);
       }
-    })().finally(() => this.running.delete(key));
+    };
+    const work = (sync ? run() : this.exclusive(`class-summary:${key}`, run)).finally(() => this.running.delete(key));
     this.running.set(key, work);
-    const limit = this.deps.syncLimit ?? SYNC_LIMIT;
-    if (opts.wait || stale.users.length <= limit || stale.summarised === 0) await work;
+    if (sync) await work;
     else work.catch((err) => this.deps.log?.warn({ err }, 'class summary refresh failed'));
+  }
+
+  /** Runs `fn` unless another process holds the same advisory lock (then skips: that process is doing it). */
+  private async exclusive(name: string, fn: () => Promise<void>): Promise<void> {
+    const client = await this.deps.pool.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [name]);
+      if (!rows[0]?.ok) return;
+      try {
+        await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+      }
+    } finally {
+      client.release();
+    }
   }
 
   /** Summarises these learners from one consistent read of their rows and attempts, and writes the rows. */
