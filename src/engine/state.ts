@@ -113,7 +113,9 @@ export interface EngineConfig {
   /** Answers on a skill without mastery after which the policy moves on to other skills (default 12). */
   moveOnAnswers?: number;
   /** Answers on a skill without mastery after which it is not practised again in this assignment: more
-   * practice has shown little value, the teacher is the next step (default 30). */
+   * practice has shown little value, the teacher is the next step (default 15: 30 let a student who cannot
+   * master a skill today spend 30 answers on each such skill; simulated, half the students then hit the 400-question
+   * cap, docs/simulation.md). */
   giveUpAnswers?: number;
   /** Answers ahead the policy's forecast looks (learner.ts forecast): a skill the model does not expect to reach
    * mastery within them has little value now and is not practised (default 0 = off; 10 with giveUpAnswers 15,
@@ -122,6 +124,18 @@ export interface EngineConfig {
   valueHorizon?: number;
   /** Open skills interleaved at a time (default 2). */
   maxOpenSkills?: number;
+  /**
+   * Moving on at a plateau (issue 14, "stop spending questions on skills that will not move"): a skill not
+   * mastered after `plateauMinAnswers` answers whose mastery probability has not risen (by 0.02) over its last
+   * `plateauAnswers` answers, not all of them right, while P(correct) on a new item is already >= `plateauLevel`
+   * is not practised now (policy/view.ts lowValue):
+   * the student does about as well as practice can make them today, more answers only cost questions. It comes
+   * back by itself when forgetting takes P(correct) below `plateauLevel` (default 4 answers, after 8, at 0.75;
+   * plateauAnswers 0 = off).
+   */
+  plateauAnswers?: number;
+  plateauMinAnswers?: number;
+  plateauLevel?: number;
   /** Whether a student may pick the skill to practise (default false). */
   allowStudentChoice?: boolean;
   /** Evidence kept per hint on a correct answer (default 0.5: a right answer after one hint counts 0.5). */
@@ -168,9 +182,12 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     remediationErrors: c.remediationErrors ?? 3,
     stallAnswers: c.stallAnswers ?? 5,
     moveOnAnswers: c.moveOnAnswers ?? 12,
-    giveUpAnswers: c.giveUpAnswers ?? 30,
+    giveUpAnswers: c.giveUpAnswers ?? 15,
     valueHorizon: c.valueHorizon ?? 0,
     maxOpenSkills: c.maxOpenSkills ?? 2,
+    plateauAnswers: c.plateauAnswers ?? 4,
+    plateauMinAnswers: c.plateauMinAnswers ?? 8,
+    plateauLevel: c.plateauLevel ?? 0.75,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,
     reviews: c.reviews ?? true,

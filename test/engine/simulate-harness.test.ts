@@ -71,8 +71,10 @@ describe('simulation harness (issue 14 item 6)', function () {
     const r = sim(neverLearns, 10);
     expect(r.policies.product!.verdicts_per_student).to.equal(0);
     expect(r.policies.product!.declared_mastery_share).to.equal(0);
-    expect(r.policies.product!.finished_share).to.equal(0);
-    expect(r.policies.product!.questions_mean).to.equal(400);
+    // Practice on a skill stops after giveUpAnswers answers without mastery (the teacher is the next step), so a
+    // student who never learns is done with practice before the 400-question cap.
+    expect(r.policies.product!.finished_share).to.equal(1);
+    expect(r.policies.product!.questions_mean).to.be.below(400);
     expect(r.policies.product!.true_mastery_share).to.equal(0);
   });
 

@@ -14,7 +14,7 @@ export const practice: Rule = rule('practice', (v, rng) => {
     const active: string[] = [];
     for (const id of v.skills()) {
       if (!v.isOpen(id) || v.isParked(id) !== parked) continue;
-      if ((state.skills[id]?.run ?? 0) >= cfg.giveUpAnswers || v.lowValue(id)) continue;
+      if (v.lowValue(id)) continue;
       if (!v.bank.itemsBySkill.get(id)?.some((it) => v.usable(it))) continue;
       active.push(id);
       if (active.length >= cfg.maxOpenSkills) break;

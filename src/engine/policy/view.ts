@@ -31,10 +31,11 @@ export interface PolicyView {
    */
   toMastery(skill: string): number;
   /**
-   * Little value left: the skill is not mastered after minAnswers + 2 answers, and the model does not
-   * expect mastery within valueHorizon more answers (Rollinson & Brunskill 2015: stop when more practice is
-   * not predicted to change the outcome). Such a skill is not practised; it counts as set aside for the
-   * skills that build on it.
+   * Little value left in practising the skill now (not mastered, and its last answers not all right): given up
+   * after giveUpAnswers answers; or at a plateau (plateauAnswers answers without progress at P(correct) >=
+   * plateauLevel); or, with valueHorizon > 0, after minAnswers + 2 answers the model does not expect mastery
+   * within valueHorizon more answers (Rollinson & Brunskill 2015: stop when more practice is not predicted to
+   * change the outcome). Such a skill is not practised; it counts as set aside for the skills that build on it.
    */
   lowValue(skill: string): boolean;
   /** P(correct) on a new average item now. */
@@ -46,6 +47,9 @@ export interface PolicyView {
   /** The usable item of a skill not seen in the last steps whose predicted success is closest to `target`. */
   pickItem(skill: string, rng: Rng, target: number): { item: BankItem; p: number } | null;
 }
+
+/** Right answers in a row after which a skill is still progressing: never given up on nor set aside at a plateau. */
+export const PROGRESSING_RUN = 4;
 
 /** A rule of the policy: a step, or null to let the next rule decide. */
 export type Rule = ((v: PolicyView, rng: Rng) => NextStep | null) & { ruleName?: string };
@@ -105,7 +109,16 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     },
     lowValue(s) {
       const k = state.skills[s];
-      return cfg.valueHorizon > 0 && !!k && !k.mastered && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
+      if (!k || k.mastered) return false;
+      // A student whose last PROGRESSING_RUN answers were all right is on the way to a verdict: not given up on.
+      const progressing = k.m.run >= PROGRESSING_RUN;
+      // giveUpAnswers answers without mastery: practice has shown little value, the teacher is the next step.
+      if (k.run >= cfg.giveUpAnswers && !progressing) return true;
+      // A plateau (state.ts EngineConfig.plateauAnswers): no progress over the last answers, some of them wrong,
+      // at a good level already.
+      if (cfg.plateauAnswers > 0 && k.stall >= cfg.plateauAnswers && k.run >= cfg.plateauMinAnswers && !progressing
+        && v.recall(s) >= cfg.plateauLevel) return true;
+      return cfg.valueHorizon > 0 && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
     },
     recall: (s) => recallAt(skillState(state, s, cfg), now, cfg),
     predict(item) {
