@@ -13,6 +13,8 @@ import { SORT_KEYS } from './item-stats.js';
 const sortSchema = z.object({
   sort: z.enum(SORT_KEYS).default('flags'),
   dir: z.enum(['asc', 'desc']).default('desc'),
+  /** Which questions: all of the activity, those answered at least once, or those that look broken. */
+  show: z.enum(['all', 'answered', 'flagged']).default('all'),
 });
 
 /**
@@ -41,7 +43,9 @@ export function analysisRoutes(deps: { sessions: SessionTokens; pool: pg.Pool; c
       ltik: res.locals.ltik,
       assignment: view.assignment,
       packId: view.packId,
-      rows: view.rows,
+      rows: sort.show === 'all' ? view.rows : view.rows.filter((x) => (sort.show === 'answered' ? x.attempts > 0 : x.flags.some((f) => f.code !== 'too_few'))),
+      total: view.rows.length,
+      show: sort.show,
       skillName: (id: string) => view.skillNames.get(id) ?? id,
       sort: sort.sort,
       dir: sort.dir,

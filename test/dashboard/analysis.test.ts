@@ -96,7 +96,7 @@ describe('item analysis page (/dashboard/analysis/items)', function () {
     const tenant = await post(await w.token('other-tenant'));
     expect(tenant.status).to.equal(200);
     expect(rowText(tenant.text, 'unit-how-many-2')).to.contain('<td>1 <span class="muted">(1 student)</span></td>');
-    expect(tenant.text).not.to.contain('look broken');
+    expect(tenant.text).to.contain('No question looks broken so far.');
   });
 
   it('sorts by a column in either direction (headers are POST buttons, the sorted one marked with aria-sort)', async () => {
@@ -108,6 +108,18 @@ describe('item analysis page (/dashboard/analysis/items)', function () {
     const byRight = rowsOf((await post(token, { sort: 'correct', dir: 'desc' })).text).map((r) => r.item);
     expect(byRight.indexOf('simplify-6-8')).to.be.lessThan(byRight.indexOf('gcf-12-18'));
     expect((await post(token, { sort: 'nonsense' })).status).to.equal(400);
+  });
+
+  it('shows only answered or only broken questions on request, the choice kept by the sort buttons', async () => {
+    const token = await w.token('teacher');
+    const flagged = await post(token, { show: 'flagged', sort: 'item', dir: 'asc' });
+    expect(rowsOf(flagged.text).map((r) => r.item)).to.deep.equal(['equiv-odd-one-1-2', 'gcf-12-18', 'simplify-6-8']);
+    expect(flagged.text).to.match(/3 of \d+ questions/);
+    expect(flagged.text).to.match(/<input type="radio" id="show-flagged" name="show" value="flagged" checked>/);
+    expect(flagged.text).to.contain('<input type="hidden" name="show" value="flagged"><button type="submit" class="link sort" data-testid="sort-attempts"');
+    const answered = rowsOf((await post(token, { show: 'answered' })).text).map((r) => r.item).sort();
+    expect(answered).to.deep.equal(['equiv-odd-one-1-2', 'gcf-12-18', 'simplify-6-8', 'unit-how-many-2', 'unit-how-many-5', 'unit-how-many-7']);
+    expect((await post(token, { show: 'everything' })).status).to.equal(400);
   });
 
   it("the database's sums give the pure module's statistics (same first tries)", async () => {
