@@ -8,6 +8,7 @@ import type { SessionTokens } from './session.js';
 import type { ToolKeys } from './keys.js';
 import { AppError } from '../http/errors.js';
 import { DynamicRegistration } from './registration.js';
+import { counts } from '../http/metrics.js';
 import type { RateLimits } from '../http/rate-limits.js';
 import { validate } from '../http/validate.js';
 import { z } from 'zod';
@@ -87,7 +88,7 @@ export function ltiRoutes(deps: LtiRouteDeps): Router {
   r.post('/lti/login', ...perIp, form, login);
 
   const launchForm = validate({ body: launchBody });
-  r.post('/lti/launch', form, launchForm, async (req: Request, res: Response) => {
+  r.post('/lti/launch', counts('launches'), form, launchForm, async (req: Request, res: Response) => {
     const body = launchForm.input(res).body;
     if (body.error !== undefined) {
       throw new AppError('launch_refused.platform_error', 400, `The LMS refused the launch: ${String(body.error_description ?? body.error).slice(0, 300)}`);
