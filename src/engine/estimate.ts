@@ -15,7 +15,7 @@ import { createView } from './policy/index.js';
 import { createRng } from './rng.js';
 
 /** Answers looked ahead; beyond this the estimate is "not at this rate" (null). */
-export const ESTIMATE_HORIZON = 30;
+export const ESTIMATE_HORIZON = 20;
 /** Weight, in answers, of the model's prediction in the student's rate. */
 const PRIOR_ANSWERS = 2;
 
@@ -25,7 +25,8 @@ export interface MasteryEstimate {
   answers: number | null;
   /** The success rate it assumes, in [0, 1]. */
   rate: number;
-  /** Answers needed if every one were right (the fewest possible), or null if not within the horizon. */
+  /** Answers needed if every one were right (the fewest possible), or null if not within the horizon; when
+   * `answers` is a number it is that number (not simulated again). */
   atLeast: number | null;
 }
 
@@ -52,7 +53,8 @@ export function answersToMastery(
   const rate = Math.min(1, Math.max(0, o.rate ?? successRate(state, skill, cfg, now)));
   if (s?.mastered) return { answers: 0, rate, atLeast: 0 };
   const answers = simulate(state, skill, cfg, now, rate, o.horizon ?? ESTIMATE_HORIZON);
-  const atLeast = rate >= 1 ? answers : simulate(state, skill, cfg, now, 1, o.horizon ?? ESTIMATE_HORIZON);
+  // The fewest answers (all right) is only worth saying when the student's own rate does not get there.
+  const atLeast = answers !== null || rate >= 1 ? answers : simulate(state, skill, cfg, now, 1, o.horizon ?? ESTIMATE_HORIZON);
   return { answers, rate, atLeast };
 }
 

@@ -30,6 +30,7 @@ describe('estimate: answers until mastery at the student\'s rate', () => {
     const at = (rate: number) => answersToMastery(st, 'a', cfg, 0, { rate }).answers;
     expect(at(1)).to.be.at.most(at(0.95) ?? Infinity);
     expect(at(1)).to.be.lessThan(at(0.9) ?? Infinity);
+    expect(answersToMastery(st, 'a', cfg, 0, { rate: 1, horizon: 3 }).answers).to.equal(null);
     expect(at(0.3)).to.equal(null);
     // "At least": the all-right estimate, never more than at a lower rate.
     const low = answersToMastery(st, 'a', cfg, 0, { rate: 0.3 });
