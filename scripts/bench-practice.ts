@@ -9,7 +9,8 @@
  *                                   closed-loop 200-student phase only, as DIR/mastery-200.cpuprofile, and of
  *                                   this load generator as DIR/load-generator-200.cpuprofile;
  *                                   BENCH_PROCESSES server processes each, default the number of CPUs;
- *                                   BENCH_POOL the pg pool size of each, default 10)
+ *                                   BENCH_POOL the pg pool size of each, default 10; BENCH_GUARD_S the
+ *                                   watchdog of the whole run, default 170)
  *
  * One embedded PostgreSQL (temp dir, random port). Mastery (NODE_ENV=production settings, SANDBOX=1, logs
  * silent) runs as deployed with WEB_CONCURRENCY = BENCH_PROCESSES: that many child processes, each on its
@@ -58,6 +59,8 @@ const POOL_SIZE = int(process.env.BENCH_POOL, 10);
  */
 const PROCESSES = Math.max(1, int(process.env.BENCH_PROCESSES, os.cpus().length));
 const REQUEST_TIMEOUT_MS = 10_000;
+/** The whole run's watchdog (BENCH_GUARD_S, default 170 s); a loaded machine launches students slowly. */
+const GUARD_MS = int(process.env.BENCH_GUARD_S, 170) * 1000;
 const LINK = 'demo-link-fractions';
 const SKILLS = 'unit-fractions,equivalent-fractions,simplest-form,comparing-fractions,add-like-denominators';
 /** Share of answers the simulated students get right. */
@@ -270,7 +273,7 @@ async function main(): Promise<void> {
   const apps: Child[] = [];
   const bases: Child[] = [];
   let app: Child | undefined;
-  const guard = guardRun('bench-practice', 170_000, async () => {
+  const guard = guardRun('bench-practice', GUARD_MS, async () => {
     for (const c of clients.values()) c.destroy();
     await Promise.all([...apps, ...bases].map((c) => stopChild(c)));
     await db?.stop();
@@ -300,7 +303,7 @@ async function main(): Promise<void> {
     }
 
     const tLaunch = performance.now();
-    const { ltiks } = await ask<{ type: 'launched'; ltiks: string[] }>(app!, { type: 'launch', n: STUDENTS }, 'launched', 60_000);
+    const { ltiks } = await ask<{ type: 'launched'; ltiks: string[] }>(app!, { type: 'launch', n: STUDENTS }, 'launched', Math.max(60_000, GUARD_MS - 110_000));
     const launchS = (performance.now() - tLaunch) / 1000;
     const students: Student[] = ltiks.map((ltik, n) => {
       let x = (n + 1) * 2654435761;
