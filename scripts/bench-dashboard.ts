@@ -1,7 +1,7 @@
 /**
  * Dashboard benchmark (issue 16): the instructor's pages of a big course while its students are answering.
  *
- *   npm run bench:dashboard     (BENCH_SECONDS measured, default 30; BENCH_STUDENTS 300, BENCH_SKILLS 20,
+ *   npm run bench:dashboard     (BENCH_SECONDS measured, default 30; BENCH_QUIET_SECONDS before it, default 10; BENCH_STUDENTS 300, BENCH_SKILLS 20,
  *                                BENCH_ANSWERS 200 per student, BENCH_LOAD 200 students answering,
  *                                BENCH_PROCESSES server processes, default the number of CPUs)
  *
@@ -14,7 +14,8 @@
  *   - the class view         GET /dashboard                      (students x skills, who may need help)
  *   - a student's drill-down GET /dashboard/students/:userId     (a random student of the course)
  *   - item analysis          GET /dashboard/analysis/items       (500 items)
- * each with the session token in the Authorization header. A route that answers 404 (not built) is reported as
+ * each with the session token in the Authorization header, first alone (quiet phase) and then beside the load
+ * (the figures of the JSON line). A route that answers 404 (not built) is reported as
  * null. Before timing: one class view builds the summaries and the tenant's own risk model is fitted (as the
  * background fit would) and loaded by every process. Prints a table and, as the very last line, one JSON object.
  */
@@ -34,6 +35,8 @@ const LOAD = Math.min(int(process.env.BENCH_LOAD, 200), STUDENTS);
 const ITEMS_PER_SKILL = 25;
 const PROCESSES = Math.max(1, int(process.env.BENCH_PROCESSES, os.cpus().length));
 const THINK_S = 1;
+/** Seconds of the quiet phase (the pages alone, nobody answering) before the measured one. */
+const QUIET_S = int(process.env.BENCH_QUIET_SECONDS, 10);
 const LINK = 'bench-dashboard-link';
 const PACK = 'bench-pack';
 const REQUEST_TIMEOUT_MS = 20_000;
@@ -319,7 +322,40 @@ async function main(): Promise<void> {
       }));
     }
 
-    // The measured phase: students answering (paced), three teacher loops.
+    // Teacher loops: one request at a time each, a short look between clicks; a 404 (page not built) stops its loop.
+    const routes = {
+      class_view: () => '/dashboard',
+      drilldown: (r: () => number) => `/dashboard/students/${encodeURIComponent(userId(Math.floor(r() * STUDENTS)))}`,
+      item_analysis: () => '/dashboard/analysis/items',
+    } as const;
+    type RouteName = keyof typeof routes;
+    type Timings = Record<RouteName, { ms: number[]; statuses: Map<number, number>; bytes: number }>;
+    const newTimings = (): Timings => ({
+      class_view: { ms: [], statuses: new Map(), bytes: 0 },
+      drilldown: { ms: [], statuses: new Map(), bytes: 0 },
+      item_analysis: { ms: [], statuses: new Map(), bytes: 0 },
+    });
+    const teacherLoops = (timings: Timings, until: number) => Promise.all((Object.keys(routes) as RouteName[]).map(async (name, k) => {
+      const r = rngOf(11 + k);
+      let i = 0;
+      while (performance.now() < until) {
+        const res = await get(routes[name](r), i++).catch(() => ({ status: -1, ms: NaN, bytes: 0 }));
+        const t = timings[name];
+        t.statuses.set(res.status, (t.statuses.get(res.status) ?? 0) + 1);
+        if (res.status === 404) return;
+        if (res.status === 200) {
+          t.ms.push(res.ms);
+          t.bytes = res.bytes;
+        }
+        await new Promise((r2) => setTimeout(r2, 250));
+      }
+    }));
+
+    // Quiet phase: the pages alone (nobody answering), for what a page itself costs on this machine.
+    const quiet = newTimings();
+    await teacherLoops(quiet, performance.now() + QUIET_S * 1000);
+
+    // The measured phase: students answering (paced), the three teacher loops beside them.
     let answers = 0;
     const loadErrors = new Map<string, number>();
     const end = performance.now() + PHASE_S * 1000;
@@ -348,53 +384,28 @@ async function main(): Promise<void> {
         }
       }
     }));
-    const routes = {
-      class_view: () => '/dashboard',
-      drilldown: (r: () => number) => `/dashboard/students/${encodeURIComponent(userId(Math.floor(r() * STUDENTS)))}`,
-      item_analysis: () => '/dashboard/analysis/items',
-    } as const;
-    type RouteName = keyof typeof routes;
-    const timings: Record<RouteName, { ms: number[]; statuses: Map<number, number>; bytes: number }> = {
-      class_view: { ms: [], statuses: new Map(), bytes: 0 },
-      drilldown: { ms: [], statuses: new Map(), bytes: 0 },
-      item_analysis: { ms: [], statuses: new Map(), bytes: 0 },
-    };
-    const teacherLoop = async (name: RouteName, seed: number) => {
-      const r = rngOf(seed);
-      let i = 0;
-      while (performance.now() < end) {
-        const res = await get(routes[name](r), i++).catch((err: Error) => ({ status: -1, ms: NaN, bytes: 0, err }));
-        const t = timings[name];
-        t.statuses.set(res.status, (t.statuses.get(res.status) ?? 0) + 1);
-        if (res.status === 404) {
-          // Not built: stop asking (reported as null).
-          return;
-        }
-        if (res.status === 200) {
-          t.ms.push(res.ms);
-          t.bytes = res.bytes;
-        }
-        // A teacher clicks again after a short look (and the live view polls far less often than this).
-        await new Promise((r2) => setTimeout(r2, 250));
-      }
-    };
-    await Promise.all([load, teacherLoop('class_view', 11), teacherLoop('drilldown', 12), teacherLoop('item_analysis', 13)]);
+    const timings = newTimings();
+    await Promise.all([load, teacherLoops(timings, end)]);
     const wallS = (performance.now() - measuredFrom) / 1000;
 
-    const fig = (Object.keys(timings) as RouteName[]).map((name) => {
-      const t = timings[name];
-      const sorted = [...t.ms].sort((x, y) => x - y);
-      const notBuilt = (t.statuses.get(404) ?? 0) > 0;
-      return { name, count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] ?? NaN, notBuilt, statuses: [...t.statuses].map(([s, n]) => `${s}x${n}`).join(' '), kb: t.bytes / 1024 };
+    const figures = (t: Timings) => (Object.keys(t) as RouteName[]).map((name) => {
+      const x = t[name];
+      const sorted = [...x.ms].sort((p, q) => p - q);
+      const notBuilt = (x.statuses.get(404) ?? 0) > 0;
+      return { name, count: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] ?? NaN, notBuilt, statuses: [...x.statuses].map(([st, n]) => `${st}x${n}`).join(' '), kb: x.bytes / 1024 };
     });
+    const fig = figures(timings);
+    const quietFig = figures(quiet);
     const perS = answers / wallS;
     out(`Dashboard benchmark: loopback, PostgreSQL ${db.version} (embedded), ${os.cpus().length} CPUs, Node ${process.version}`);
     out(`Mastery in ${PROCESSES} process(es) (NODE_ENV=production, SANDBOX=1, logs silent). Course: ${STUDENTS} students x ${SKILLS} skills x ${ANSWERS} answers`);
     out(`(${STUDENTS * ANSWERS} attempts, ${SKILLS * ITEMS_PER_SKILL} items) seeded with SQL in ${seeded.seconds.toFixed(1)} s; ${LOAD} students launched in ${launchS.toFixed(1)} s;`);
     out(`warm-up (first class view building ${STUDENTS} summaries, the tenant's risk model fit: ${fitted.source}) ${warmS.toFixed(1)} s.`);
-    out(`Measured ${PHASE_S} s: ${LOAD} students answering with ~${THINK_S} s think time (${f1(perS)} answers/s), three teacher loops (one request at a time, 250 ms apart).`);
+    out(`Quiet ${QUIET_S} s: the teacher loops alone. Measured ${PHASE_S} s: ${LOAD} students answering with ~${THINK_S} s think time (${f1(perS)} answers/s), three teacher loops (one request at a time, 250 ms apart).`);
     out('');
-    const rows = [['page', 'requests', 'p50 ms', 'p95 ms', 'max ms', 'page KB', 'statuses'], ...fig.map((r) => [r.name, String(r.count), f2(r.p50), f2(r.p95), f2(r.max), f1(r.kb), r.statuses])];
+    const rows = [['page', 'phase', 'requests', 'p50 ms', 'p95 ms', 'max ms', 'page KB', 'statuses'],
+      ...quietFig.map((r) => [r.name, 'quiet', String(r.count), f2(r.p50), f2(r.p95), f2(r.max), f1(r.kb), r.statuses]),
+      ...fig.map((r) => [r.name, 'load', String(r.count), f2(r.p50), f2(r.p95), f2(r.max), f1(r.kb), r.statuses])];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) out(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
     for (const [why, k] of loadErrors) out(`  load error x${k}: ${why}`);
@@ -402,6 +413,7 @@ async function main(): Promise<void> {
     out('');
     out(`targets p95: class view < ${target.class_view} ms, drill-down < ${target.drilldown} ms, item analysis < ${target.item_analysis} ms: ` +
       fig.map((r) => `${r.name} ${r.notBuilt ? 'not built (404)' : r.p95 < target[r.name] ? 'met' : 'NOT met'}`).join(', '));
+    out(`machine load average (1 min) ${f1(os.loadavg()[0])} on ${os.cpus().length} CPUs (other work on the machine slows every figure)`);
     out(`total run time ${f1((performance.now() - started) / 1000)} s`);
     await guard.cleanup();
     const p95 = (name: RouteName) => {
