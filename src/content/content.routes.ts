@@ -101,7 +101,7 @@ export function contentRoutes(deps: { pool: pg.Pool; sessions: SessionTokens; co
   r.post('/dashboard/content', form, staff, async (_req, res) => index(res));
 
   // Upload: multipart, streamed with the size limit; the session field comes first in the form.
-  r.post('/dashboard/content/upload', multipartUpload({ maxFileBytes: LIMITS.maxUploadBytes }), staff, shown(async (_req, res) => {
+  r.post('/dashboard/content/upload', multipartUpload({ maxFileBytes: LIMITS.maxUploadBytes, verify: (token) => deps.sessions.verify(token) }), staff, shown(async (_req, res) => {
     const actor = actorOf(res);
     const up = uploadedForm(res);
     if (up.tooLarge !== null) throw tooLarge(up.tooLarge);

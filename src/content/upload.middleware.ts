@@ -5,7 +5,7 @@
  */
 import busboy from 'busboy';
 import type { NextFunction, Request, Response } from 'express';
-import { badRequest } from '../http/errors.js';
+import { AppError, badRequest } from '../http/errors.js';
 
 /** What the upload form sent. */
 export interface UploadedForm {
@@ -21,11 +21,22 @@ export function uploadedForm(res: Response): UploadedForm {
   return res.locals[KEY] as UploadedForm;
 }
 
-/** Parses a multipart/form-data request into res.locals (and `req.body` = its text fields). */
-export function multipartUpload(opts: { maxFileBytes: number; maxFields?: number }) {
+/**
+ * Parses a multipart/form-data request into res.locals (and `req.body` = its text fields). A body far over
+ * the limit is refused before it is read. With `verify`, the file is kept only when the session field that
+ * precedes it in the form is a valid session: anybody else's upload is drained without being buffered (the
+ * session check after this middleware then refuses the request).
+ */
+export function multipartUpload(opts: { maxFileBytes: number; maxFields?: number; verify?: (token: string) => Promise<unknown> }) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.is('multipart/form-data')) {
       next(badRequest('The upload must be sent as a form with a file (multipart/form-data).'));
+      return;
+    }
+    const declared = Number(req.get('content-length') ?? 0);
+    if (declared > opts.maxFileBytes + 1024 * 1024) {
+      res.setHeader('Connection', 'close');
+      next(new AppError('upload_too_large', 413, `The file is larger than ${opts.maxFileBytes / 1024 / 1024} MB. Split the question bank into smaller exports.`));
       return;
     }
     let bb: busboy.Busboy;
@@ -43,9 +54,24 @@ export function multipartUpload(opts: { maxFileBytes: number; maxFields?: number
     bb.on('file', (_name, stream, info) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let allowed = !opts.verify;
+      if (opts.verify) {
+        const token = form.fields.ltik;
+        if (token === undefined) chunks.length = 0;
+        else
+          opts.verify(token).then(
+            () => {
+              allowed = true;
+            },
+            () => {
+              chunks.length = 0;
+              form.fields.ltik = '';
+            },
+          );
+      }
       stream.on('data', (c: Buffer) => {
         size += c.length;
-        if (form.tooLarge === null) chunks.push(c);
+        if (form.tooLarge === null && (allowed || (opts.verify && form.fields.ltik))) chunks.push(c);
       });
       stream.on('limit', () => {
         form.tooLarge = size;

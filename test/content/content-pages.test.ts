@@ -77,10 +77,12 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
     expect(html).not.to.match(/(href|action|formaction)="[^"]*ltik=/);
   });
 
-  it('refuses the page to students', async () => {
+  it('refuses the page to students, and an upload without a valid session', async () => {
     const s = await launch(srv, { user: 'sandbox-student-1' });
     expect((await post('/dashboard/content', {}, s.ltik)).status).to.equal(403);
     expect((await upload('q.gift', GIFT, s.ltik)).status).to.equal(403);
+    expect((await upload('q.gift', GIFT, 'not-a-session')).status).to.equal(401);
+    expect((await srv.db.pool.query('SELECT count(*)::int AS n FROM content_uploads')).rows[0].n).to.equal(0);
   });
 
   it('previews an upload (every valid question with its answer, the problems per question) and stores nothing before confirm', async () => {
