@@ -253,7 +253,8 @@ describe('student practice loop', function () {
     await importPack(srv.db.pool, tenantId, linear);
     try {
       const teacher = new Student(srv, t.browser, t.ltik);
-      await teacher.post('/dashboard', {});
+      // A configured activity's setup form is on its settings page (the class page once it is set up).
+      await teacher.post('/dashboard/settings', {});
       expect(teacher.html).to.contain('name="pack" value="linear-equations"');
       const skill = linear.skills[0].id;
       await teacher.post('/dashboard/setup', { pack: 'linear-equations', skills: ['unit-fractions'] });
