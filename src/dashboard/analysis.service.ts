@@ -38,8 +38,8 @@ const isChoice = (item: Item): item is Item & { choices: { id: string; correct: 
  * Question quality for the instructor (issue 16, item 4). Reads the course's sums from the database
  * (analysis.repository.ts), the tenant's calibrated difficulties (item_stats, written by the answer path)
  * and the pack; the statistics and flags are the pure item-stats.ts. The sums are reused for
- * ANALYSIS_CACHE_MS (one read at a time per course), so a teacher sorting the table does not re-sum. Scoped to the session's tenant and
- * resource link: there is no parameter naming another course.
+ * ANALYSIS_CACHE_MS (one read at a time per course), so a teacher sorting the table does not re-sum.
+ * Scoped to the session's tenant and resource link: there is no parameter naming another course.
  */
 export class AnalysisService {
   private readonly clock: Clock;
@@ -56,7 +56,12 @@ export class AnalysisService {
     const hit = this.cache.get(key);
     if (hit) {
       const fresh = hit.then((s) => now - s.at < ANALYSIS_CACHE_MS, () => false);
-      return fresh.then((ok) => (ok ? hit : this.read(key, tenantId, a, choiceIds)));
+      // Stale: the first request reads again; any other meanwhile waits for that read instead of its own.
+      return fresh.then((ok) => {
+        if (ok) return hit;
+        const current = this.cache.get(key);
+        return current && current !== hit ? current : this.read(key, tenantId, a, choiceIds);
+      });
     }
     return this.read(key, tenantId, a, choiceIds);
   }
