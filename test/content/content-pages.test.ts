@@ -273,6 +273,19 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
     expect(owner.course_id).to.equal(teacher.contextId);
   });
 
+  it('merges skills: questions and the activities practising a merged skill move to the kept one', async () => {
+    const ids = (await srv.db.pool.query(`SELECT id, name FROM content_skills WHERE pack_id = $1`, [packId])).rows as { id: string; name: string }[];
+    const rates = ids.find((s) => s.name === 'Unit rates')!.id;
+    const props = ids.find((s) => s.name !== 'Unit rates')!.id;
+    const res = await post(`/dashboard/content/packs/${packId}/skills/change`, { op: 'merge', into: props, from: [rates] });
+    expect(res.status).to.equal(200);
+    expect((await srv.db.pool.query('SELECT id FROM content_skills WHERE pack_id = $1', [packId])).rows.map((r) => r.id)).to.deep.equal([props]);
+    const assigned = (await srv.db.pool.query('SELECT skills FROM assignments WHERE pack_id = $1', [packId])).rows.map((r) => r.skills);
+    expect(assigned).to.deep.equal([[props]]);
+    const skillsOfItems = (await srv.db.pool.query('SELECT DISTINCT skill_id FROM content_item_skills WHERE pack_id = $1', [packId])).rows.map((r) => r.skill_id);
+    expect(skillsOfItems).to.deep.equal([props]);
+  });
+
   it('stores imported images and serves them with an allow-listed type, nosniff and cache headers; other types are refused', async () => {
     const html = await (await upload('geometry.xml', MOODLE)).text();
     const sha = createHash('sha256').update(PNG).digest('hex');
