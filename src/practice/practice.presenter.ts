@@ -27,6 +27,8 @@ export interface ShownBefore {
   wrong: boolean;
   /** It was the second wrong try in a row on the question. */
   missedTwo: boolean;
+  /** The student said "I don't know". */
+  skipped?: boolean;
 }
 
 /** Parses the answer form's `was` field ("skill:65,other:0"); ignores anything malformed. */
@@ -93,7 +95,7 @@ export function presentProgress(p: Progress, t: TFunction, before?: ShownBefore,
     if (from === undefined || from === to) return null;
     const args = { skill: s.name, from, to };
     if (to > from) return { down: false, text: t('practice.went_up', args) };
-    return { down: true, text: t(before!.missedTwo ? 'practice.drop_missed_two' : before!.wrong ? 'practice.drop_missed' : 'practice.drop_time', args) };
+    return { down: true, text: t(before!.skipped ? 'practice.drop_skipped' : before!.missedTwo ? 'practice.drop_missed_two' : before!.wrong ? 'practice.drop_missed' : 'practice.drop_time', args) };
   };
   return {
     overall: t('practice.overall', { mastered: p.mastered, total: p.total }),

@@ -65,7 +65,7 @@ export function practiceRoutes(deps: { sessions: SessionTokens; practice: Practi
     const submission = { ...answerFrom(rest), skipped: true };
     const view = await deps.practice.answer(actorOf(res), submission);
     const r = view.kind === 'question' && view.result && !view.result.message ? view.result : null;
-    const before = r ? { percents: parseShownBefore(body.was), wrong: true, missedTwo: r.tries >= 2 } : undefined;
+    const before = r ? { percents: parseShownBefore(body.was), wrong: true, missedTwo: false, skipped: true } : undefined;
     render(res, view, 200, { before });
   });
 
