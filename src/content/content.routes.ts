@@ -16,7 +16,7 @@ import { actorOf, requireSession } from '../lti/session.middleware.js';
 import { renderAnswer, renderHint, renderItemForStudent } from './content.presenter.js';
 import { ASSET_TYPES, findAsset, uploadById } from './content-admin.repository.js';
 import type { Item } from './content.schema.js';
-import { ContentService, tooLarge, type SkillChange } from './content.service.js';
+import { ContentService, messageOf, tooLarge, type SkillChange } from './content.service.js';
 import { importContent, LIMITS, formatImportIssue, type ImportAsset } from './importers/index.js';
 import { ASSET_URL_PREFIX } from './importers/assets.js';
 import { instantiate, TemplateError } from './templates.js';
@@ -95,7 +95,7 @@ export function contentRoutes(deps: { pool: pg.Pool; sessions: SessionTokens; co
         else throw err;
       }
     };
-  const onIndex = (res: Response, err: AppError) => index(res, { error: err.message }, err.status);
+  const onIndex = (res: Response, err: AppError) => index(res, { error: messageOf(err, translator(actorOf(res).locale)) }, err.status);
 
   r.get('/dashboard/content', staff, async (_req, res) => index(res));
   r.post('/dashboard/content', form, staff, async (_req, res) => index(res));
@@ -147,8 +147,8 @@ export function contentRoutes(deps: { pool: pg.Pool; sessions: SessionTokens; co
       await index(res, { notice: t('content.imported', { imported: done.imported, skipped: done.skipped }) + (done.diff ? ' ' + t('content.replaced', { unchanged: done.diff.unchanged.length, changed: done.diff.changed.length, added: done.diff.added.length, removed: done.diff.removed.length }) : '') });
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
-      if (err.code === 'upload_gone') await index(res, { error: err.message }, err.status);
-      else await previewPage(res, upload, 1, err.message, err.status);
+      if (err.code === 'upload_gone') await index(res, { error: messageOf(err, t) }, err.status);
+      else await previewPage(res, upload, 1, messageOf(err, t), err.status);
     }
   });
 

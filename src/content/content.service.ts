@@ -48,7 +48,7 @@ export class ContentService {
 
   /** The course of the actor (content pages are per course). */
   course(actor: Actor): string {
-    if (!actor.contextId) throw forbidden('Open this page from a course of your LMS: content belongs to a course.');
+    if (!actor.contextId) throw said(forbidden('Open this page from a course of your LMS: content belongs to a course.'), 'no_course');
     return actor.contextId;
   }
 
@@ -82,7 +82,7 @@ export class ContentService {
 
   /** A pack the actor's course owns (404 when invisible, 403 for a tenant-wide or another course's shared pack). */
   async manageable(actor: Actor, packId: string): Promise<Pack> {
-    if (!(await this.canManage(actor, packId))) throw forbidden('This pack is shared with your course: only the course that uploaded it can change it.');
+    if (!(await this.canManage(actor, packId))) throw said(forbidden('This pack is shared with your course: only the course that uploaded it can change it.'), 'not_yours');
     const pack = await loadPack(this.deps.pool, actor.tenantId, packId);
     if (!pack) throw notFound('This content pack');
     return pack;
@@ -105,7 +105,7 @@ export class ContentService {
 
   private async upload(actor: Actor, id: string): Promise<StagedUpload> {
     const u = await findUpload(this.deps.pool, actor.tenantId, id, actor.userId, this.course(actor));
-    if (!u) throw new AppError('upload_gone', 410, 'This upload is no longer waiting (it expired after an hour, or was already imported). Upload the file again.');
+    if (!u) throw said(new AppError('upload_gone', 410, 'This upload is no longer waiting (it expired after an hour, or was already imported). Upload the file again.'), 'upload_gone');
     return u;
   }
 
@@ -139,9 +139,9 @@ export class ContentService {
     const u = await this.upload(actor, id);
     const result = parse(u.fileName, u.bytes, { partial: mode === 'valid' });
     if (!result.pack) {
-      throw new AppError('import_invalid', 422, mode === 'all' && result.errors > 0
-        ? `Nothing was imported: ${result.errors} problem(s) were found. Fix them in the file, or import only the valid questions.`
-        : 'Nothing was imported: the file has no question that can be imported.');
+      throw mode === 'all' && result.errors > 0
+        ? said(new AppError('import_invalid', 422, `Nothing was imported: ${result.errors} problem(s) were found. Fix them in the file, or import only the valid questions.`), 'nothing_imported_errors', { n: result.errors })
+        : said(new AppError('import_invalid', 422, 'Nothing was imported: the file has no question that can be imported.'), 'nothing_imported');
     }
     let pack: Pack = result.pack;
     let diff: PackDiff | null = null;
@@ -151,7 +151,7 @@ export class ContentService {
       diff = diffPacks(before, pack);
       const blocked = await this.blockers(actor.tenantId, before.pack.id, diff.removedSkills);
       if (blocked.length) {
-        throw conflict(`The new version lacks skill(s) ${diff.removedSkills.join(', ')} that ${blocked.join(', ')} practise(s). Keep those skills in the file, or change those activities first.`);
+        throw said(conflict(`The new version lacks skill(s) ${diff.removedSkills.join(', ')} that ${blocked.join(', ')} practise(s). Keep those skills in the file, or change those activities first.`), 'replace_blocked', { skills: diff.removedSkills.join(', '), list: blocked.join(', ') });
       }
     } else {
       // A title from the file name without its extension (the teacher renames it on the Content page).
@@ -194,7 +194,8 @@ export class ContentService {
     const pack = await this.manageable(actor, packId);
     const used = await assignmentsOfPack(this.deps.pool, actor.tenantId, packId);
     if (used.length) {
-      throw conflict(`"${pack.pack.title}" cannot be deleted: ${used.map((a) => a.title ?? a.resourceLinkId).join(', ')} practise(s) it. Choose another pack for those activities first.`);
+      const list = used.map((a) => a.title ?? a.resourceLinkId).join(', ');
+      throw said(conflict(`"${pack.pack.title}" cannot be deleted: ${list} practise(s) it. Choose another pack for those activities first.`), 'in_use', { title: pack.pack.title, list });
     }
     await deletePack(this.deps.pool, actor.tenantId, packId);
     this.deps.catalog.forget(actor.tenantId, packId);
@@ -268,5 +269,17 @@ function parse(name: string, bytes: Uint8Array, options: { partial: boolean }): 
 
 /** The message of an upload over the limit. */
 export function tooLarge(size: number): AppError {
-  return new AppError('upload_too_large', 413, `The file is larger than ${LIMITS.maxUploadBytes / 1024 / 1024} MB${size ? ` (${(size / 1024 / 1024).toFixed(1)} MB)` : ''}. Split the question bank into smaller exports, or zip it.`);
+  const mb = LIMITS.maxUploadBytes / 1024 / 1024;
+  return said(new AppError('upload_too_large', 413, `The file is larger than ${mb} MB${size ? ` (${(size / 1024 / 1024).toFixed(1)} MB)` : ''}. Split the question bank into smaller exports, or zip it.`), 'too_large', { mb });
+}
+
+/** An error whose message the pages show in the reader's language: `content.errors.<key>` with `params`. */
+export function said(err: AppError, key: string, params: Record<string, string | number> = {}): AppError {
+  return new AppError(err.code, err.status, err.message, { i18n: `content.errors.${key}`, params });
+}
+
+/** The message of an error in the reader's language when it has a translation key, else as it is. */
+export function messageOf(err: AppError, t: (key: string, params?: Record<string, unknown>) => string): string {
+  const d = err.details as { i18n?: string; params?: Record<string, unknown> } | undefined;
+  return d?.i18n ? t(d.i18n, d.params ?? {}) : err.message;
 }

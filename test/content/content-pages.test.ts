@@ -256,6 +256,9 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
     const del = await post(`/dashboard/content/packs/${packId}/delete`, {});
     expect(del.status).to.equal(409);
     expect(await del.text()).to.contain('cannot be deleted');
+    // The page and its message in the teacher's language.
+    const es = await (await post(`/dashboard/content/packs/${packId}/delete`, {}, await as({ locale: 'es' }))).text();
+    expect(es).to.contain('No se puede eliminar').and.to.contain('Subir preguntas').and.to.contain('<html lang="es"');
   });
 
   it('replaces the pack with a new version: same id, unchanged questions kept, the change counted', async () => {
