@@ -1,22 +1,38 @@
 import { expect } from 'chai';
+import type { Express } from 'express';
 import { compactVerify, createLocalJWKSet, SignJWT } from 'jose';
-import type { RunningServer } from '../../src/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
+import request from 'supertest';
+import { ToolKeys } from '../../src/lti/keys.js';
 import { runCli } from '../../src/cli.js';
+import { testApp } from '../helpers/app.js';
+import { TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
+/** The tool's public URL in testApp (the Canvas configuration names it). */
+const PUBLIC_URL = 'http://127.0.0.1';
+
+/** A request to the app through supertest (no server, no port), with fetch's method, headers and body. */
+async function call(app: Express, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  let req = request(app)[(init.method ?? 'GET').toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](path);
+  for (const [k, v] of Object.entries(init.headers ?? {})) req = req.set(k, v);
+  const res = await (init.body === undefined ? req : req.send(init.body));
+  return { status: res.status, text: async () => res.text, json: async () => JSON.parse(res.text) };
+}
+
+/** The admin API, keys, metrics and CLI need no sandbox LMS and no port: createApp + supertest. */
 describe('admin API', () => {
-  let srv: RunningServer;
+  let t: Awaited<ReturnType<typeof testApp>>;
+  /** The tool's keys read straight from the database (no in-process cache), as another process sees them. */
+  let toolKeys: ToolKeys;
   before(async () => {
-    srv = await startTestServer();
+    t = await testApp();
+    toolKeys = new ToolKeys(t.db.pool, 0);
   });
   after(async () => {
-    await srv?.close();
+    await t?.close();
   });
-  const api = (path: string, init: RequestInit = {}, token: string | null = TEST_ADMIN_TOKEN) =>
-    fetch(`${srv.url}/admin/api${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
-    });
+  const api = (path: string, init: { method?: string; body?: string } = {}, token: string | null = TEST_ADMIN_TOKEN) =>
+    call(t.app, `/admin/api${path}`, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  const get = (path: string, headers: Record<string, string> = {}) => call(t.app, path, { headers });
 
   it('requires the admin token', async () => {
     expect((await api('/platforms', {}, null)).status).to.equal(401);
@@ -86,41 +102,41 @@ describe('admin API', () => {
   });
 
   it('rotates keys and keeps tokens signed by the old key verifiable', async () => {
-    const before = await (await fetch(`${srv.url}/lti/keys`)).json();
-    const oldKey = await srv.services.toolKeys.signingKey();
+    const before = await (await get('/lti/keys')).json();
+    const oldKey = await toolKeys.signingKey();
     const token = await new SignJWT({ hello: 'world' }).setProtectedHeader({ alg: 'RS256', kid: oldKey.kid }).sign(oldKey.key);
     const rotated = await api('/keys/rotate', { method: 'POST', body: '{}' });
     expect(rotated.status).to.equal(200);
     const r = await rotated.json();
     expect(r.retired).to.include(oldKey.kid);
-    const after = await (await fetch(`${srv.url}/lti/keys`)).json();
+    const after = await (await get('/lti/keys')).json();
     const kids = after.keys.map((k: { kid: string }) => k.kid);
     expect(kids).to.include(oldKey.kid).and.to.include(r.kid);
     expect(after.keys.every((k: Record<string, unknown>) => k.d === undefined && k.p === undefined)).to.equal(true);
     await compactVerify(token, createLocalJWKSet(after));
-    expect((await srv.services.toolKeys.signingKey()).kid).to.equal(r.kid);
+    expect((await toolKeys.signingKey()).kid).to.equal(r.kid);
     expect(before.keys.length).to.be.lessThan(after.keys.length);
   });
 
   it('drops a retired key from the JWKS after its overlap', async () => {
-    const current = (await srv.services.toolKeys.signingKey()).kid;
-    await srv.services.toolKeys.rotate(0);
-    const after = await (await fetch(`${srv.url}/lti/keys`)).json();
+    const current = (await toolKeys.signingKey()).kid;
+    await toolKeys.rotate(0);
+    const after = await (await get('/lti/keys')).json();
     expect(after.keys.map((k: { kid: string }) => k.kid)).not.to.include(current);
   });
 
   it('serves the Canvas developer-key JSON configuration with our URLs', async () => {
-    const cfg = await (await fetch(`${srv.url}/lti/canvas.json`)).json();
-    expect(cfg).to.include({ oidc_initiation_url: `${srv.url}/lti/login`, target_link_uri: `${srv.url}/lti/launch`, public_jwk_url: `${srv.url}/lti/keys` });
+    const cfg = await (await get('/lti/canvas.json')).json();
+    expect(cfg).to.include({ oidc_initiation_url: `${PUBLIC_URL}/lti/login`, target_link_uri: `${PUBLIC_URL}/lti/launch`, public_jwk_url: `${PUBLIC_URL}/lti/keys` });
     expect(cfg.extensions[0].privacy_level).to.equal('public');
     expect(cfg.extensions[0].settings.placements.map((p: { message_type: string }) => p.message_type)).to.deep.equal(['LtiDeepLinkingRequest', 'LtiDeepLinkingRequest']);
     expect(cfg.scopes).to.include('https://purl.imsglobal.org/spec/lti-ags/scope/score');
   });
 
   it('serves Prometheus metrics to the admin token only, labelled by route pattern', async () => {
-    expect((await fetch(`${srv.url}/metrics`)).status).to.equal(401);
-    await fetch(`${srv.url}/healthz`);
-    const res = await fetch(`${srv.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+    expect((await get('/metrics')).status).to.equal(401);
+    await get('/healthz');
+    const res = await get('/metrics', { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
     expect(res.status).to.equal(200);
     const text = await res.text();
     expect(text).to.contain('mastery_http_request_duration_seconds_bucket').and.to.contain('route="/healthz"');
@@ -129,14 +145,14 @@ describe('admin API', () => {
   });
 
   it('serves health and readiness', async () => {
-    expect(await (await fetch(`${srv.url}/healthz`)).json()).to.deep.equal({ status: 'up' });
-    expect((await fetch(`${srv.url}/readyz`)).status).to.equal(200);
+    expect(await (await get('/healthz')).json()).to.deep.equal({ status: 'up' });
+    expect((await get('/readyz')).status).to.equal(200);
   });
 
   it('runs the CLI against the same registry', async () => {
     const lines: string[] = [];
     const prev = process.env.DATABASE_URL;
-    process.env.DATABASE_URL = srv.db.url;
+    process.env.DATABASE_URL = t.db.url;
     try {
       expect(await runCli(['platform', 'add', '--preset', 'schoology', '--client-id', 'cli-1', '--deployment', 'd1'], (s) => lines.push(s))).to.equal(0);
       expect(await runCli(['platform', 'list'], (s) => lines.push(s))).to.equal(0);
