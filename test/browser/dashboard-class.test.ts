@@ -142,7 +142,9 @@ describe('browser: the class view and the settings page (issue 16)', function ()
     await frame.locator('tr[data-user="bt-dee"]').waitFor({ timeout: 30_000 });
     expect(await frame.evaluate(() => (window as unknown as { __same?: boolean }).__same), 'the same page, not a reload').to.equal(true);
 
-    // Filter: the struggling students on Equivalent fractions, with numbers.
+    // Filter (folded away until opened): the struggling students on Equivalent fractions, with numbers.
+    expect(await frame.locator('#f-skill').isVisible()).to.equal(false);
+    await frame.locator('.class-filter > summary').click();
     await frame.selectOption('#f-skill', 'equivalent-fractions');
     await frame.selectOption('#f-status', 'struggling');
     await frame.check('#f-numbers');
@@ -152,6 +154,7 @@ describe('browser: the class view and the settings page (issue 16)', function ()
     expect(users).to.include('bt-ben');
     expect(users).not.to.include('bt-ana');
     expect(await frame.locator('tr[data-user="bt-ben"] td.m-struggling').textContent()).to.match(/\d+%/);
+    expect(await frame.locator('#f-skill').isVisible(), 'an active filter stays open').to.equal(true);
     await checkPage(page, frame, 'dashboard-class-filtered');
   });
 
