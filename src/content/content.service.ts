@@ -44,6 +44,9 @@ export interface UploadPreview {
 }
 
 export class ContentService {
+  /** The last few uploads' parses (by upload id), for paging through a big preview without parsing again. */
+  private readonly parsed = new Map<string, ImportResult>();
+
   constructor(private readonly deps: { pool: pg.Pool; log: Logger; catalog: Catalog }) {}
 
   /** The course of the actor (content pages are per course). */
@@ -112,7 +115,13 @@ export class ContentService {
   /** The preview of a kept upload: every valid question, the problems per question, the change to a replaced pack. */
   async preview(actor: Actor, id: string): Promise<UploadPreview> {
     const u = await this.upload(actor, id);
-    const result = parse(u.fileName, u.bytes, { partial: true });
+    // An upload never changes under its id: its parse is kept for the next pages of its preview.
+    let result = this.parsed.get(id);
+    if (!result) {
+      result = parse(u.fileName, u.bytes, { partial: true });
+      if (this.parsed.size >= 4) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(id, result);
+    }
     let diff: PackDiff | null = null;
     let blockedBy: string[] = [];
     if (u.replaces && result.pack) {
@@ -164,6 +173,7 @@ export class ContentService {
       await saveAssets(tx, actor.tenantId, result.assets);
       await dropUpload(tx, actor.tenantId, u.id, actor.userId);
     });
+    this.parsed.delete(id);
     this.deps.catalog.forget(actor.tenantId, pack.pack.id);
     this.deps.log.info({ tenant: actor.tenantId, pack: pack.pack.id, items: pack.items.length, replaced: Boolean(u.replaces) }, 'content pack imported from the dashboard');
     return { packId: pack.pack.id, imported: result.imported, skipped: result.skipped, diff };
@@ -171,6 +181,7 @@ export class ContentService {
 
   /** Cancels a kept upload. */
   async cancel(actor: Actor, id: string): Promise<void> {
+    this.parsed.delete(id);
     await dropUpload(this.deps.pool, actor.tenantId, id, actor.userId);
   }
 

@@ -118,6 +118,17 @@ describe('content pages: upload, preview, confirm, packs, skills, edits (issue 1
     expect(again.status).to.equal(410);
   });
 
+  it('pages through a big preview, 20 questions a page', async () => {
+    const many = Array.from({ length: 25 }, (_, k) => `::q${k}::What is ${k} + 1?{#${k + 1}}`).join('\n\n');
+    const first = await (await upload('many.gift', many)).text();
+    expect(first.match(/data-testid="question"/g)).to.have.length(20);
+    expect(first).to.contain('Page 1 of 2');
+    const second = await (await post('/dashboard/content/preview', { upload: uploadIdOf(first), page: '2' })).text();
+    expect(second.match(/data-testid="question"/g)).to.have.length(5);
+    expect(second).to.contain('What is 24 + 1?');
+    expect((await post('/dashboard/content/cancel', { upload: uploadIdOf(first) })).status).to.equal(200);
+  });
+
   it('refuses a 50 MB upload cleanly, with the limit in the message, keeping nothing', async () => {
     const big = Buffer.alloc(50 * 1024 * 1024 + 10, 0x20);
     // On a connection of its own (a pooled keep-alive socket the server closes meanwhile would reset).
