@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -68,7 +71,7 @@ export class RiskModels {
     if (running) return running;
     const p = (async () => {
       const log = await tenantLog(this.deps.pool, tenantId);
-      const { model, source } = riskModelFor(log, { source: `tenant ${tenantId}` }, this.deps.min ?? TENANT_MIN);
+      const { model, source } = await fitOffThread(log, `tenant ${tenantId}`, this.deps.min ?? TENANT_MIN, this.deps.log);
       const now = this.deps.clock.now();
       if (source !== 'tenant') {
         this.cache.set(tenantId, { risk: DEFAULT, at: now, checkedAt: now, fittedAt: 0 });
@@ -87,6 +90,31 @@ export class RiskModels {
     this.fitting.set(tenantId, p);
     return p;
   }
+}
+
+/**
+ * riskModelFor in a worker thread (the fit is CPU-bound: seconds for a big tenant) when the tool runs compiled
+ * (`npm run build`, the Docker image); under tsx (`npm start`, tests) worker threads do not get its TypeScript
+ * loader, so the fit runs in this thread and holds its event loop while it runs (once per REFIT_MS per tenant).
+ */
+export async function fitOffThread(log: RiskAnswer[], source: string, min: { sequences: number; perClass: number }, logger?: Logger): Promise<ReturnType<typeof riskModelFor>> {
+  const ext = path.extname(fileURLToPath(import.meta.url));
+  if (ext === '.js') {
+    try {
+      return await new Promise((resolve, reject) => {
+        const w = new Worker(new URL('./risk.worker.js', import.meta.url), { workerData: { log, source, min } });
+        w.once('message', (m: ReturnType<typeof riskModelFor>) => {
+          resolve(m);
+          void w.terminate();
+        });
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`risk fit worker exited with code ${code}`)));
+      });
+    } catch (err) {
+      logger?.warn({ err }, 'risk model fit in a worker thread failed; fitting in this thread');
+    }
+  }
+  return riskModelFor(log, { source }, min);
 }
 
 /**
