@@ -2,6 +2,7 @@ import type { TFunction } from 'i18next';
 import { renderAnswer, renderGrade, renderHint, renderItemForStudent } from '../content/content.presenter.js';
 import { renderMarkdown } from '../content/markdown.js';
 import { skillName } from '../content/translate.js';
+import { translateGradeMessage } from '../content/grading-messages.js';
 import { labelMath, plainText } from './math-labels.js';
 import type { PracticeView, Progress, SessionPage } from './practice.service.js';
 import type { GoalStatus, PracticeSession } from './session.js';
@@ -78,7 +79,7 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
     moreHints: cur.hints < student.hintCount,
     finished,
     triesLeft: Math.max(0, MAX_TRIES - cur.tries),
-    message: result?.message ?? null,
+    message: result?.message ? translateGradeMessage(result.message, locale) : null,
     feedback: gradeView ? { correct: result!.correct, partly: !result!.correct && result!.score > 0, skipped: !!result!.skipped, html: result!.skipped ? '' : gradeView.feedbackHtml } : null,
     session,
     answer: answer ? { html: answer.answerHtml, solutionHtml: answer.solutionHtml } : null,
