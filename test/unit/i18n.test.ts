@@ -19,7 +19,15 @@ describe('i18n', () => {
     expect(translator('en')('practice.try_again', { count: 1 })).to.contain('1 more try');
     expect(translator('de')('practice.submit')).to.equal('Check my answer');
   });
-  it('has every English key in Spanish', () => {
-    expect(keys(es).sort()).to.deep.equal(keys(en).sort());
+  it('has every English key in Spanish, and no Spanish key without an English one', () => {
+    // Plural forms differ by language (Spanish has a "many" form English lacks), so compare the base keys.
+    const base = (o: object) => [...new Set(keys(o).map((k) => k.replace(/_(zero|one|two|few|many|other)$/, '')))].sort();
+    expect(base(es)).to.deep.equal(base(en));
+  });
+  it('gives every Spanish plural the forms English has', () => {
+    const plural = /_(zero|one|two|few|many|other)$/;
+    const esKeys = new Set(keys(es));
+    const missing = keys(en).filter((k) => plural.test(k) && !esKeys.has(k));
+    expect(missing).to.deep.equal([]);
   });
 });
