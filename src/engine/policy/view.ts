@@ -77,6 +77,7 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
   let inScopeList: string[] | null = null;
   const model = cfg.model;
   const g = state.model;
+  const lowValues = new Map<string, boolean>();
   const v: PolicyView = {
     state, bank, cfg, now, request,
     inScope: (s) => scope === null || scope.has(s),
@@ -108,17 +109,9 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
       return n;
     },
     lowValue(s) {
-      const k = state.skills[s];
-      if (!k || k.mastered) return false;
-      // A student whose last PROGRESSING_RUN answers were all right is on the way to a verdict: not given up on.
-      const progressing = k.m.run >= PROGRESSING_RUN;
-      // giveUpAnswers answers without mastery: practice has shown little value, the teacher is the next step.
-      if (k.run >= cfg.giveUpAnswers && !progressing) return true;
-      // A plateau (state.ts EngineConfig.plateauAnswers): no progress over the last answers, some of them wrong,
-      // at a good level already.
-      if (cfg.plateauAnswers > 0 && k.stall >= cfg.plateauAnswers && k.run >= cfg.plateauMinAnswers && !progressing
-        && v.recall(s) >= cfg.plateauLevel) return true;
-      return cfg.valueHorizon > 0 && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
+      let low = lowValues.get(s);
+      if (low === undefined) lowValues.set(s, (low = lowValueOf(s)));
+      return low;
     },
     recall: (s) => recallAt(skillState(state, s, cfg), now, cfg),
     predict(item) {
@@ -164,6 +157,19 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
       }
       return fallback ? { item: fallback, p: v.predict(fallback) } : null;
     },
+  };
+  const lowValueOf = (s: string): boolean => {
+    const k = state.skills[s];
+    if (!k || k.mastered) return false;
+    // A student whose last PROGRESSING_RUN answers were all right is on the way to a verdict: not given up on.
+    const progressing = k.m.run >= PROGRESSING_RUN;
+    // giveUpAnswers answers without mastery: practice has shown little value, the teacher is the next step.
+    if (k.run >= cfg.giveUpAnswers && !progressing) return true;
+    // A plateau (state.ts EngineConfig.plateauAnswers): no progress over the last answers, some of them wrong,
+    // at a good level already.
+    if (cfg.plateauAnswers > 0 && k.stall >= cfg.plateauAnswers && k.run >= cfg.plateauMinAnswers && !progressing
+      && v.recall(s) >= cfg.plateauLevel) return true;
+    return cfg.valueHorizon > 0 && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
   };
   return v;
 }
