@@ -13,7 +13,7 @@ import { groupsPrivacy } from '../dashboard/groups.repository.js';
 export type { PrivacyPart } from './privacy-part.js';
 
 /** Every module's privacy part: the profile first (see PrivacyService). */
-export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy, summaryPrivacy, groupsPrivacy];
+export const privacyParts: readonly PrivacyPart[] = [usersPrivacy, practicePrivacy, outboxPrivacy, overridesPrivacy, summaryPrivacy, groupsPrivacy, contentPrivacy];
 
 /**
  * A data subject's export and deletion over the privacy parts of every module. The first part owns the
