@@ -11,6 +11,9 @@ import { AppError } from '../http/errors.js';
 import type { DashboardService } from './dashboard.service.js';
 import { classCsv, classQuerySchema, presentDashboard, type ClassQuery } from './dashboard.presenter.js';
 
+/** A rendered class view fragment is reused this long at most (its "3 minutes ago" texts age). */
+const LIVE_REUSE_MS = 10_000;
+
 /** Where the setup form came from: the settings page shows itself again after saving. */
 const returnSchema = z.object({ return_to: z.enum(['settings', 'class']).catch('class').default('class') });
 
@@ -24,16 +27,44 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: Dash
   const form = express.urlencoded({ extended: false, limit: '32kb', parameterLimit: 300 });
   const staff = requireSession(deps.sessions, 'instructor', 'admin');
 
+  /**
+   * The changing part of the class view (views/dashboard/live.ejs), rendered once per state of the summaries,
+   * language and filter and reused for LIVE_REUSE_MS by every staff member of the activity: a class's teachers
+   * polling every 10 s cost one render per change, not one per poll. Holds nothing of the viewer.
+   */
+  const fragments = new Map<string, { html: string; at: number; view: Awaited<ReturnType<DashboardService['classView']>>; model: ReturnType<typeof presentDashboard> }>();
+  const live = async (res: express.Response, query: ClassQuery | undefined) => {
+    const actor = actorOf(res);
+    const t = translator(actor.locale);
+    const lang = languageOf(actor.locale);
+    const stamp = await deps.dashboard.classStamp(actor);
+    const key = stamp === null ? null : JSON.stringify([actor.tenantId, actor.resourceLinkId, actor.contextId, lang, stamp, query ?? null]);
+    const hit = key ? fragments.get(key) : undefined;
+    if (hit && Date.now() - hit.at < LIVE_REUSE_MS) return hit;
+    const view = await deps.dashboard.classView(actor);
+    const join = await deps.dashboard.rosterJoin(actor, view);
+    const model = presentDashboard(view, join, t, { lang, query });
+    const html = view.assignment ? await render(res, 'dashboard/live', { ...model, t, lang }) : '';
+    const out = { html, at: Date.now(), view, model };
+    if (key) {
+      if (fragments.size >= 200) fragments.delete(fragments.keys().next().value!);
+      fragments.set(key, out);
+    }
+    return out;
+  };
+  const render = (res: express.Response, view: string, model: object) =>
+    new Promise<string>((resolve, reject) => res.app.render(view, model, (err, out) => (err ? reject(err) : resolve(out))));
+
   /** The class page (or the setup form of an unconfigured activity). */
   const page = async (res: express.Response, extra: { saved?: boolean; error?: string; status?: number; query?: ClassQuery } = {}) => {
     const actor = actorOf(res);
     const t = translator(actor.locale);
     const lang = languageOf(actor.locale);
-    const view = await deps.dashboard.classView(actor);
-    const setup = view.assignment ? null : await deps.assignments.setupOptions(actor.tenantId, undefined, actor.contextId ?? null);
-    const join = await deps.dashboard.rosterJoin(actor, view);
+    const { html, model } = await live(res, extra.query);
+    const setup = model.assignment ? null : await deps.assignments.setupOptions(actor.tenantId, undefined, actor.contextId ?? null);
     res.status(extra.status ?? 200).render('dashboard/index', {
-      ...presentDashboard(view, join, t, { lang, query: extra.query }),
+      ...model,
+      liveHtml: html,
       t,
       lang,
       ltik: res.locals.ltik,
@@ -80,15 +111,7 @@ export function dashboardRoutes(deps: { sessions: SessionTokens; dashboard: Dash
    * The session token comes in the Authorization header, never in the URL.
    */
   r.get('/dashboard/live', staff, classParams, async (req, res) => {
-    const actor = actorOf(res);
-    const t = translator(actor.locale);
-    const lang = languageOf(actor.locale);
-    const view = await deps.dashboard.classView(actor);
-    const join = await deps.dashboard.rosterJoin(actor, view);
-    const model = { ...presentDashboard(view, join, t, { lang, query: classParams.input(res).query }), t, lang, ltik: res.locals.ltik };
-    const html = await new Promise<string>((resolve, reject) =>
-      res.app.render('dashboard/live', model, (err, out) => (err ? reject(err) : resolve(out))),
-    );
+    const { html } = await live(res, classParams.input(res).query);
     // The ETag covers what the teacher sees, not when it was read ("updated at" is filled in by the page).
     const etag = `"${crypto.createHash('sha256').update(html.replace(/<time[^>]*data-updated[^>]*>[^<]*<\/time>/g, '')).digest('base64url').slice(0, 22)}"`;
     res.setHeader('Cache-Control', 'private, no-cache');

@@ -93,6 +93,23 @@ export class DashboardService {
     };
   }
 
+  /**
+   * Brings the summaries up to date and says what state they are in: a stamp that changes whenever a learner's
+   * summary is rewritten (or a learner appears), to reuse a rendered view while it holds. Null: no assignment.
+   */
+  async classStamp(actor: Actor): Promise<string | null> {
+    const a = await this.deps.assignments.get(actor);
+    if (!a) return null;
+    const cache = await this.deps.catalog.pack(actor.tenantId, a.packId);
+    await this.summaries.refresh(a, cache);
+    const { rows } = await this.deps.pool.query<{ n: number; at: Date | null }>({
+      name: 'summary-stamp',
+      text: 'SELECT count(*)::int AS n, max(refreshed_at) AS at FROM class_summary_learners WHERE tenant_id = $1 AND resource_link_id = $2',
+      values: [actor.tenantId, a.resourceLinkId],
+    });
+    return `${a.packId}|${a.skills.join(',')}|${a.threshold}|${rows[0]?.n ?? 0}|${rows[0]?.at?.getTime() ?? 0}`;
+  }
+
   /** "Not started yet": active learners of the course roster (NRPS) with no answer in this activity. */
   async rosterJoin(actor: Actor, view: ClassView): Promise<RosterJoin> {
     if (!view.assignment || !actor.contextId || !this.deps.roster) return { notStarted: null, rosterNote: null };

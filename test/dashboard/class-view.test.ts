@@ -184,6 +184,22 @@ describe('class view (/dashboard): summaries, learned flags, filters, live updat
     expect((await request(app).get(`/dashboard/live?ltik=${tok}`)).status).to.equal(401);
   });
 
+  it('reuses a rendered class view between staff members without ever handing one the other\'s session token', async () => {
+    const teacher = await token('teacher');
+    const ta = await token('ta', { userId: 'ta-7' });
+    const a = (await post('/dashboard', teacher)).text;
+    const b = (await post('/dashboard', ta)).text;
+    const fragment = (html: string) => html.slice(html.indexOf('<div id="class-live"'), html.lastIndexOf('</div>'));
+    expect(a).to.contain(`name="ltik" value="${teacher}"`);
+    expect(b).to.contain(`name="ltik" value="${ta}"`);
+    expect(b).not.to.contain(teacher);
+    expect(a).not.to.contain(ta);
+    expect(fragment(a).replace(teacher, '')).to.contain('data-testid="class-table"');
+    const live = await request(app).get('/dashboard/live').set('Authorization', `Bearer ${ta}`);
+    expect(live.text).not.to.contain(teacher);
+    expect(live.text).not.to.contain(ta);
+  });
+
   it('exports the class as CSV with the reasons in words', async () => {
     const res = await request(app).get('/dashboard/export.csv').set('Authorization', `Bearer ${await token('teacher')}`);
     expect(res.headers['content-type']).to.contain('text/csv');
