@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadDemoPack } from '../src/content/content.files.js';
+import { isTemplate } from '../src/content/templates.js';
 import { type PolicyFigures, simulate } from '../src/engine/sim/harness.js';
 import { setupSchema } from '../src/practice/practice.schema.js';
 import type { CreateStudents, SimItem, SimSkill } from '../src/engine/sim/types.js';
@@ -58,7 +59,7 @@ const students = await loadStudents(opt('--students') ?? DEFAULT_MODULE);
 // The assignment: the whole demo pack, its skills and items as the practice loop builds its bank.
 const pack = await loadDemoPack();
 const skills: SimSkill[] = pack.skills.map((s) => ({ id: s.id, name: s.name, prerequisites: [...s.prerequisites] }));
-const items: SimItem[] = pack.items.map((i) => ({ id: i.id, skills: [...i.skills], difficulty: i.difficulty ?? 0 }));
+const items: SimItem[] = pack.items.map((i) => ({ id: i.id, skills: [...i.skills], difficulty: i.difficulty ?? 0, ...(isTemplate(i) ? { template: true } : {}) }));
 
 // A new assignment with the setup form's defaults (mastery threshold, target success, student choice).
 const setup = setupSchema.parse({ skills: skills.map((s) => s.id) });

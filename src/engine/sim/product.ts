@@ -11,21 +11,28 @@
  *  - the bank: prepareBank of the pack's items with their calibrated difficulty bounded around the authored one
  *    (boundDifficulty; authored until calibrated), refreshed periodically (the loop: every 10 s; here after each
  *    student's day of practice);
- *  - choose(): nextStep(state, bank, config, rng, now) with no student request; 'done' ends practice;
+ *  - the session (src/practice/session.ts): a run of answers with no gap over SESSION_GAP_MS (30 min); it keeps
+ *    the items answered on a first try or studied, at most MAX_SEEN (100), the oldest dropped first; a student
+ *    coming back after a longer gap starts a new one (the harness: every day);
+ *  - choose(): nextStep(state, bank, config, rng, now, request) with request.avoid = the session's items seen (at
+ *    the time of the choice, when any) and, after a studied worked example, request.followUp = { skill: the
+ *    step's skill (else the item's first skill), itemId: the example, sameItem: the item is a template }; no
+ *    student choice of skill and no goal; 'done' ends practice;
  *  - an answer (first try only counts): itemStat = the bounded calibration or {authored, 0}; predicted =
  *    predictItem(state, { skills, difficulty: itemStat.difficulty }, config, now); the item's calibration
  *    becomes calibrateItem(itemStat, predicted, score, authored); state = applyAttempt(state, { itemId,
  *    skills, correct, score, hintsUsed, at, difficulty: itemStat.difficulty, remediates }, config); then the
  *    next step is chosen at once, at the answer's time, and shown when the student next comes (the loop
  *    stores it with the answer);
- *  - a worked example: applyAttempt(state, { ..., kind: 'worked_example' }) and the next step chosen;
+ *  - a worked example: applyAttempt(state, { ..., kind: 'worked_example' }), the example seen in the session, and
+ *    the next step chosen with the follow-up;
  *  - mastered = skillState(state, skill, config).mastered (the progress panel and the LMS grade).
  * Simulated students never ask for hints nor choose a skill, and the second try of a question (which the
  * loop does not count for the model) is not simulated.
  */
 import {
   applyAttempt, boundDifficulty, calibrateItem, createState, defaultLearnerModel, nextStep, predictItem, prepareBank, resolveConfig, skillState,
-  type ItemStat, type LearnerModel, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig,
+  type ItemStat, type LearnerModel, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig, type StepRequest,
 } from '../index.js';
 import type { Policy, PolicySession, PolicyStep } from './policy.js';
 import { mixSeed, mulberry32 } from './random.js';
@@ -41,6 +48,10 @@ export interface ProductOptions {
   /** Seed of the policy's random tie-breaks. */
   seed?: number;
 }
+
+/** The practice session's break and its memory of items (src/practice/session.ts; test/engine/sim-product.test.ts checks they agree). */
+export const SESSION_GAP_MS = 30 * 60_000;
+export const MAX_SEEN = 100;
 
 /** Milliseconds since the epoch of `atDays` (the engine keeps real time). */
 export const SIM_EPOCH_MS = Date.UTC(2025, 0, 6, 15, 0, 0);
@@ -80,8 +91,23 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
       /** The step chosen after the last answer (stored with it), shown when the student comes next. */
       let current: NextStep | null | undefined;
       let newly: string[] = [];
-      const choose = (atDays: number): NextStep | null => {
-        const step = nextStep(state, bank, cfg, rng, msAt(atDays));
+      /** The practice session: the items seen and the last answer's time (ms). */
+      let seen: string[] = [];
+      let lastAt = -Infinity;
+      const sessionNow = (now: number): string[] => (now - lastAt > SESSION_GAP_MS || now < lastAt ? [] : seen);
+      const see = (itemId: string, now: number) => {
+        const s = sessionNow(now);
+        const out = s.includes(itemId) ? [...s] : [...s, itemId];
+        seen = out.length > MAX_SEEN ? out.slice(-MAX_SEEN) : out;
+        lastAt = now;
+      };
+      const choose = (atDays: number, followUp?: StepRequest['followUp']): NextStep | null => {
+        const now = msAt(atDays);
+        const request: StepRequest = {};
+        const s = sessionNow(now);
+        if (s.length) request.avoid = new Set(s);
+        if (followUp) request.followUp = followUp;
+        const step = nextStep(state, bank, cfg, rng, now, request);
         return step.kind === 'done' || !step.itemId || !items.has(step.itemId) ? null : step;
       };
       const masteredNow = () => skillIds.filter((s) => skillState(state, s, cfg).mastered);
@@ -97,6 +123,11 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
           const item = step.item;
           if (step.kind === 'worked_example') {
             state = applyAttempt(state, { itemId: item.id, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, cfg);
+            see(item.id, now);
+            const skill = current?.skill ?? item.skills[0];
+            newly = masteredNow().filter((s) => !before.has(s));
+            current = choose(atDays, skill ? { skill, itemId: item.id, sameItem: !!item.template } : undefined);
+            return;
           } else {
             const score = correct ? 1 : 0;
             const authored = item.difficulty ?? 0;
@@ -108,6 +139,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
               itemId: item.id, skills: item.skills, correct, score, hintsUsed: 0, at: now,
               difficulty: itemStat.difficulty, remediates: current?.remediates ?? undefined,
             }, cfg);
+            see(item.id, now);
           }
           newly = masteredNow().filter((s) => !before.has(s));
           current = choose(atDays);

@@ -20,6 +20,8 @@ export interface SimItem {
   skills: string[];
   /** Authored difficulty in logits: 0 = an average item, +1 markedly harder, -2 easy. */
   difficulty: number;
+  /** A template (new numbers on each showing): the question after its worked example is the item itself. */
+  template?: boolean;
 }
 
 /** One simulated student. `atDays` is the time in days since the student's first question (fractions allowed). */
