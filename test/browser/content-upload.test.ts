@@ -1,18 +1,14 @@
 // Issue 15 in a real browser: the instructor's Content page inside the sandbox LMS's iframe, upload a GIFT
 // file, its preview (questions with answers, the problems found), confirm, the skills page and a question's
 // edit form, each checked with axe (WCAG 2.1 AA) at 360 and 1280 px with screenshots in test-artifacts/.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, checkPage as checkFramedPage } from '../helpers/a11y.js';
 
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ARTIFACTS = 'test-artifacts';
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const WIDTHS = [360, 1280];
 const GIFT = `$CATEGORY: $course$/top/Ratios/Unit rates
 
 ::rate-1::[markdown]A car goes 120 km in 2 hours. How many km per hour?{#60}
@@ -25,9 +21,6 @@ $CATEGORY: $course$/top/Ratios/Proportions
 
 ::broken::[markdown]This question is broken{#}
 `;
-
-interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
 
 describe('browser: the content upload pages (issue 15)', function () {
   this.timeout(180_000);
@@ -44,39 +37,7 @@ describe('browser: the content upload pages (issue 15)', function () {
     await srv?.close();
   });
 
-  async function setWidth(page: Page, w: number | null): Promise<void> {
-    await page.evaluate((w) => {
-      const f = document.getElementById('tool-frame') as HTMLIFrameElement;
-      f.style.width = w === null ? '' : `${w + 4}px`;
-      f.style.maxWidth = w === null ? '' : 'none';
-    }, w);
-  }
-
-  async function axeScan(frame: Frame, what: string): Promise<void> {
-    if (!(await frame.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined'))) await frame.evaluate(axeSource);
-    const violations = await frame.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n` +
-      v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`${ARTIFACTS}/axe-${what.replace(/\W+/g, '-')}.html`, await frame.content());
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
-
-  /** axe at 360 and 1280 px, no sideways scrolling, and a full-height screenshot at each width. */
-  async function checkPage(page: Page, frame: Frame, name: string): Promise<void> {
-    for (const w of WIDTHS) {
-      await setWidth(page, w);
-      const m = await frame.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, sh: document.documentElement.scrollHeight }));
-      expect(m.sw, `${name} scrolls sideways at ${w} px`).to.be.at.most(m.cw);
-      await axeScan(frame, `${name} at ${w} px`);
-      await page.evaluate((h) => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = `${h + 4}px`; }, m.sh);
-      await page.locator('#tool-frame').screenshot({ path: `${ARTIFACTS}/content-${name}-${w}.png` });
-      await page.evaluate(() => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = ''; });
-    }
-    await setWidth(page, null);
-  }
+  const checkPage = (page: Page, frame: Frame, name: string) => checkFramedPage(page, frame, name, { prefix: 'content-' });
 
   async function navigates(frame: Frame, act: () => Promise<unknown>): Promise<void> {
     await frame.evaluate(() => { (window as unknown as { __old: boolean }).__old = true; });

@@ -1,22 +1,14 @@
 // The instructor's question quality, groups and reports pages (issue 16, items 4, 6, 8) in a real browser:
 // axe-core WCAG 2.1 AA at 360 and 1280 px, no sideways scrolling of the page, screenshots in test-artifacts/,
 // and the pages' own controls (sort, open an item, move a student and save, the charts) used as a teacher would.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, checkWholePage } from '../helpers/a11y.js';
 import { staffWorld, type StaffWorld } from '../dashboard/staff-fixture.js';
-
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ARTIFACTS = 'test-artifacts';
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const WIDTHS = [360, 1280];
-
-interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
 
 describe('instructor analysis pages in a browser (question quality, groups, reports)', function () {
   this.timeout(180_000);
@@ -59,27 +51,7 @@ describe('instructor analysis pages in a browser (question quality, groups, repo
     await w?.close();
   });
 
-  async function axeScan(what: string): Promise<void> {
-    if (!(await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined'))) await page.evaluate(axeSource);
-    const violations = (await page.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA)) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n` + v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`${ARTIFACTS}/axe-${what.replace(/\W+/g, '-')}.html`, await page.content());
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
-
-  /** axe at 360 and 1280 px, the page itself never scrolls sideways (wide tables scroll in their region), a screenshot at each width. */
-  async function checkPage(name: string): Promise<void> {
-    for (const width of WIDTHS) {
-      await page.setViewportSize({ width, height: 800 });
-      const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
-      expect(m.sw, `${name} scrolls sideways at ${width} px`).to.be.at.most(m.cw);
-      await axeScan(`${name} at ${width} px`);
-      await page.screenshot({ path: `${ARTIFACTS}/${name}-${width}.png`, fullPage: true });
-    }
-  }
+  const checkPage = (name: string) => checkWholePage(page, name);
 
   async function navigates(action: () => Promise<unknown>): Promise<void> {
     await Promise.all([page.waitForNavigation(), action()]);

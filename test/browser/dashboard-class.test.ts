@@ -1,8 +1,7 @@
 // The instructor's class view and settings page in a real browser (issue 16): the students x skills heat map with
 // its sticky name column, states in colour and words, who may need help, the filter, live updates without
 // reloading, and the settings page; axe WCAG 2.1 AA at 360 and 1280 px, screenshots saved in test-artifacts/.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
@@ -10,14 +9,9 @@ import { replay } from '../../src/engine/index.js';
 import { configOf } from '../../src/practice/progress.js';
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, axeScan, checkPage, setWidth } from '../helpers/a11y.js';
 
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ARTIFACTS = 'test-artifacts';
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const WIDTHS = [360, 1280];
 const LINK = 'demo-link-fractions';
-
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: unknown[]; html: string; failureSummary?: string }[] }
 
 describe('browser: the class view and the settings page (issue 16)', function () {
   this.timeout(180_000);
@@ -73,39 +67,6 @@ describe('browser: the class view and the settings page (issue 16)', function ()
   }
   const unit = (correct: boolean) => ({ item: 'unit-how-many-2', correct });
   const equiv = (correct: boolean) => ({ item: 'equiv-odd-one-1-2', correct });
-
-  async function setWidth(page: Page, w: number | null): Promise<void> {
-    await page.evaluate((w) => {
-      const f = document.getElementById('tool-frame') as HTMLIFrameElement;
-      f.style.width = w === null ? '' : `${w + 4}px`;
-      f.style.maxWidth = w === null ? '' : 'none';
-    }, w);
-  }
-
-  async function axeScan(frame: Frame, what: string): Promise<void> {
-    if (!(await frame.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined'))) await frame.evaluate(axeSource);
-    const violations = await frame.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n` + v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`${ARTIFACTS}/axe-${what.replace(/\W+/g, '-')}.html`, await frame.content());
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
-
-  /** axe at 360 and 1280 px, no sideways scrolling of the page (the table scrolls in its own region), screenshots. */
-  async function checkPage(page: Page, frame: Frame, name: string): Promise<void> {
-    for (const w of WIDTHS) {
-      await setWidth(page, w);
-      const m = await frame.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, sh: document.documentElement.scrollHeight }));
-      expect(m.sw, `${name} scrolls sideways at ${w} px`).to.be.at.most(m.cw);
-      await axeScan(frame, `${name} at ${w} px`);
-      await page.evaluate((h) => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = `${h + 4}px`; }, m.sh);
-      await page.locator('#tool-frame').screenshot({ path: `${ARTIFACTS}/${name}-${w}.png` });
-      await page.evaluate(() => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = ''; });
-    }
-    await setWidth(page, null);
-  }
 
   it('shows the heat map with sticky names, states in colour and words, who may need help, a filter, and updates live', async () => {
     ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });

@@ -3,7 +3,6 @@
 // 1280 px, no sideways scrolling, screenshots in test-artifacts/; an override made through the page's form
 // shows in the history; the printable page prints without navigation chrome.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
@@ -12,17 +11,11 @@ import type { Item, Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses } from '../../src/content/grading.js';
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
+import { ARTIFACTS, checkWholePage } from '../helpers/a11y.js';
 import { beginLaunch, launch, postLaunch } from '../helpers/launch.js';
 import { Student, concrete } from '../helpers/practice.js';
 
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ARTIFACTS = 'test-artifacts';
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const WIDTHS = [360, 1280];
 const STUDENT = 'sandbox-student-1';
-
-interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
 
 function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
   if (item.type === 'ordering') return Object.fromEntries((response as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)]));
@@ -74,29 +67,6 @@ describe('browser: the student drill-down, skill view and printable page (issue 
     return ctx.newPage();
   }
 
-  async function axeScan(page: Page, what: string): Promise<void> {
-    if (!(await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined'))) await page.evaluate(axeSource);
-    const violations = (await page.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA)) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n` +
-      v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`${ARTIFACTS}/axe-${what.replace(/\W+/g, '-')}.html`, await page.content());
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
-
-  /** axe at 360 and 1280 px, no sideways scrolling of the page, and a full-page screenshot at each width. */
-  async function checkPage(page: Page, name: string): Promise<void> {
-    for (const w of WIDTHS) {
-      await page.setViewportSize({ width: w, height: 800 });
-      const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
-      expect(m.sw, `${name} scrolls sideways at ${w} px`).to.be.at.most(m.cw);
-      await axeScan(page, `${name} at ${w} px`);
-      await page.screenshot({ path: `${ARTIFACTS}/${name}-${w}.png`, fullPage: true });
-    }
-  }
-
   it('the teacher reads the drill-down (chart, attempts, mistakes, plan) at 360 and 1280 px, and it passes axe', async () => {
     const page = await staffPage('sandbox-teacher-1');
     const res = await page.goto(`${srv.url}/dashboard/students/${STUDENT}`);
@@ -106,7 +76,7 @@ describe('browser: the student drill-down, skill view and printable page (issue 
     expect(await page.locator('[data-attempt]').count()).to.be.at.least(10);
     expect(await page.locator('[data-testid="plan-reason"]').textContent()).to.match(/^Why: \S/);
     expect(await page.locator('[data-attempt] .katex').count(), 'questions rendered as the student saw them').to.be.greaterThan(0);
-    await checkPage(page, 'dashboard-student');
+    await checkWholePage(page, 'dashboard-student');
   });
 
   it('the TA marks a skill mastered through the form: saved, in the history, and the page still passes axe', async () => {
@@ -122,7 +92,7 @@ describe('browser: the student drill-down, skill view and printable page (issue 
     expect(await page.locator('[data-testid="override-saved"]').textContent()).to.contain('marked mastered');
     expect(await page.locator('[data-testid="override-history"] li').first().textContent()).to.match(/Marked mastered by Mr\. Chen \(TA\) on .*Explained it at the board/);
     expect(await page.locator('tr[data-skill="unit-fractions"] [data-testid="override-note"]').textContent()).to.contain('Marked mastered by Mr. Chen (TA)');
-    await checkPage(page, 'dashboard-student-override');
+    await checkWholePage(page, 'dashboard-student-override');
   });
 
   it('the skill view lists the students by place, the hardest items and typical wrong answers, and passes axe', async () => {
@@ -132,7 +102,7 @@ describe('browser: the student drill-down, skill view and printable page (issue 
     expect(await page.locator('[data-testid="skill-name"]').textContent()).to.equal('Skill: Unit fractions');
     expect(await page.locator('[data-testid="student-link"]').count()).to.be.at.least(2);
     expect(await page.locator('[data-testid="hardest-items"] tbody tr').count()).to.be.greaterThan(0);
-    await checkPage(page, 'dashboard-skill');
+    await checkWholePage(page, 'dashboard-skill');
     // A student's name opens their drill-down (a POST form carrying the session).
     await Promise.all([page.waitForURL(/\/dashboard\/students\//), page.locator('[data-testid="student-link"]', { hasText: 'Jordan Lee' }).click()]);
     expect(await page.locator('[data-testid="student-name"]').textContent()).to.equal('Jordan Lee');
@@ -143,7 +113,7 @@ describe('browser: the student drill-down, skill view and printable page (issue 
     const res = await page.goto(`${srv.url}/dashboard/students/${STUDENT}/print`);
     expect(res?.status()).to.equal(200);
     expect(await page.locator('[data-testid="dashboard-nav"]').count()).to.equal(0);
-    await checkPage(page, 'dashboard-student-print');
+    await checkWholePage(page, 'dashboard-student-print');
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('[data-testid="print-now"]').isVisible()).to.equal(false);
     expect(await page.locator('[data-testid="back-to-student"]').isVisible()).to.equal(false);

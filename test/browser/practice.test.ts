@@ -2,8 +2,7 @@
 // axe-core WCAG 2.1 AA scans of every student and teacher page, widths 320-1280 px without
 // horizontal scrolling and axe clean at each width (screenshots saved under test-artifacts/practice-loop/), and the basic submit
 // with JavaScript off.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
@@ -13,15 +12,11 @@ import { correctResponse, distractorResponses } from '../../src/content/grading.
 import { instantiate, isTemplate } from '../../src/content/templates.js';
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
+import { axeScan as axeScanWith } from '../helpers/a11y.js';
 
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const SHOTS = 'test-artifacts/practice-loop';
 // AXE_SOFT=1 prints violations instead of failing (to see them all at once while fixing views).
 const typesSeen = new Set<string>();
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
-interface AxeViolation { id: string; impact: string | null; help: string; helpUrl: string; nodes: AxeNode[] }
 
 function concrete(pack: Pack, itemId: string, seed: number): Item {
   const item = pack.items.find((i) => i.id === itemId);
@@ -64,19 +59,7 @@ describe('browser: practising in the sandbox iframe', function () {
     await frame.waitForFunction(() => !(window as unknown as { __old?: boolean }).__old && document.readyState === 'complete', null, { timeout: 15_000 });
   }
 
-  async function axeScan(frame: Frame, what: string): Promise<void> {
-    const has = await frame.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
-    if (!has) await frame.evaluate(axeSource);
-    const violations = await frame.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
-      v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`test-results/axe-${what.replace(/\W+/g, '-')}.html`, await frame.content());
-    if (process.env.AXE_SOFT && violations.length) { console.log(`AXE ${what}:\n${readable}`); return; }
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
+  const axeScan = (frame: Frame, what: string) => axeScanWith(frame, what, { dumpDir: 'test-results', helpUrl: true, soft: Boolean(process.env.AXE_SOFT) });
 
   const activeMatches = (frame: Frame, selector: string) =>
     frame.evaluate((sel) => { const a = document.activeElement; return !!a && a !== document.body && a.matches(sel); }, selector).catch(() => false);

@@ -2,8 +2,7 @@
 // typed answer kept after a wrong try and shown beside the right answer, F5 after answering showing the
 // next step, read-aloud, math at body size, every student page in Spanish with a language switch, and axe
 // WCAG 2.1 AA at 360 and 1280 px with screenshots of every student page saved in test-artifacts/.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
@@ -15,14 +14,7 @@ import en from '../../src/i18n/en.json' with { type: 'json' };
 import es from '../../src/i18n/es.json' with { type: 'json' };
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
-
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ARTIFACTS = 'test-artifacts';
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const WIDTHS = [360, 1280];
-
-interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
+import { ARTIFACTS, WIDTHS, axeScan, checkPage } from '../helpers/a11y.js';
 
 describe('browser: the student experience (issue 17)', function () {
   this.timeout(180_000);
@@ -141,40 +133,6 @@ describe('browser: the student experience (issue 17)', function () {
         .sort((a, b) => Number(a.value) - Number(b.value)).map((e) => e.name.slice('order_'.length)));
     }
     return frame.locator('#response').inputValue();
-  }
-
-  async function setWidth(page: Page, w: number | null): Promise<void> {
-    await page.evaluate((w) => {
-      const f = document.getElementById('tool-frame') as HTMLIFrameElement;
-      f.style.width = w === null ? '' : `${w + 4}px`;
-      f.style.maxWidth = w === null ? '' : 'none';
-    }, w);
-  }
-
-  async function axeScan(frame: Frame, what: string): Promise<void> {
-    if (!(await frame.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined'))) await frame.evaluate(axeSource);
-    const violations = await frame.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n` +
-      v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`${ARTIFACTS}/axe-${what.replace(/\W+/g, '-')}.html`, await frame.content());
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
-
-  /** axe at 360 and 1280 px, no horizontal scrolling, and a full-height screenshot at each width. */
-  async function checkPage(page: Page, frame: Frame, name: string): Promise<void> {
-    for (const w of WIDTHS) {
-      await setWidth(page, w);
-      const m = await frame.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, sh: document.documentElement.scrollHeight }));
-      expect(m.sw, `${name} scrolls sideways at ${w} px`).to.be.at.most(m.cw);
-      await axeScan(frame, `${name} at ${w} px`);
-      await page.evaluate((h) => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = `${h + 4}px`; }, m.sh);
-      await page.locator('#tool-frame').screenshot({ path: `${ARTIFACTS}/${name}-${w}.png` });
-      await page.evaluate(() => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = ''; });
-    }
-    await setWidth(page, null);
   }
 
   /** Goes through finished steps (Next, worked example) until a question to answer is shown. */

@@ -1,22 +1,14 @@
 // Issue 17, items 1-4, in a real browser and by keyboard only: set a goal on the plan page, practise with
 // "I don't know" until the goal is met, read the session summary and the review of mistakes; the same pages in
 // Spanish; axe WCAG 2.1 AA at 360 and 1280 px on every new page and screenshots of each in test-artifacts/.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
 import es from '../../src/i18n/es.json' with { type: 'json' };
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
-
-const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
-const ARTIFACTS = 'test-artifacts';
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const WIDTHS = [360, 1280];
-
-interface AxeNode { target: unknown[]; failureSummary?: string; html: string }
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: AxeNode[] }
+import { ARTIFACTS, checkPage } from '../helpers/a11y.js';
 
 describe('browser: student progress, goal, summary and mistakes (issue 17)', function () {
   this.timeout(240_000);
@@ -76,40 +68,6 @@ describe('browser: student progress, goal, summary and mistakes (issue 17)', fun
   }
 
   const has = async (frame: Frame, testid: string) => (await frame.locator(`[data-testid="${testid}"]`).count()) > 0;
-
-  async function setWidth(page: Page, w: number | null): Promise<void> {
-    await page.evaluate((w) => {
-      const f = document.getElementById('tool-frame') as HTMLIFrameElement;
-      f.style.width = w === null ? '' : `${w + 4}px`;
-      f.style.maxWidth = w === null ? '' : 'none';
-    }, w);
-  }
-
-  async function axeScan(frame: Frame, what: string): Promise<void> {
-    if (!(await frame.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined'))) await frame.evaluate(axeSource);
-    const violations = await frame.evaluate(async (tags) => {
-      const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe;
-      return (await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })).violations;
-    }, WCAG_AA) as AxeViolation[];
-    const readable = violations.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n` +
-      v.nodes.map((n) => `    - ${n.target.join(' ')}\n      ${n.html.slice(0, 200)}\n      ${(n.failureSummary ?? '').replace(/\n/g, '\n      ')}`).join('\n')).join('\n');
-    if (violations.length) await writeFile(`${ARTIFACTS}/axe-${what.replace(/\W+/g, '-')}.html`, await frame.content());
-    expect(violations, `axe-core WCAG 2.1 AA violations on the ${what}:\n${readable}\n`).to.have.length(0);
-  }
-
-  /** axe at 360 and 1280 px, no sideways scrolling, and a full-height screenshot at each width. */
-  async function checkPage(page: Page, frame: Frame, name: string): Promise<void> {
-    for (const w of WIDTHS) {
-      await setWidth(page, w);
-      const m = await frame.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, sh: document.documentElement.scrollHeight }));
-      expect(m.sw, `${name} scrolls sideways at ${w} px`).to.be.at.most(m.cw);
-      await axeScan(frame, `${name} at ${w} px`);
-      await page.evaluate((h) => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = `${h + 4}px`; }, m.sh);
-      await page.locator('#tool-frame').screenshot({ path: `${ARTIFACTS}/${name}-${w}.png` });
-      await page.evaluate(() => { (document.getElementById('tool-frame') as HTMLIFrameElement).style.height = ''; });
-    }
-    await setWidth(page, null);
-  }
 
   /** Goes on by keyboard (Next in place, or Continue after a worked example) until a question is shown. */
   async function toQuestion(page: Page, frame: Frame): Promise<void> {
