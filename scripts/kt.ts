@@ -3,6 +3,8 @@
  *   npm run -s kt -- --train FILE --test FILE [--model NAME]
  *   npm run -s kt -- --train FILE --cv K [--model NAME]
  *   npm run -s kt -- --train FILE (--test FILE | --cv K) --mastery-report [--threshold P] [--min-answers N]
+ *   either with [--buckets 1,3,7] [--local-rate-from B]: the stack's answer-count bucket cuts, and the first
+ *   bucket whose weights leave out the success rate on all skills (default the last; a number past it keeps it).
  * Fits on the training file, predicts every test answer from the same student's earlier answers only, prints a
  * table and, as the last line, one JSON object {model, auc, rmse, answers, fit_s}. Without --model it evaluates
  * the product's live learner model. With --mastery-report it replays the held-out students through the live
@@ -25,11 +27,13 @@ const { values } = parseArgs({
     'mastery-report': { type: 'boolean', default: false },
     threshold: { type: 'string' },
     'min-answers': { type: 'string' },
+    buckets: { type: 'string' },
+    'local-rate-from': { type: 'string' },
   },
 });
 
 function fail(msg: string): never {
-  process.stderr.write(`${msg}\nusage: kt --train FILE (--test FILE | --cv K) [--model NAME] [--restarts N] [--seed N]\n`);
+  process.stderr.write(`${msg}\nusage: kt --train FILE (--test FILE | --cv K) [--model NAME] [--restarts N] [--seed N] [--buckets 1,3,7] [--local-rate-from B] [--mastery-report]\n`);
   process.exit(2);
 }
 
@@ -39,6 +43,10 @@ const tr = trainer(values.model!);
 const opts = {
   restarts: values.restarts ? Number(values.restarts) : undefined,
   seed: values.seed ? Number(values.seed) : undefined,
+  // Answer-count bucket cuts of the live model's stack (e.g. "1,3"; default kt/blend.ts BLEND_PFA_BUCKETS).
+  buckets: values.buckets ? values.buckets.split(',').map(Number) : undefined,
+  // From this bucket on, the stack leaves out the success rate on all skills (kt/blend.ts localRateFrom).
+  localRateFrom: values['local-rate-from'] ? Number(values['local-rate-from']) : undefined,
 };
 
 const train = readKtCsv(values.train);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { BLEND_FEATURES, BLEND_PFA_BUCKETS, BLEND_PFA_FEATURES, GLOBAL_RATE_FEATURE } from '../../src/engine/kt/blend.js';
 import { BlendModel, fitBlend, liveTrainer, predictOnline, masteryReport, LiveKtModel, calibration, auc } from '../../src/engine/kt/index.js';
 import { auc as engineAuc } from '../../src/engine/metrics.js';
 import { LearnerModel, initGlobal, masteryLowerBound, meetsMastery, DEFAULT_MASTERY_RULE } from '../../src/engine/learner.js';
@@ -24,6 +25,20 @@ describe('engine/learner (the live model)', function () {
     const a = predictOnline(blend, test);
     const b = predictOnline(live, test);
     for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i]!, 1e-9);
+  });
+
+  it("leaves the success rate on all skills out of the last answer-count bucket (blocked logs cannot tell it from the skill's)", () => {
+    const d = BLEND_FEATURES.length + BLEND_PFA_FEATURES.length;
+    const weight = (m: BlendModel, bucket: number) => m.weights[bucket * d + GLOBAL_RATE_FEATURE]!;
+    expect(BLEND_PFA_FEATURES[GLOBAL_RATE_FEATURE - BLEND_FEATURES.length]).to.equal('decayed success rate on all skills');
+    const last = BLEND_PFA_BUCKETS.length;
+    const m = fitBlend(ds, { withPfa: true, seed: 1 }) as BlendModel;
+    expect(weight(m, last)).to.equal(0);
+    expect(weight(m, 0)).to.not.equal(0);
+    const kept = fitBlend(ds, { withPfa: true, seed: 1, localRateFrom: last + 1 }) as BlendModel;
+    expect(weight(kept, last)).to.not.equal(0);
+    const live = fromBlend(m, ds);
+    expect(live.weights[last * d + GLOBAL_RATE_FEATURE]).to.equal(0);
   });
 
   it('never sees the answer it predicts (no peeking)', () => {
