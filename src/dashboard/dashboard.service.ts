@@ -42,6 +42,8 @@ export class DashboardService {
   private readonly clock: Clock;
   readonly risk: RiskModels;
   readonly summaries: SummaryStore;
+  /** The last stamp of each activity, reused while the summaries are held (SummaryStore.held). */
+  private stamps = new Map<string, { stamp: string; basis: string }>();
 
   constructor(
     private readonly deps: {
@@ -102,12 +104,20 @@ export class DashboardService {
     if (!a) return null;
     const cache = await this.deps.catalog.pack(actor.tenantId, a.packId);
     await this.summaries.refresh(a, cache);
+    // A class answering right now: the summaries change only when a background refresh ends (which ends the hold).
+    const key = `${actor.tenantId}\u0000${a.resourceLinkId}`;
+    const basis = `${a.packId}|${a.skills.join(',')}|${a.threshold}`;
+    const kept = this.stamps.get(key);
+    if (kept && kept.basis === basis && this.summaries.held(a)) return kept.stamp;
     const { rows } = await this.deps.pool.query<{ n: number; at: Date | null }>({
       name: 'summary-stamp',
       text: 'SELECT count(*)::int AS n, max(refreshed_at) AS at FROM class_summary_learners WHERE tenant_id = $1 AND resource_link_id = $2',
       values: [actor.tenantId, a.resourceLinkId],
     });
-    return `${a.packId}|${a.skills.join(',')}|${a.threshold}|${rows[0]?.n ?? 0}|${rows[0]?.at?.getTime() ?? 0}`;
+    const stamp = `${basis}|${rows[0]?.n ?? 0}|${rows[0]?.at?.getTime() ?? 0}`;
+    if (this.stamps.size >= 1000) this.stamps.delete(this.stamps.keys().next().value!);
+    this.stamps.set(key, { stamp, basis });
+    return stamp;
   }
 
   /** "Not started yet": active learners of the course roster (NRPS) with no answer in this activity. */

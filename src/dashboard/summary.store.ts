@@ -48,6 +48,13 @@ export class SummaryStore {
   private running = new Map<string, Promise<void>>();
   /** When this process last started a background refresh of each activity. */
   private lastBackground = new Map<string, number>();
+  /**
+   * Per activity: until when this process does not look for changed learners again (clock ms). Set when a class
+   * is answering right now (too many changed learners to wait for): no refresh could start before then anyway
+   * (BACKGROUND_EVERY_MS), so views and polls meanwhile skip the look (a query over every learner row of the
+   * activity) and show the summaries as they are. Cleared when this process's background refresh ends.
+   */
+  private holdUntil = new Map<string, number>();
 
   constructor(private readonly deps: { pool: pg.Pool; clock: Clock; risk: RiskModels; log?: Logger; syncLimit?: number }) {}
 
@@ -71,24 +78,44 @@ export class SummaryStore {
       if (opts.wait) await running;
       return;
     }
+    if (!opts.wait && this.held(a)) return;
     const { tag, model } = await this.basis(a, cache);
     const stale = await staleLearners(this.deps.pool, a.tenantId, a.resourceLinkId, tag);
     if (!stale.users.length) return;
     const sync = opts.wait || stale.users.length <= (this.deps.syncLimit ?? SYNC_LIMIT) || stale.summarised === 0;
     const now = this.deps.clock.now();
     if (!sync) {
-      if (now - (this.lastBackground.get(key) ?? -Infinity) < BACKGROUND_EVERY_MS) return;
+      const last = this.lastBackground.get(key) ?? -Infinity;
+      if (now - last < BACKGROUND_EVERY_MS) {
+        this.holdUntil.set(key, last + BACKGROUND_EVERY_MS);
+        return;
+      }
       this.lastBackground.set(key, now);
+      this.holdUntil.set(key, now + BACKGROUND_EVERY_MS);
     }
     const run = async () => {
       for (let i = 0; i < stale.users.length; i += BATCH) {
         await this.summarise(a, cache, stale.users.slice(i, i + BATCH), tag, model.model);
       }
     };
-    const work = (sync ? run() : this.exclusive(`class-summary:${key}`, run)).finally(() => this.running.delete(key));
+    // The lock is named by text without NUL (PostgreSQL text cannot hold one: a NUL in it failed every background refresh).
+    const work = (sync ? run() : this.exclusive(`class-summary:${JSON.stringify([a.tenantId, a.resourceLinkId])}`, run)).finally(() => {
+      this.running.delete(key);
+      if (!sync) this.holdUntil.delete(key);
+    });
     this.running.set(key, work);
     if (sync) await work;
     else work.catch((err) => this.deps.log?.warn({ err }, 'class summary refresh failed'));
+  }
+
+  /** Whether this process is holding off looking for changed learners of the activity (see holdUntil). */
+  held(a: Assignment): boolean {
+    const key = `${a.tenantId}\u0000${a.resourceLinkId}`;
+    const until = this.holdUntil.get(key);
+    if (until === undefined) return false;
+    if (this.deps.clock.now() < until) return true;
+    this.holdUntil.delete(key);
+    return false;
   }
 
   /** Runs `fn` unless another process holds the same advisory lock (then skips: that process is doing it). */

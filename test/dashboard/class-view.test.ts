@@ -14,6 +14,7 @@ import { configOf } from '../../src/practice/progress.js';
 import { buildServices, type Services } from '../../src/services.js';
 import { loadSettings } from '../../src/settings.js';
 import { RiskModels } from '../../src/dashboard/risk.service.js';
+import { SummaryStore } from '../../src/dashboard/summary.store.js';
 import { systemClock } from '../../src/clock.js';
 import { freshDatabase } from '../helpers/db.js';
 import { TEST_ADMIN_TOKEN } from '../helpers/server.js';
@@ -254,5 +255,48 @@ describe('class view (/dashboard): summaries, learned flags, filters, live updat
     expect(bases[0].basis.startsWith(fitted.id)).to.equal(true);
     const html = (await post('/dashboard', await token('teacher'))).text;
     expect(html).to.contain("this school&#39;s own practice data");
+  });
+  it('while a class answers right now, looks for changed learners once per background refresh, not on every view', async () => {
+    let now = 50_000_000;
+    const risk = new RiskModels({ pool: db.pool, clock: systemClock, autoFit: false });
+    // Any changed learner is summarised in the background (as when a whole class is answering).
+    const store = new SummaryStore({ pool: db.pool, clock: { now: () => now }, risk, syncLimit: 0 });
+    const a = (await services.assignments.get(actorFor('teacher')))!;
+    const entry = await services.catalog.pack('c1', 'fractions');
+    await store.refresh(a, entry, { wait: true });
+    const spy = db.pool.query.bind(db.pool);
+    let looks = 0;
+    (db.pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
+      const x = args[0] as { name?: string } | string;
+      if (typeof x === 'object' && x.name === 'summary-stale') looks++;
+      return (spy as (...v: unknown[]) => unknown)(...args);
+    };
+    try {
+      await answers('c1', 'link-a', 'ana', [unit(true)]);
+      await store.refresh(a, entry);
+      expect(looks).to.equal(1);
+      await store.refresh(a, entry, { wait: true });
+      // The background refresh ended: the next view looks again; too soon for another refresh, so it holds.
+      expect(store.held(a)).to.equal(false);
+      await answers('c1', 'link-a', 'ana', [unit(true)]);
+      now += 1_000;
+      await store.refresh(a, entry);
+      expect(looks).to.equal(2);
+      expect(store.held(a)).to.equal(true);
+      now += 2_000;
+      await store.refresh(a, entry);
+      await store.refresh(a, entry);
+      expect(looks).to.equal(2);
+      // Once a refresh may start again, the view looks and summarises ana in the background.
+      now += 2_000;
+      await store.refresh(a, entry);
+      expect(looks).to.equal(3);
+      await store.refresh(a, entry, { wait: true });
+      const fresh = (await q(`SELECT s.version = l.version AS ok FROM class_summary_learners s JOIN learner_states l USING (tenant_id, resource_link_id, user_id)
+        WHERE s.tenant_id = 'c1' AND s.resource_link_id = 'link-a' AND s.user_id = 'ana'`)).rows[0];
+      expect(fresh.ok).to.equal(true);
+    } finally {
+      (db.pool as unknown as { query: unknown }).query = spy;
+    }
   });
 });
