@@ -6,6 +6,7 @@
  * resource link: a student of another activity, course or tenant is "not found".
  */
 import type pg from 'pg';
+
 import { skillState, upgradeState, type LearnerState } from '../engine/index.js';
 import type { Catalog, PackEntry } from '../content/catalog.js';
 import { renderItemForStudent, type StudentItemView } from '../content/content.presenter.js';
@@ -108,7 +109,7 @@ const DERIVED_MAX = 500;
 export class StudentService {
   private readonly clock: Clock;
   /** Per learner: the attempt log, its replay and mistakes, valid for one learner version and overrides. */
-  private derived = new Map<string, { sig: string; cache: PackEntry; attempts: LoggedAttempt[]; history: MasteryHistory; mistakes: StudentView['mistakes'] }>();
+  private derived = new Map<string, { sig: string; cache: PackEntry; attempts: LoggedAttempt[]; history: MasteryHistory; mistakes: StudentView['mistakes']; unsure: boolean }>();
 
   constructor(private readonly deps: { pool: pg.Pool; catalog: Catalog; assignments: AssignmentService; clock?: Clock }) {
     this.clock = deps.clock ?? systemClock;
@@ -129,6 +130,11 @@ export class StudentService {
   async student(actor: Actor, userId: string): Promise<StudentView> {
     const { assignment: a, cache } = await this.activity(actor);
     const key: LearnerKey = { tenantId: actor.tenantId, resourceLinkId: a.resourceLinkId, userId };
+    const cacheKey = `${key.tenantId}\u0000${key.resourceLinkId}\u0000${key.userId}`;
+    // A student not opened lately (nothing kept): the log is read beside the other reads, not after them.
+    const known = this.derived.get(cacheKey);
+    const log = known && known.cache === cache ? null : learnerLog(this.deps.pool, key);
+    log?.catch(() => undefined);
     const [learner, user, overrides] = await Promise.all([
       readLearner(this.deps.pool, key),
       this.deps.pool.query<{ name: string | null; locale: string | null }>({ name: 'dashboard-student-user', text: 'SELECT name, locale FROM users WHERE tenant_id = $1 AND id = $2', values: [actor.tenantId, userId] }),
@@ -138,12 +144,13 @@ export class StudentService {
     const cfg = configOf(a, cache);
     // The log and its replay are kept while the learner row's version (bumped by every attempt and skill
     // override), the overrides and the pack's model are the same.
-    const cacheKey = `${key.tenantId}\u0000${key.resourceLinkId}\u0000${key.userId}`;
     const sig = `${learner.version}\u0000${overrides.length ? overrides[overrides.length - 1]!.id : 0}\u0000${a.skills.join(',')}\u0000${a.threshold}`;
     let derived = this.derived.get(cacheKey);
-    if (!derived || derived.sig !== sig || derived.cache !== cache) {
-      const attempts = await learnerLog(this.deps.pool, key);
-      derived = { sig, cache, attempts, history: masteryHistory(attempts, overrides, a.skills, cfg), mistakes: commonMistakes(attempts, a.skills) };
+    if (!derived || derived.sig !== sig || derived.cache !== cache || derived.unsure) {
+      // A log read beside the learner row may be a moment older or newer than it (an answer in between): shown, and
+      // kept as unsure, so the next view of this version reads the log after the row again.
+      const attempts = await (log ?? learnerLog(this.deps.pool, key));
+      derived = { sig, cache, attempts, history: masteryHistory(attempts, overrides, a.skills, cfg), mistakes: commonMistakes(attempts, a.skills), unsure: log !== null };
       this.derived.delete(cacheKey);
       if (this.derived.size >= DERIVED_MAX) this.derived.delete(this.derived.keys().next().value!);
       this.derived.set(cacheKey, derived);
