@@ -120,9 +120,13 @@ describe('session tokens (ltik)', () => {
       return { db, reads, setDbNow: (ms: number) => (dbNow = ms) };
     }
     const settle = () => new Promise((r) => setTimeout(r, 20));
-    /** Lets the pending work run until `cond` holds (the signature check comes before the read). */
+    /**
+     * Lets the pending work run until `cond` holds (the signature check comes before the read). The check runs
+     * on libuv's thread pool, so on a loaded machine it may take many event-loop turns: wait up to 10 s.
+     */
     const until = async (cond: () => boolean) => {
-      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
+      const end = Date.now() + 10_000;
+      while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
       expect(cond()).to.equal(true);
     };
 
