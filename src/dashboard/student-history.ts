@@ -4,26 +4,14 @@
  * and the student's common mistakes. The drill-down (student.service.ts) reads the rows and renders.
  */
 import { applyAttempt, createState, knownAt, type LearnerState, type ResolvedConfig } from '../engine/index.js';
+import type { AttemptRow } from '../practice/practice.repository.js';
 import { applyOverride, markedByTeacher, type OverrideAction, type OverrideRecord } from './overrides.js';
 
-/** One row of the attempt log as the drill-down reads it. */
-export interface LoggedAttempt {
-  id: number;
-  itemId: string;
-  seed: number;
-  skills: string[];
-  kind: 'answer' | 'worked_example';
-  tryNumber: number;
-  counted: boolean;
-  response: unknown;
-  correct: boolean;
-  score: number;
-  hintsUsed: number;
-  timeMs: number | null;
-  difficulty: number | null;
-  remediates: string | null;
-  answeredAt: Date;
-}
+/** One row of the attempt log as the drill-down reads it: the practice module's row, with its id. */
+export type LoggedAttempt = Pick<
+  AttemptRow,
+  'itemId' | 'seed' | 'skills' | 'kind' | 'tryNumber' | 'counted' | 'response' | 'correct' | 'score' | 'hintsUsed' | 'timeMs' | 'difficulty' | 'remediates' | 'answeredAt'
+> & { id: number };
 
 export interface MasteryPoint {
   /** Step number: counted answers and studied examples so far (the chart's x). */
