@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freeLoopbackPort } from '../src/db/index.js';
-import { ask, benchPostgres, childSend, decodeEntities, f1, f2, guardRun, int, KeepAliveClient, onStop, percentile, round, runBenchmark, startChild, stopChild, type BenchPostgres, type Child } from './bench-harness.js';
+import { ask, benchPostgres, childSend, f1, f2, guardRun, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type BenchPostgres, type Child, type FormPage, FormPoster, scanPage } from './bench-harness.js';
 
 const PHASE_S = int(process.env.BENCH_SECONDS, 30);
 const STUDENTS = int(process.env.BENCH_STUDENTS, 300);
@@ -237,27 +237,10 @@ async function appChild(cfg: ChildConfig): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // The load generator.
 
-const clients = new Map<string, KeepAliveClient>();
-function post(url: URL, form: URLSearchParams): Promise<{ status: number; body: string }> {
-  let client = clients.get(url.host);
-  if (!client) clients.set(url.host, (client = new KeepAliveClient(url.hostname, Number(url.port), REQUEST_TIMEOUT_MS)));
-  return client.post(url.pathname + url.search, form.toString());
-}
+const poster = new FormPoster(REQUEST_TIMEOUT_MS);
+const post = (url: URL, form: URLSearchParams) => poster.post(url, form);
 
-interface Page {
-  fields: Map<string, string>;
-  step: 'submit' | 'next' | 'continue' | null;
-}
-const PAGE_TOKENS = /name="([\w-]+)" value="([^"]*)"|data-testid="(submit|next|continue)"/g;
-function scanPage(html: string): Page {
-  const fields = new Map<string, string>();
-  let step: Page['step'] = null;
-  for (const m of html.matchAll(PAGE_TOKENS)) {
-    if (m[3]) step ??= m[3] as Page['step'];
-    else if (!fields.has(m[1])) fields.set(m[1], decodeEntities(m[2]));
-  }
-  return { fields, step };
-}
+type Page = FormPage;
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -265,7 +248,7 @@ async function main(): Promise<void> {
   let db: BenchPostgres | undefined;
   const apps: Child[] = [];
   const guard = guardRun('bench-dashboard', 280_000, async () => {
-    for (const c of clients.values()) c.destroy();
+    poster.destroy();
     await Promise.all(apps.map((c) => stopChild(c)));
     await db?.stop();
   });

@@ -368,3 +368,35 @@ export function guardRun(name: string, limitMs: number, cleanup: () => Promise<v
     },
   };
 }
+
+/** What a load generator reads off a practice page, in one scan: the first value of each form field, and the step offered. */
+export interface FormPage {
+  fields: Map<string, string>;
+  step: 'submit' | 'next' | 'continue' | null;
+}
+const PAGE_TOKENS = /name="([\w-]+)" value="([^"]*)"|data-testid="(submit|next|continue)"/g;
+export function scanPage(html: string): FormPage {
+  const fields = new Map<string, string>();
+  let step: FormPage['step'] = null;
+  for (const m of html.matchAll(PAGE_TOKENS)) {
+    if (m[3]) step ??= m[3] as FormPage['step'];
+    else if (!fields.has(m[1])) fields.set(m[1], decodeEntities(m[2]));
+  }
+  return { fields, step };
+}
+
+/** Form posts over keep-alive sockets, one KeepAliveClient per host. */
+export class FormPoster {
+  private readonly clients = new Map<string, KeepAliveClient>();
+  constructor(private readonly timeoutMs: number) {}
+
+  post(url: URL, form: URLSearchParams): Promise<{ status: number; body: string }> {
+    let client = this.clients.get(url.host);
+    if (!client) this.clients.set(url.host, (client = new KeepAliveClient(url.hostname, Number(url.port), this.timeoutMs)));
+    return client.post(url.pathname + url.search, form.toString());
+  }
+
+  destroy(): void {
+    for (const c of this.clients.values()) c.destroy();
+  }
+}

@@ -37,7 +37,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { freeLoopbackPort } from '../src/db/index.js';
-import { ask, benchPostgres, childCpuMs, guardRun, KeepAliveClient, postgresCpuMs, type BenchPostgres, childSend, decodeEntities, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child } from './bench-harness.js';
+import { ask, benchPostgres, childCpuMs, guardRun, postgresCpuMs, type BenchPostgres, childSend, f1, f2, int, onStop, percentile, round, runBenchmark, startChild, stopChild, type Child, type FormPage, FormPoster, scanPage } from './bench-harness.js';
 
 const PHASE_S = int(process.env.BENCH_SECONDS, 12);
 const WARMUP_S = 4;
@@ -197,31 +197,12 @@ async function baselineChild(cfg: ChildConfig): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // The load generator: keep-alive sockets (KeepAliveClient), form posts, the page parsed with a few regexes.
 
-const clients = new Map<string, KeepAliveClient>();
-
-function post(url: URL, form: URLSearchParams): Promise<{ status: number; body: string }> {
-  let client = clients.get(url.host);
-  if (!client) clients.set(url.host, (client = new KeepAliveClient(url.hostname, Number(url.port), REQUEST_TIMEOUT_MS)));
-  return client.post(url.pathname + url.search, form.toString());
-}
+const poster = new FormPoster(REQUEST_TIMEOUT_MS);
+const post = (url: URL, form: URLSearchParams) => poster.post(url, form);
 
 type Item = import('../src/content/content.schema.js').Item;
 
-/** What the load generator reads off a page, in one scan: the first value of each form field, and the step offered. */
-interface Page {
-  fields: Map<string, string>;
-  step: 'submit' | 'next' | 'continue' | null;
-}
-const PAGE_TOKENS = /name="([\w-]+)" value="([^"]*)"|data-testid="(submit|next|continue)"/g;
-function scanPage(html: string): Page {
-  const fields = new Map<string, string>();
-  let step: Page['step'] = null;
-  for (const m of html.matchAll(PAGE_TOKENS)) {
-    if (m[3]) step ??= m[3] as Page['step'];
-    else if (!fields.has(m[1])) fields.set(m[1], decodeEntities(m[2]));
-  }
-  return { fields, step };
-}
+type Page = FormPage;
 
 interface Student {
   n: number;
@@ -274,7 +255,7 @@ async function main(): Promise<void> {
   const bases: Child[] = [];
   let app: Child | undefined;
   const guard = guardRun('bench-practice', GUARD_MS, async () => {
-    for (const c of clients.values()) c.destroy();
+    poster.destroy();
     await Promise.all([...apps, ...bases].map((c) => stopChild(c)));
     await db?.stop();
   });

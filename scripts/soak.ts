@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { attachEmbedded, freeLoopbackPort } from '../src/db/index.js';
 import { readPostmasterPid, processAlive } from '../src/db/embedded.js';
-import { decodeEntities, int } from './bench-harness.js';
+import { int, type FormPage, scanPage } from './bench-harness.js';
 
 const { values: args } = parseArgs({ options: { students: { type: 'string' }, minutes: { type: 'string' } }, allowPositionals: true });
 const STUDENTS = int(args.students ?? process.env.SOAK_STUDENTS, 50);
@@ -39,20 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Item = import('../src/content/content.schema.js').Item;
 
-interface Page {
-  fields: Map<string, string>;
-  step: 'submit' | 'next' | 'continue' | null;
-}
-const PAGE_TOKENS = /name="([\w-]+)" value="([^"]*)"|data-testid="(submit|next|continue)"/g;
-function scanPage(html: string): Page {
-  const fields = new Map<string, string>();
-  let step: Page['step'] = null;
-  for (const m of html.matchAll(PAGE_TOKENS)) {
-    if (m[3]) step ??= m[3] as Page['step'];
-    else if (!fields.has(m[1])) fields.set(m[1], decodeEntities(m[2]));
-  }
-  return { fields, step };
-}
+type Page = FormPage;
 
 interface Student {
   id: string;
