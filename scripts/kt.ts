@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'mastery-report': { type: 'boolean', default: false },
     threshold: { type: 'string' },
     'min-answers': { type: 'string' },
+    uncertainty: { type: 'string' },
     buckets: { type: 'string' },
     'local-rate-from': { type: 'string' },
   },
@@ -56,6 +57,7 @@ if (values['mastery-report']) {
     ...DEFAULT_MASTERY_RULE,
     ...(values.threshold ? { threshold: Number(values.threshold) } : {}),
     ...(values['min-answers'] ? { minAnswers: Number(values['min-answers']) } : {}),
+    ...(values.uncertainty ? { uncertainty: Number(values.uncertainty) } : {}),
   };
   const t0 = performance.now();
   let r: MasteryReport;

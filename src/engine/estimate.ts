@@ -9,7 +9,7 @@
  * prediction for them (two answers' worth), so a first lucky or unlucky answer does not swing it.
  */
 import { type LearnerState, type ResolvedConfig, type EngineConfig, resolveConfig } from './state.js';
-import { UNCERTAINTY, initGlobal, meetsMastery, type GlobalModelState, type SkillModelState } from './learner.js';
+import { initGlobal, meetsMastery, type GlobalModelState, type SkillModelState } from './learner.js';
 import { nextStep, prepareBank, type Bank, type PreparedBank, type ReasonCode } from './select.js';
 import { createView } from './policy/index.js';
 import { createRng } from './rng.js';
@@ -64,7 +64,7 @@ function simulate(state: LearnerState, skill: string, cfg: ResolvedConfig, now: 
   const model = cfg.model;
   const g: GlobalModelState = { ...(state.model ?? initGlobal()) };
   const k: SkillModelState = s && s.m.n > 0 ? { ...s.m } : model.initSkill(skill);
-  const rule = { threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, horizonDays: cfg.horizonDays, uncertainty: UNCERTAINTY };
+  const rule = { threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, horizonDays: cfg.horizonDays, uncertainty: cfg.masteryUncertainty };
   // The rule also counts the answers before (minAnswers is on the skill's answers, as applyAttempt does).
   const before = s?.answers ?? 0;
   let owed = 0.5;

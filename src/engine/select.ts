@@ -42,7 +42,7 @@ export interface PreparedBank {
 export type ReasonCode =
   | 'student_choice' | 'remediation_prerequisite' | 'worked_example' | 'easier_item' | 'review_due' | 'new_skill'
   | 'new_skill_prereqs_mastered' | 'practice_at_level' | 'moving_on' | 'all_mastered' | 'practice_paused' | 'no_items'
-  | 'similar_question';
+  | 'similar_question' | 'come_back_later';
 
 /** Why this step was chosen. */
 export interface StepReason {
@@ -137,6 +137,7 @@ export function reasonText(code: ReasonCode, skill: string | null, related: read
     case 'practice_paused': return `You have practised ${related.join(', ')} a lot without mastering it yet; ask your teacher for help with it.`;
     case 'no_items': return 'There are no questions available for you right now.';
     case 'similar_question': return `You studied an example of ${skill}: now a similar question to try yourself.`;
+    case 'come_back_later': return `Well done on ${related.join(', ')} for today. Come back tomorrow for a quick check: a right answer after a break shows it is learned.`;
   }
 }
 

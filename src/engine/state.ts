@@ -41,6 +41,8 @@ export interface SkillState {
   /** Best mastery probability since practice (re)started, and answers since it last rose by 0.02. */
   best: number;
   stall: number;
+  /** Answers on the skill in its current practice session (the model's sessions; absent in older states). */
+  sessionAnswers?: number;
   /** Set aside after many answers without mastery (the policy moves on and comes back later); step it happened. */
   parkedAt: number | null;
   /** Logit of the next answer on an average item after the last answer (before forgetting). */
@@ -102,6 +104,8 @@ export interface EngineConfig {
   minAnswers?: number;
   /** The delay the mastery verdict must survive, days (default 1). */
   horizonDays?: number;
+  /** The mastery rule's uncertainty penalty (learner.ts masteryLowerBound; logits at one answer, default UNCERTAINTY). */
+  masteryUncertainty?: number;
   /** A mastered skill lapses when its mastery probability falls this far below the threshold after an answer (default 0.1). */
   lapseMargin?: number;
   /** An item seen in the last N steps is not repeated (default 5). */
@@ -136,6 +140,24 @@ export interface EngineConfig {
   plateauAnswers?: number;
   plateauMinAnswers?: number;
   plateauLevel?: number;
+  /**
+   * Resting a skill that is good now (spacing): after `restMinAnswers` answers since practice (re)started, a
+   * skill whose P(correct) on a new item now is >= `restLevel` is not practised until `restHours` after its last
+   * answer; then it comes back for one spaced answer (restLevel 0 = off).
+   */
+  typicalAbove?: boolean;
+  /** Whether a skill set aside at a plateau comes back when forgetting takes P(correct) below plateauLevel (default true). */
+  plateauReturns?: boolean;
+  restLevel?: number;
+  restMinAnswers?: number;
+  restHours?: number;
+  /** Practice sessions on a skill after which a skill good now is not brought back any more: paused, as at a plateau. */
+  restSessions?: number;
+  /** Answers in a later session (a spaced check) before a skill good now rests again. */
+  restCheckAnswers?: number;
+  /** Stuck low: after `stuckMinAnswers` answers without progress over the last plateauAnswers, P(correct) now below `stuckLevel`: set aside (stuckLevel 0 = off). */
+  stuckLevel?: number;
+  stuckMinAnswers?: number;
   /** Whether a student may pick the skill to practise (default false). */
   allowStudentChoice?: boolean;
   /** Evidence kept per hint on a correct answer (default 0.5: a right answer after one hint counts 0.5). */
@@ -177,6 +199,7 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     masteryThreshold: c.masteryThreshold ?? 0.85,
     minAnswers: c.minAnswers ?? 3,
     horizonDays: c.horizonDays ?? 1,
+    masteryUncertainty: c.masteryUncertainty ?? UNCERTAINTY,
     lapseMargin: c.lapseMargin ?? 0.1,
     noRepeatWindow: c.noRepeatWindow ?? 5,
     remediationErrors: c.remediationErrors ?? 3,
@@ -188,6 +211,15 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     plateauAnswers: c.plateauAnswers ?? 4,
     plateauMinAnswers: c.plateauMinAnswers ?? 8,
     plateauLevel: c.plateauLevel ?? 0.75,
+    plateauReturns: c.plateauReturns ?? true,
+    typicalAbove: c.typicalAbove ?? false,
+    restLevel: c.restLevel ?? 0,
+    restMinAnswers: c.restMinAnswers ?? 4,
+    restHours: c.restHours ?? 12,
+    restSessions: c.restSessions ?? 3,
+    restCheckAnswers: c.restCheckAnswers ?? 2,
+    stuckLevel: c.stuckLevel ?? 0,
+    stuckMinAnswers: c.stuckMinAnswers ?? 8,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,
     reviews: c.reviews ?? true,
@@ -306,11 +338,13 @@ export function applyAttempt(state: LearnerState, attempt: Attempt, config: Engi
   const d = attempt.difficulty ?? 0;
   // Every tagged skill is updated with the answer (the model is fitted on logs that count a multi-skill answer
   // once per skill).
+  const sessionsBefore = before.map((s) => s.m.sessions);
   tagged.forEach((id, i) => model.update(g, id, before[i]!.m, y, attempt.at, d));
   tagged.forEach((id, i) => {
     const s = before[i]!;
     s.z = model.skillLogit(g, id, s.m);
     s.answers += 1;
+    s.sessionAnswers = s.m.sessions !== sessionsBefore[i] ? 1 : (s.sessionAnswers ?? 0) + 1;
     if (right) s.correct += 1;
     s.wrongStreak = right ? 0 : s.wrongStreak + 1;
     if (right) s.remediations = 0;
@@ -336,7 +370,7 @@ export function applyAttempt(state: LearnerState, attempt: Attempt, config: Engi
       }
     } else {
       s.run += 1;
-      if (s.pKnown >= cfg.masteryThreshold && meetsMastery(model, g, id, s.m, attempt.at, { threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, horizonDays: cfg.horizonDays, uncertainty: UNCERTAINTY })) {
+      if (s.pKnown >= cfg.masteryThreshold && meetsMastery(model, g, id, s.m, attempt.at, { threshold: cfg.masteryThreshold, minAnswers: cfg.minAnswers, horizonDays: cfg.horizonDays, uncertainty: cfg.masteryUncertainty })) {
         s.mastered = true;
         s.masteredAt = attempt.at;
         s.parkedAt = null;

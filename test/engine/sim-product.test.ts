@@ -31,7 +31,7 @@ describe('simulator product adapter mirrors the practice loop (issue 14)', funct
     for (let j = 0; j < steps; j++) {
       const t = (j * 1.5) / 1440;
       const step = session.next(t);
-      if (!step) break;
+      if (!step || step === 'later') break;
       out.push(step);
       session.record(step, false, t);
     }

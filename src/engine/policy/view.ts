@@ -38,6 +38,11 @@ export interface PolicyView {
    * change the outcome). Such a skill is not practised; it counts as set aside for the skills that build on it.
    */
   lowValue(skill: string): boolean;
+  /**
+   * Resting (spacing, state.ts EngineConfig.restLevel): good now (P(correct) on a new item >= restLevel after
+   * restMinAnswers answers), not practised until restHours after its last answer; counts as low value now.
+   */
+  resting(skill: string): boolean;
   /** P(correct) on a new average item now. */
   recall(skill: string): number;
   /** P(correct) of this student on the item now. */
@@ -110,8 +115,13 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     },
     lowValue(s) {
       let low = lowValues.get(s);
-      if (low === undefined) lowValues.set(s, (low = lowValueOf(s)));
+      if (low === undefined) lowValues.set(s, (low = v.resting(s) || lowValueOf(s)));
       return low;
+    },
+    resting(s) {
+      const k = state.skills[s];
+      return goodNow(s) && k!.m.sessions < cfg.restSessions && k!.lastAt !== null && now - k!.lastAt < cfg.restHours * 3_600_000
+        && (k!.m.sessions <= 1 || (k!.sessionAnswers ?? 0) >= cfg.restCheckAnswers);
     },
     recall: (s) => recallAt(skillState(state, s, cfg), now, cfg),
     predict(item) {
@@ -158,6 +168,10 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
       return fallback ? { item: fallback, p: v.predict(fallback) } : null;
     },
   };
+  const goodNow = (s: string): boolean => {
+    const k = state.skills[s];
+    return cfg.restLevel > 0 && !!k && !k.mastered && k.run >= cfg.restMinAnswers && v.recall(s) >= cfg.restLevel;
+  };
   const lowValueOf = (s: string): boolean => {
     const k = state.skills[s];
     if (!k || k.mastered) return false;
@@ -165,10 +179,13 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     const progressing = k.m.run >= PROGRESSING_RUN;
     // giveUpAnswers answers without mastery: practice has shown little value, the teacher is the next step.
     if (k.run >= cfg.giveUpAnswers && !progressing) return true;
+    if (cfg.stuckLevel > 0 && k.run >= cfg.stuckMinAnswers && k.stall >= cfg.plateauAnswers && !progressing && v.recall(s) < cfg.stuckLevel) return true;
+    // Good now after restSessions sessions of practice: spaced checks have not led to a verdict; paused.
+    if (goodNow(s) && k.m.sessions >= cfg.restSessions) return true;
     // A plateau (state.ts EngineConfig.plateauAnswers): no progress over the last answers, some of them wrong,
     // at a good level already.
     if (cfg.plateauAnswers > 0 && k.stall >= cfg.plateauAnswers && k.run >= cfg.plateauMinAnswers && !progressing
-      && v.recall(s) >= cfg.plateauLevel) return true;
+      && (cfg.plateauReturns ? v.recall(s) : recallAt(k, k.lastAt ?? now, cfg)) >= cfg.plateauLevel) return true;
     return cfg.valueHorizon > 0 && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
   };
   return v;

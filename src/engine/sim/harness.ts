@@ -23,6 +23,8 @@ export interface SimulationOptions {
   perDay?: number;
   maxQuestions?: number;
   minutesPerStep?: number;
+  /** Days a student may keep coming back (a policy saying 'later' every day); then the student stops, not finished (default 120). */
+  maxDays?: number;
   /** Days after the end at which retention is measured (default 14). */
   retentionDays?: number;
   /** True chance at which a skill counts as truly mastered (default 0.8). */
@@ -86,7 +88,8 @@ export function defaultPolicies(world: { skills: readonly SimSkill[]; items: rea
 }
 
 /** Runs one policy on students 0..n-1 of the population. */
-export function runPolicy(policy: Policy, population: StudentPopulation, skills: readonly SimSkill[], o: Required<Pick<SimulationOptions, 'n' | 'perDay' | 'maxQuestions' | 'minutesPerStep' | 'retentionDays' | 'masteredLevel' | 'falseLevel'>>): StudentOutcome[] {
+export function runPolicy(policy: Policy, population: StudentPopulation, skills: readonly SimSkill[], o: Required<Pick<SimulationOptions, 'n' | 'perDay' | 'maxQuestions' | 'minutesPerStep' | 'retentionDays' | 'masteredLevel' | 'falseLevel'>> & { maxDays?: number }): StudentOutcome[] {
+  const maxDays = o.maxDays ?? 120;
   const students = Array.from({ length: o.n }, (_, i) => population.student(i));
   const sessions = Array.from({ length: o.n }, (_, i) => policy.session(i));
   const countTrue = (i: number, t: number) => skills.reduce((c, s) => c + (students[i]!.pCorrect(s.id, t) >= o.masteredLevel ? 1 : 0), 0);
@@ -95,7 +98,8 @@ export function runPolicy(policy: Policy, population: StudentPopulation, skills:
     trueStart: countTrue(i, 0), trueEnd: 0, retained: 0,
   }));
   let active = students.map((_, i) => i);
-  for (let day = 0; active.length > 0; day++) {
+  const stopped = new Set<number>();
+  for (let day = 0; active.length > 0 && day < maxDays; day++) {
     for (const i of active) {
       const student = students[i]!;
       const session = sessions[i]!;
@@ -104,10 +108,13 @@ export function runPolicy(policy: Policy, population: StudentPopulation, skills:
         const t = day + (j * o.minutesPerStep) / 1440;
         if (out.questions >= o.maxQuestions) {
           out.finished = session.next(t) === null;
+          stopped.add(i);
           break;
         }
         const step = session.next(t);
         if (!step) { out.finished = true; break; }
+        // Nothing today: the student comes back tomorrow.
+        if (step === 'later') break;
         let correct = false;
         if (step.kind === 'question') { correct = student.answer(step.item, t); out.answers++; }
         else { student.study?.(step.item, t); out.workedExamples++; }
@@ -121,7 +128,7 @@ export function runPolicy(policy: Policy, population: StudentPopulation, skills:
       }
       policy.afterStudentDay?.();
     }
-    active = active.filter((i) => !outs[i]!.finished && outs[i]!.questions < o.maxQuestions);
+    active = active.filter((i) => !outs[i]!.finished && !stopped.has(i));
   }
   outs.forEach((out, i) => {
     out.declared = sessions[i]!.mastered().length;
@@ -160,7 +167,7 @@ export function figures(outs: readonly StudentOutcome[], skills: number, workshe
 export function simulate(options: SimulationOptions): SimulationResult {
   const o = {
     n: options.n ?? 1000, perDay: options.perDay ?? 25, maxQuestions: options.maxQuestions ?? 400,
-    minutesPerStep: options.minutesPerStep ?? 1.5, retentionDays: options.retentionDays ?? 14,
+    minutesPerStep: options.minutesPerStep ?? 1.5, maxDays: options.maxDays ?? 120, retentionDays: options.retentionDays ?? 14,
     masteredLevel: options.masteredLevel ?? 0.8, falseLevel: options.falseLevel ?? 0.7,
   };
   const seed = options.seed ?? 1;

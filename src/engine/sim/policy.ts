@@ -12,8 +12,12 @@ export interface PolicyStep {
 }
 
 export interface PolicySession {
-  /** The next step at `atDays` (days since the student's first question), or null when the student is done. */
-  next(atDays: number): PolicyStep | null;
+  /**
+   * The next step at `atDays` (days since the student's first question); null when the student is done;
+   * 'later' when there is nothing to do today but practice resumes on a later day (the product's "come back
+   * tomorrow": skills resting after good answers come back for a spaced check).
+   */
+  next(atDays: number): PolicyStep | null | 'later';
   /** The outcome of the step just shown (`correct` is false for a worked example). */
   record(step: PolicyStep, correct: boolean, atDays: number): void;
   /** Skills the policy declared mastered by the last record() (newly, including a re-mastery after a lapse). */

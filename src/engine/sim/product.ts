@@ -32,7 +32,7 @@
  */
 import {
   applyAttempt, boundDifficulty, calibrateItem, createState, defaultLearnerModel, nextStep, predictItem, prepareBank, resolveConfig, skillState,
-  type ItemStat, type LearnerModel, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig, type StepRequest,
+  type EngineConfig, type ItemStat, type LearnerModel, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig, type StepRequest,
 } from '../index.js';
 import type { Policy, PolicySession, PolicyStep } from './policy.js';
 import { mixSeed, mulberry32 } from './random.js';
@@ -47,6 +47,8 @@ export interface ProductOptions {
   model?: LearnerModel;
   /** Seed of the policy's random tie-breaks. */
   seed?: number;
+  /** Other engine settings of the assignment (what-if runs: `npm run -s simulate -- --engine JSON`). */
+  engine?: EngineConfig;
 }
 
 /** The practice session's break and its memory of items (src/practice/session.ts; test/engine/sim-product.test.ts checks they agree). */
@@ -60,6 +62,7 @@ export const msAt = (atDays: number): number => SIM_EPOCH_MS + Math.round(atDays
 export function productPolicy(world: { skills: readonly SimSkill[]; items: readonly SimItem[] }, options: ProductOptions = {}): Policy & { itemStats: ReadonlyMap<string, ItemStat> } {
   const skillIds = world.skills.map((s) => s.id);
   const cfg: ResolvedConfig = resolveConfig({
+    ...options.engine,
     skills: skillIds, masteryThreshold: options.threshold ?? 0.95, targetSuccess: options.targetSuccess ?? 0.75,
     allowStudentChoice: options.allowChoice ?? false, model: options.model ?? defaultLearnerModel(),
   });
@@ -89,7 +92,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
       const rng = mulberry32(mixSeed(options.seed ?? 0, 0x9011c7, i));
       let state: LearnerState = createState();
       /** The step chosen after the last answer (stored with it), shown when the student comes next. */
-      let current: NextStep | null | undefined;
+      let current: NextStep | null | 'later' | undefined;
       let newly: string[] = [];
       /** The practice session: the items seen and the last answer's time (ms). */
       let seen: string[] = [];
@@ -101,19 +104,23 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
         seen = out.length > MAX_SEEN ? out.slice(-MAX_SEEN) : out;
         lastAt = now;
       };
-      const choose = (atDays: number, followUp?: StepRequest['followUp']): NextStep | null => {
+      /** null: done; 'later': nothing now, the loop chooses again at the student's next visit (current empty). */
+      const choose = (atDays: number, followUp?: StepRequest['followUp']): NextStep | null | 'later' => {
         const now = msAt(atDays);
         const request: StepRequest = {};
         const s = sessionNow(now);
         if (s.length) request.avoid = new Set(s);
         if (followUp) request.followUp = followUp;
         const step = nextStep(state, bank, cfg, rng, now, request);
+        if (step.kind === 'done' && step.reason.code === 'come_back_later') return 'later';
         return step.kind === 'done' || !step.itemId || !items.has(step.itemId) ? null : step;
       };
       const masteredNow = () => skillIds.filter((s) => skillState(state, s, cfg).mastered);
       return {
         next(atDays) {
-          if (current === undefined) current = choose(atDays);
+          // The page chooses again when nothing is on screen (a visit after "come back later").
+          if (current === undefined || current === 'later') current = choose(atDays);
+          if (current === 'later') return 'later';
           if (!current) return null;
           return { kind: current.kind === 'worked_example' ? 'worked_example' : 'question', item: items.get(current.itemId!)! };
         },
@@ -124,7 +131,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
           if (step.kind === 'worked_example') {
             state = applyAttempt(state, { itemId: item.id, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, cfg);
             see(item.id, now);
-            const skill = current?.skill ?? item.skills[0];
+            const skill = (current && current !== 'later' ? current.skill : null) ?? item.skills[0];
             newly = masteredNow().filter((s) => !before.has(s));
             current = choose(atDays, skill ? { skill, itemId: item.id, sameItem: !!item.template } : undefined);
             return;
@@ -137,7 +144,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
             stats.set(item.id, calibrateItem(itemStat, predicted, score, authored));
             state = applyAttempt(state, {
               itemId: item.id, skills: item.skills, correct, score, hintsUsed: 0, at: now,
-              difficulty: itemStat.difficulty, remediates: current?.remediates ?? undefined,
+              difficulty: itemStat.difficulty, remediates: current && current !== 'later' ? current.remediates ?? undefined : undefined,
             }, cfg);
             see(item.id, now);
           }
@@ -158,6 +165,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
 export function productMasteryRule(world: { skills: readonly SimSkill[] }, options: ProductOptions = {}) {
   const skillIds = world.skills.map((s) => s.id);
   const cfg: ResolvedConfig = resolveConfig({
+    ...options.engine,
     skills: skillIds, masteryThreshold: options.threshold ?? 0.95, targetSuccess: options.targetSuccess ?? 0.75,
     allowStudentChoice: options.allowChoice ?? false, model: options.model ?? defaultLearnerModel(),
   });
