@@ -1,5 +1,5 @@
 /**
- * npm run -s simulate -- [--students MODULE] [--n 1000] [--seed 1] [--bkt-checks] [--model FILE]
+ * npm run -s simulate -- [--students MODULE] [--n 1000] [--seed 1] [--bkt-checks] [--model FILE] [--engine JSON]
  *
  * Runs the product's policy (the engine driven exactly as the practice loop drives it), a fixed worksheet,
  * "3 correct in a row" and random order with the product's mastery rule on the same simulated students, on the
@@ -10,6 +10,7 @@
  * (src/engine/sim/students/logistic.ts). `src/engine/sim/students/bkt.ts` gives students that learn the way
  * the engine assumes. --bkt-checks also runs the old checks of the BKT fitting code (EM parameter recovery,
  * prediction AUC/RMSE on simulated BKT data).
+ * --engine JSON: other engine settings of the product's assignment (what-if runs, e.g. '{"giveUpAnswers":12}').
  * --model FILE: the product uses these learner parameters (JSON, as scripts/fit-learner-default.ts writes)
  * instead of the shipped src/engine/learner-default.json (to measure a refit before shipping it).
  * Prints a table; the very last line is one JSON object with the figures.
@@ -23,6 +24,7 @@ import { type PolicyFigures, simulate } from '../src/engine/sim/harness.js';
 import { LearnerModel, type LearnerParams, isLearnerParams } from '../src/engine/learner.js';
 import { setupSchema } from '../src/practice/practice.schema.js';
 import type { CreateStudents, SimItem, SimSkill } from '../src/engine/sim/types.js';
+import type { EngineConfig } from '../src/engine/state.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_MODULE = 'src/engine/sim/students/logistic.ts';
@@ -36,7 +38,7 @@ const opt = (name: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
   return v;
 };
-const known = new Set(['--students', '--n', '--seed', '--bkt-checks', '--model']);
+const known = new Set(['--students', '--n', '--seed', '--bkt-checks', '--model', '--engine']);
 for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (known: ${[...known].join(', ')})`);
 const n = Number(opt('--n') ?? 1000);
 const seed = Number(opt('--seed') ?? 1);
@@ -69,7 +71,13 @@ const setup = setupSchema.parse({ skills: skills.map((s) => s.id) });
 const modelFile = opt('--model');
 const model = modelFile ? new LearnerModel(JSON.parse(readFileSync(path.resolve(modelFile), 'utf8')) as LearnerParams) : undefined;
 if (model && !isLearnerParams(model.params)) throw new Error(`${modelFile}: not learner parameters`);
-const product = { threshold: setup.threshold, targetSuccess: setup.target, allowChoice: setup.allow_choice, ...(model ? { model } : {}) };
+const engineJson = opt('--engine');
+let engine: EngineConfig | undefined;
+if (engineJson) {
+  try { engine = JSON.parse(engineJson) as EngineConfig; } catch { throw new Error('--engine must be a JSON object of engine settings, e.g. {"giveUpAnswers":12}'); }
+  if (!engine || typeof engine !== 'object' || Array.isArray(engine)) throw new Error('--engine must be a JSON object of engine settings');
+}
+const product = { threshold: setup.threshold, targetSuccess: setup.target, allowChoice: setup.allow_choice, ...(model ? { model } : {}), ...(engine ? { engine } : {}) };
 const result = simulate({ skills, items, createStudents: students.create, n, seed, product });
 
 const names = Object.keys(result.policies);
@@ -105,7 +113,7 @@ console.log(JSON.stringify({
   items: items.length,
   questions_per_day: 25,
   max_questions: 400,
-  product_settings: { threshold: product.threshold, targetSuccess: product.targetSuccess, allowChoice: product.allowChoice, ...(modelFile ? { model: modelFile } : {}) },
+  product_settings: { threshold: product.threshold, targetSuccess: product.targetSuccess, allowChoice: product.allowChoice, ...(modelFile ? { model: modelFile } : {}), ...(engine ? { engine } : {}) },
   policies: result.policies,
   ...Object.fromEntries(Object.entries(productFigures).map(([k, v]) => [`product_${k}`, v])),
   ...(bktChecks ? { bkt_checks: bktChecks } : {}),
