@@ -146,6 +146,8 @@ export interface EngineConfig {
    * answer; then it comes back for one spaced answer (restLevel 0 = off).
    */
   typicalAbove?: boolean;
+  /** Answers before the forecast value rule applies (default 0 = minAnswers + 2). */
+  valueMinAnswers?: number;
   /** Whether a skill set aside at a plateau comes back when forgetting takes P(correct) below plateauLevel (default true). */
   plateauReturns?: boolean;
   restLevel?: number;
@@ -213,6 +215,7 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     plateauLevel: c.plateauLevel ?? 0.75,
     plateauReturns: c.plateauReturns ?? true,
     typicalAbove: c.typicalAbove ?? false,
+    valueMinAnswers: c.valueMinAnswers ?? 0,
     restLevel: c.restLevel ?? 0,
     restMinAnswers: c.restMinAnswers ?? 4,
     restHours: c.restHours ?? 12,

@@ -186,7 +186,7 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     // at a good level already.
     if (cfg.plateauAnswers > 0 && k.stall >= cfg.plateauAnswers && k.run >= cfg.plateauMinAnswers && !progressing
       && (cfg.plateauReturns ? v.recall(s) : recallAt(k, k.lastAt ?? now, cfg)) >= cfg.plateauLevel) return true;
-    return cfg.valueHorizon > 0 && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
+    return cfg.valueHorizon > 0 && k.run >= (cfg.valueMinAnswers || cfg.minAnswers + 2) && v.toMastery(s) === Infinity;
   };
   return v;
 }
