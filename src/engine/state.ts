@@ -141,25 +141,18 @@ export interface EngineConfig {
   plateauMinAnswers?: number;
   plateauLevel?: number;
   /**
-   * Resting a skill that is good now (spacing): after `restMinAnswers` answers since practice (re)started, a
-   * skill whose P(correct) on a new item now is >= `restLevel` is not practised until `restHours` after its last
-   * answer; then it comes back for one spaced answer (restLevel 0 = off).
+   * Spacing (off by default; docs/simulation.md measures it): a skill not mastered whose P(correct) on a new item
+   * now is >= `restLevel`, after `restMinAnswers` answers since practice (re)started, rests: it is not practised
+   * until `restHours` after its last answer (when nothing else is left, nextStep says come_back_later), then comes
+   * back for a spaced check of `restCheckAnswers` answers in that later session (a verdict a day later is best
+   * shown after a day). After `restSessions` sessions on the skill, a skill still only good now is paused as at a
+   * plateau. restLevel 0 = off.
    */
-  typicalAbove?: boolean;
-  /** Answers before the forecast value rule applies (default 0 = minAnswers + 2). */
-  valueMinAnswers?: number;
-  /** Whether a skill set aside at a plateau comes back when forgetting takes P(correct) below plateauLevel (default true). */
-  plateauReturns?: boolean;
   restLevel?: number;
   restMinAnswers?: number;
   restHours?: number;
-  /** Practice sessions on a skill after which a skill good now is not brought back any more: paused, as at a plateau. */
   restSessions?: number;
-  /** Answers in a later session (a spaced check) before a skill good now rests again. */
   restCheckAnswers?: number;
-  /** Stuck low: after `stuckMinAnswers` answers without progress over the last plateauAnswers, P(correct) now below `stuckLevel`: set aside (stuckLevel 0 = off). */
-  stuckLevel?: number;
-  stuckMinAnswers?: number;
   /** Whether a student may pick the skill to practise (default false). */
   allowStudentChoice?: boolean;
   /** Evidence kept per hint on a correct answer (default 0.5: a right answer after one hint counts 0.5). */
@@ -213,16 +206,11 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     plateauAnswers: c.plateauAnswers ?? 4,
     plateauMinAnswers: c.plateauMinAnswers ?? 8,
     plateauLevel: c.plateauLevel ?? 0.75,
-    plateauReturns: c.plateauReturns ?? true,
-    typicalAbove: c.typicalAbove ?? false,
-    valueMinAnswers: c.valueMinAnswers ?? 0,
     restLevel: c.restLevel ?? 0,
     restMinAnswers: c.restMinAnswers ?? 4,
     restHours: c.restHours ?? 12,
     restSessions: c.restSessions ?? 3,
     restCheckAnswers: c.restCheckAnswers ?? 2,
-    stuckLevel: c.stuckLevel ?? 0,
-    stuckMinAnswers: c.stuckMinAnswers ?? 8,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,
     reviews: c.reviews ?? true,

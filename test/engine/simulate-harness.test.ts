@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { randomMasteryPolicy, threeInARowPolicy, worksheetPolicy } from '../../src/engine/sim/baselines.js';
 import { type SimulationOptions, runPolicy, simulate } from '../../src/engine/sim/harness.js';
-import { productMasteryRule } from '../../src/engine/sim/product.js';
+import { productMasteryRule, productPolicy } from '../../src/engine/sim/product.js';
+import type { Policy } from '../../src/engine/sim/policy.js';
 import createBkt from '../../src/engine/sim/students/bkt.js';
 import createLogistic, { createLogisticStudents } from '../../src/engine/sim/students/logistic.js';
 import type { CreateStudents, SimItem, SimSkill, SimStudent } from '../../src/engine/sim/types.js';
@@ -139,6 +140,43 @@ describe('simulation harness (issue 14 item 6)', function () {
     const fading: CreateStudents = () => ({ student: () => ({ answer: () => true, pCorrect: (_s, t) => (t < 5 ? 0.9 : 0.5) }) });
     const [out] = runPolicy(worksheetPolicy({ skills, items }), fading({ skills, items, seed: 1 }), skills, base);
     expect(out).to.include({ trueStart: 2, trueEnd: 2, retained: 0 });
+  });
+
+  it("'later' ends the student's day, not the practice: the student comes back the next day (up to maxDays)", () => {
+    // Two questions a day, then 'later'; done after six questions.
+    const days: number[] = [];
+    const twoADay: Policy = {
+      name: 'two_a_day',
+      session: () => {
+        let today = -1;
+        let n = 0;
+        let asked = 0;
+        return {
+          next: (t) => {
+            if (asked >= 6) return null;
+            if (Math.floor(t) !== today) { today = Math.floor(t); n = 0; }
+            return n < 2 ? { kind: 'question', item: items[0]! } : 'later';
+          },
+          record: (_s, _c, t) => { n++; asked++; days.push(Math.floor(t)); },
+          verdicts: () => [],
+          mastered: () => [],
+        };
+      },
+    };
+    const [out] = runPolicy(twoADay, alwaysRight({ skills, items, seed: 1 }), skills, base);
+    expect(out).to.include({ questions: 6, finished: true });
+    expect(days).to.deep.equal([0, 0, 1, 1, 2, 2]);
+    // A policy that always says 'later' stops at maxDays, unfinished.
+    const never: Policy = { name: 'never', session: () => ({ next: () => 'later', record: () => {}, verdicts: () => [], mastered: () => [] }) };
+    const [idle] = runPolicy(never, alwaysRight({ skills, items, seed: 1 }), skills, { ...base, maxDays: 5 });
+    expect(idle).to.include({ questions: 0, finished: false });
+  });
+
+  it('the product with spacing on (restLevel) comes back on later days instead of ending when its skills rest', () => {
+    const product = simulate({ skills, items, createStudents: alwaysRight, n: 1, seed: 1, product: { threshold: 0.95, engine: { restLevel: 0.8 } }, policies: (w, sd) => [productPolicy(w, { seed: sd, threshold: 0.95, engine: { restLevel: 0.8 } })] });
+    const out = product.outcomes.product![0]!;
+    expect(out.finished).to.equal(true);
+    expect(out.endDays).to.be.at.least(1);
   });
 
   it('calls study() on worked examples only, and counts them as questions', () => {

@@ -31,9 +31,7 @@ export const practice: Rule = rule('practice', (v, rng) => {
     if (last < oldest) { chosen = id; oldest = last; }
   }
   if (!chosen) return null;
-  // A student above the target success on the skill's average item is checked on typical items, not harder ones.
-  const target = cfg.typicalAbove ? Math.max(cfg.targetSuccess, Math.min(v.recall(chosen), cfg.masteryThreshold)) : cfg.targetSuccess;
-  const pick = v.pickItem(chosen, rng, target);
+  const pick = v.pickItem(chosen, rng, cfg.targetSuccess);
   if (!pick) return null;
   const s = state.skills[chosen];
   const last = state.lastSkill;

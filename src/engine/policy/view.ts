@@ -179,14 +179,13 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     const progressing = k.m.run >= PROGRESSING_RUN;
     // giveUpAnswers answers without mastery: practice has shown little value, the teacher is the next step.
     if (k.run >= cfg.giveUpAnswers && !progressing) return true;
-    if (cfg.stuckLevel > 0 && k.run >= cfg.stuckMinAnswers && k.stall >= cfg.plateauAnswers && !progressing && v.recall(s) < cfg.stuckLevel) return true;
     // Good now after restSessions sessions of practice: spaced checks have not led to a verdict; paused.
     if (goodNow(s) && k.m.sessions >= cfg.restSessions) return true;
     // A plateau (state.ts EngineConfig.plateauAnswers): no progress over the last answers, some of them wrong,
     // at a good level already.
     if (cfg.plateauAnswers > 0 && k.stall >= cfg.plateauAnswers && k.run >= cfg.plateauMinAnswers && !progressing
-      && (cfg.plateauReturns ? v.recall(s) : recallAt(k, k.lastAt ?? now, cfg)) >= cfg.plateauLevel) return true;
-    return cfg.valueHorizon > 0 && k.run >= (cfg.valueMinAnswers || cfg.minAnswers + 2) && v.toMastery(s) === Infinity;
+      && v.recall(s) >= cfg.plateauLevel) return true;
+    return cfg.valueHorizon > 0 && k.run >= cfg.minAnswers + 2 && v.toMastery(s) === Infinity;
   };
   return v;
 }
