@@ -8,7 +8,6 @@ import { POLICY, createView, type PolicyView, type Rule } from './policy/index.j
 import { reason as because, step as stepOf } from './policy/view.js';
 import { type EngineConfig, type LearnerState, type ResolvedConfig, resolveConfig } from './state.js';
 import type { Rng } from './types.js';
-import type { PersistenceTable } from './persistence.js';
 
 /** An item as the engine sees it: nothing about its content. */
 export interface BankItem {
@@ -33,8 +32,6 @@ export interface Bank {
 /** A bank indexed once for fast selection (prepareBank); nextStep also accepts a plain Bank. */
 export interface PreparedBank {
   prepared: true;
-  /** The class's persistence table (persistence.ts), when the caller keeps one. */
-  persistence?: PersistenceTable;
   /** Skills in prerequisite (topological) order, declaration order among equals. */
   skills: readonly SkillNode[];
   byId: ReadonlyMap<string, SkillNode>;

@@ -10,7 +10,6 @@ import {
   DAY_MS, type GlobalModelState, LearnerModel, type LearnerParams, type SkillModelState, initGlobal, isLearnerParams, meetsMastery, sigmoid, UNCERTAINTY,
 } from './learner.js';
 import type { BktParams } from './types.js';
-import { markCheckpoint } from './persistence.js';
 
 /** What the engine knows about one skill of one student. */
 export interface SkillState {
@@ -44,8 +43,6 @@ export interface SkillState {
   stall: number;
   /** Answers on the skill in its current practice session (the model's sessions; absent in older states). */
   sessionAnswers?: number;
-  /** Right answers so far at each checkpoint answer count reached (persistence.ts CHECKPOINTS; absent in older states). */
-  marks?: number[];
   /** Set aside after many answers without mastery (the policy moves on and comes back later); step it happened. */
   parkedAt: number | null;
   /** Logit of the next answer on an average item after the last answer (before forgetting). */
@@ -156,12 +153,6 @@ export interface EngineConfig {
   restHours?: number;
   restSessions?: number;
   restCheckAnswers?: number;
-  /**
-   * Persistence learned from the class (persistence.ts): at a checkpoint state from which fewer than this share
-   * of the class's skills went on to do well (with MIN_SUPPORT cases in the bank's table), practice on the skill
-   * pauses (0 = off).
-   */
-  persistMin?: number;
   /** Whether a student may pick the skill to practise (default false). */
   allowStudentChoice?: boolean;
   /** Evidence kept per hint on a correct answer (default 0.5: a right answer after one hint counts 0.5). */
@@ -220,7 +211,6 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     restHours: c.restHours ?? 12,
     restSessions: c.restSessions ?? 3,
     restCheckAnswers: c.restCheckAnswers ?? 2,
-    persistMin: c.persistMin ?? 0,
     allowStudentChoice: c.allowStudentChoice ?? false,
     hintWeight: c.hintWeight ?? 0.5,
     reviews: c.reviews ?? true,
@@ -347,7 +337,6 @@ export function applyAttempt(state: LearnerState, attempt: Attempt, config: Engi
     s.answers += 1;
     s.sessionAnswers = s.m.sessions !== sessionsBefore[i] ? 1 : (s.sessionAnswers ?? 0) + 1;
     if (right) s.correct += 1;
-    markCheckpoint(s);
     s.wrongStreak = right ? 0 : s.wrongStreak + 1;
     if (right) s.remediations = 0;
     if (attempt.remediates === id) {

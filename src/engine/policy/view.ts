@@ -8,7 +8,6 @@ import { sigmoid } from '../learner.js';
 import type { BankItem, NextStep, PreparedBank, ReasonCode, StepReason, StepRequest } from '../select.js';
 import { reasonText } from '../select.js';
 import type { Rng } from '../types.js';
-import { checkpointKey, hopeless } from '../persistence.js';
 
 export interface PolicyView {
   readonly state: LearnerState;
@@ -180,8 +179,6 @@ export function createView(state: LearnerState, bank: PreparedBank, cfg: Resolve
     const progressing = k.m.run >= PROGRESSING_RUN;
     // giveUpAnswers answers without mastery: practice has shown little value, the teacher is the next step.
     if (k.run >= cfg.giveUpAnswers && !progressing) return true;
-    // The class's outcomes from this checkpoint state: almost nobody went on to do well (persistence.ts).
-    if (!progressing && hopeless(v.bank.persistence, checkpointKey(k), cfg)) return true;
     // Good now after restSessions sessions of practice: spaced checks have not led to a verdict; paused.
     if (goodNow(s) && k.m.sessions >= cfg.restSessions) return true;
     // A plateau (state.ts EngineConfig.plateauAnswers): no progress over the last answers, some of them wrong,

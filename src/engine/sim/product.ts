@@ -34,7 +34,6 @@ import {
   applyAttempt, boundDifficulty, calibrateItem, createState, defaultLearnerModel, nextStep, predictItem, prepareBank, resolveConfig, skillState,
   type EngineConfig, type ItemStat, type LearnerModel, type LearnerState, type NextStep, type PreparedBank, type ResolvedConfig, type StepRequest,
 } from '../index.js';
-import { type PersistenceTable, buildPersistence } from '../persistence.js';
 import type { Policy, PolicySession, PolicyStep } from './policy.js';
 import { mixSeed, mulberry32 } from './random.js';
 import type { SimItem, SimSkill } from './types.js';
@@ -56,9 +55,6 @@ export interface ProductOptions {
 export const SESSION_GAP_MS = 30 * 60_000;
 export const MAX_SEEN = 100;
 
-/** The class's persistence table is rebuilt after every this many students' days (the loop: every minute). */
-export const PERSISTENCE_EVERY = 25;
-
 /** Milliseconds since the epoch of `atDays` (the engine keeps real time). */
 export const SIM_EPOCH_MS = Date.UTC(2025, 0, 6, 15, 0, 0);
 export const msAt = (atDays: number): number => SIM_EPOCH_MS + Math.round(atDays * 86_400_000);
@@ -75,15 +71,9 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
   const packBank = prepareBank({ items: world.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })), skills });
   /** The tenant's item calibration (the item_stats table), shared by the whole class. */
   const stats = new Map<string, ItemStat>();
-  /** The class's learner states (for the persistence table, as the loop reads the pack's learner states). */
-  const classStates = new Map<number, LearnerState>();
-  let persistence: PersistenceTable = {};
-  let latest = 0;
-  let refreshes = 0;
   let bank: PreparedBank = packBank;
   const refresh = () => {
-    if (cfg.persistMin > 0 && refreshes++ % PERSISTENCE_EVERY === 0) persistence = buildPersistence(classStates.values(), cfg, latest, persistence);
-    const base = stats.size
+    bank = stats.size
       ? prepareBank({
           items: world.items.map((i) => {
             const st = stats.get(i.id);
@@ -92,10 +82,8 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
           skills,
         })
       : packBank;
-    bank = cfg.persistMin > 0 ? { ...base, persistence } : base;
   };
 
-  const remember = (i: number, st: LearnerState, now: number) => { classStates.set(i, st); if (now > latest) latest = now; };
   return {
     name: 'product',
     itemStats: stats,
@@ -143,7 +131,6 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
           if (step.kind === 'worked_example') {
             state = applyAttempt(state, { itemId: item.id, skills: item.skills, correct: false, hintsUsed: 0, at: now, kind: 'worked_example' }, cfg);
             see(item.id, now);
-            remember(i, state, now);
             const skill = (current && current !== 'later' ? current.skill : null) ?? item.skills[0];
             newly = masteredNow().filter((s) => !before.has(s));
             current = choose(atDays, skill ? { skill, itemId: item.id, sameItem: !!item.template } : undefined);
@@ -160,7 +147,6 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
               difficulty: itemStat.difficulty, remediates: current && current !== 'later' ? current.remediates ?? undefined : undefined,
             }, cfg);
             see(item.id, now);
-            remember(i, state, now);
           }
           newly = masteredNow().filter((s) => !before.has(s));
           current = choose(atDays);
