@@ -4,7 +4,9 @@
  *   npm run -s kt -- --train FILE --cv K [--model NAME]
  *   npm run -s kt -- --train FILE (--test FILE | --cv K) --mastery-report [--threshold P] [--min-answers N]
  *   either with [--buckets 1,3,7] [--local-rate-from B]: the stack's answer-count bucket cuts, and the first
- *   bucket whose weights leave out the success rate on all skills (default the last; a number past it keeps it).
+ *   bucket whose weights leave out the success rate on all skills (default the last; a number past it keeps it);
+ *   [--extra-features]: also fit the stack's extra features (kt/blend.ts BLEND_EXTRA_FEATURES, off by default);
+ *   [--omit 19,20]: leave these stack features out (indices in weight order; ablations, docs/learner-model.md).
  * Fits on the training file, predicts every test answer from the same student's earlier answers only, prints a
  * table and, as the last line, one JSON object {model, auc, rmse, answers, fit_s}. Without --model it evaluates
  * the product's live learner model. With --mastery-report it replays the held-out students through the live
@@ -30,11 +32,13 @@ const { values } = parseArgs({
     uncertainty: { type: 'string' },
     buckets: { type: 'string' },
     'local-rate-from': { type: 'string' },
+    'extra-features': { type: 'boolean', default: false },
+    omit: { type: 'string' },
   },
 });
 
 function fail(msg: string): never {
-  process.stderr.write(`${msg}\nusage: kt --train FILE (--test FILE | --cv K) [--model NAME] [--restarts N] [--seed N] [--buckets 1,3,7] [--local-rate-from B] [--mastery-report]\n`);
+  process.stderr.write(`${msg}\nusage: kt --train FILE (--test FILE | --cv K) [--model NAME] [--restarts N] [--seed N] [--buckets 1,3,7] [--local-rate-from B] [--extra-features] [--omit I,J] [--mastery-report]\n`);
   process.exit(2);
 }
 
@@ -48,6 +52,9 @@ const opts = {
   buckets: values.buckets ? values.buckets.split(',').map(Number) : undefined,
   // From this bucket on, the stack leaves out the success rate on all skills (kt/blend.ts localRateFrom).
   localRateFrom: values['local-rate-from'] ? Number(values['local-rate-from']) : undefined,
+  // Fit the stack's extra features (kt/blend.ts BLEND_EXTRA_FEATURES) and/or leave some features out.
+  extraFeatures: values['extra-features'],
+  omit: values.omit ? values.omit.split(',').map(Number) : undefined,
 };
 
 const train = readKtCsv(values.train);

@@ -18,6 +18,10 @@
  *    so spaced practice (answers on distinct days) slows forgetting. φ, τ, σ are fitted from a tenant's own
  *    attempt log when it spans days (fitForgetting), else literature-sized defaults.
  *
+ * The stack's extra features (kt/blend.ts BLEND_EXTRA_FEATURES: slow success rate, shape of the run) are weighed
+ * 0 unless fitted with `extraFeatures`; a model stored with FEATURES_V1 weights per bucket (the shipped one, and
+ * tenants' models fitted before them) reads as one with those weights 0. Measurements: docs/learner-model.md.
+ *
  * Mastery (the verdict the product shows and grades): the probability that the student answers a NEW average
  * item of the skill correctly one day from now, masteryProbability(); the verdict needs it >= the assignment's
  * threshold AND a minimum of answers on the skill (state.ts).
@@ -29,8 +33,15 @@ import { DAY_MS, type GlobalModelState, type LearnerParams, type SkillModelState
 
 export * from './learner-params.js';
 
-/** Stacked features, in weight order (identical to kt/blend.ts BLEND_FEATURES + BLEND_PFA_FEATURES). */
-export const FEATURES = 24;
+/**
+ * Stacked features, in weight order (identical to kt/blend.ts BLEND_FEATURES + BLEND_PFA_FEATURES +
+ * BLEND_EXTRA_FEATURES).
+ */
+export const FEATURES = 29;
+/** Features per bucket of models fitted before the extra ones (stored per tenant): read with those weighed 0. */
+export const FEATURES_V1 = 24;
+/** Longest run the linear run features count (kt/blend.ts RUN_CAP). */
+const RUN_CAP = 50;
 
 const logit = (p: number): number => {
   const q = p < 1e-6 ? 1e-6 : p > 1 - 1e-6 ? 1 - 1e-6 : p;
@@ -53,9 +64,14 @@ export class LearnerModel {
   private readonly shared: Float64Array;
 
   constructor(readonly params: LearnerParams) {
-    if (params.weights.length !== FEATURES * (params.buckets.length + 1)) throw new Error('learner model: weights do not match the features');
     if (params.pfaShared.length !== 10) throw new Error('learner model: PFA needs 10 shared weights');
-    this.w = Float64Array.from(params.weights);
+    const nb = params.buckets.length + 1;
+    if (params.weights.length === FEATURES * nb) this.w = Float64Array.from(params.weights);
+    else if (params.weights.length === FEATURES_V1 * nb) {
+      // A model fitted before the extra features: the same predictions as before, the extra ones weighed 0.
+      this.w = new Float64Array(FEATURES * nb);
+      for (let b = 0; b < nb; b++) this.w.set(params.weights.slice(b * FEATURES_V1, (b + 1) * FEATURES_V1), b * FEATURES);
+    } else throw new Error('learner model: weights do not match the features');
     this.shared = Float64Array.from(params.pfaShared);
   }
 
@@ -121,6 +137,11 @@ export class LearnerModel {
     x[21] = Math.log1p(g.f);
     x[22] = runUp;
     x[23] = runDown;
+    x[24] = r2;
+    x[25] = runUp * runUp;
+    x[26] = runDown * runDown;
+    x[27] = run > 0 ? Math.min(run, RUN_CAP) / 10 : 0;
+    x[28] = run < 0 ? Math.min(-run, RUN_CAP) / 10 : 0;
     const cuts = this.params.buckets;
     let b = 0;
     while (b < cuts.length && n >= cuts[b]!) b++;

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { BLEND_FEATURES, BLEND_PFA_BUCKETS, BLEND_PFA_FEATURES, GLOBAL_RATE_FEATURE } from '../../src/engine/kt/blend.js';
+import { BLEND_EXTRA_FEATURES, BLEND_FEATURES, EXTRA_FEATURE_INDICES, BLEND_PFA_BUCKETS, BLEND_PFA_FEATURES, GLOBAL_RATE_FEATURE } from '../../src/engine/kt/blend.js';
 import { BlendModel, fitBlend, liveTrainer, predictOnline, masteryReport, LiveKtModel, calibration, auc } from '../../src/engine/kt/index.js';
 import { auc as engineAuc } from '../../src/engine/metrics.js';
-import { LearnerModel, initGlobal, masteryLowerBound, meetsMastery, DEFAULT_MASTERY_RULE } from '../../src/engine/learner.js';
+import { FEATURES, FEATURES_V1, LearnerModel, initGlobal, masteryLowerBound, meetsMastery, DEFAULT_MASTERY_RULE } from '../../src/engine/learner.js';
 import {
   MAX_GUESS, MAX_SLIP, byLearner, checkModel, fitForgetting, fitItemDifficulties, fromBlend, heldOutLogLik, type LearnerLogEntry,
 } from '../../src/engine/learner-fit.js';
@@ -20,15 +20,31 @@ describe('engine/learner (the live model)', function () {
   const test = simulateBkt(params, 40, 12, 4);
 
   it('predicts exactly what the offline blend-pfa stack predicts (one model, one code path)', () => {
-    const blend = fitBlend(ds, { withPfa: true, seed: 1 }) as BlendModel;
-    const live = new LiveKtModel(new LearnerModel(fromBlend(blend, ds)), ds.skills);
-    const a = predictOnline(blend, test);
-    const b = predictOnline(live, test);
-    for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i]!, 1e-9);
+    for (const extraFeatures of [false, true]) {
+      const blend = fitBlend(ds, { withPfa: true, seed: 1, extraFeatures }) as BlendModel;
+      const live = new LiveKtModel(new LearnerModel(fromBlend(blend, ds)), ds.skills);
+      const a = predictOnline(blend, test);
+      const b = predictOnline(live, test);
+      for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i]!, 1e-9);
+    }
+  });
+
+  it('weighs the extra features 0 unless they are asked for, and leaves out the features in `omit`', () => {
+    const d = BLEND_FEATURES.length + BLEND_PFA_FEATURES.length + BLEND_EXTRA_FEATURES.length;
+    const nb = BLEND_PFA_BUCKETS.length + 1;
+    const extra = (m: BlendModel) => Array.from({ length: nb }, (_, b) => EXTRA_FEATURE_INDICES.map((j) => m.weights[b * d + j]!)).flat();
+    expect(extra(fitBlend(ds, { withPfa: true, seed: 1 }) as BlendModel).every((w) => w === 0)).to.equal(true);
+    const withExtra = fitBlend(ds, { withPfa: true, seed: 1, extraFeatures: true }) as BlendModel;
+    expect(extra(withExtra).some((w) => w !== 0)).to.equal(true);
+    const omitted = fitBlend(ds, { withPfa: true, seed: 1, extraFeatures: true, omit: [EXTRA_FEATURE_INDICES[0]!, 3] }) as BlendModel;
+    for (let b = 0; b < nb; b++) {
+      expect(omitted.weights[b * d + EXTRA_FEATURE_INDICES[0]!]).to.equal(0);
+      expect(omitted.weights[b * d + 3]).to.equal(0);
+    }
   });
 
   it("leaves the success rate on all skills out of the last answer-count bucket (blocked logs cannot tell it from the skill's)", () => {
-    const d = BLEND_FEATURES.length + BLEND_PFA_FEATURES.length;
+    const d = BLEND_FEATURES.length + BLEND_PFA_FEATURES.length + BLEND_EXTRA_FEATURES.length;
     const weight = (m: BlendModel, bucket: number) => m.weights[bucket * d + GLOBAL_RATE_FEATURE]!;
     expect(BLEND_PFA_FEATURES[GLOBAL_RATE_FEATURE - BLEND_FEATURES.length]).to.equal('decayed success rate on all skills');
     const last = BLEND_PFA_BUCKETS.length;
@@ -39,6 +55,33 @@ describe('engine/learner (the live model)', function () {
     expect(weight(kept, last)).to.not.equal(0);
     const live = fromBlend(m, ds);
     expect(live.weights[last * d + GLOBAL_RATE_FEATURE]).to.equal(0);
+  });
+
+  it('has as many features as the offline stack, and reads a model stored before the extra ones as it predicted then', () => {
+    expect(BLEND_FEATURES.length + BLEND_PFA_FEATURES.length + BLEND_EXTRA_FEATURES.length).to.equal(FEATURES);
+    expect(BLEND_FEATURES.length + BLEND_PFA_FEATURES.length).to.equal(FEATURES_V1);
+    // The shipped model (like a tenant's model fitted before the extra features) has FEATURES_V1 weights per bucket.
+    const p = defaultLearnerModel().params;
+    const nb = p.buckets.length + 1;
+    expect(p.weights).to.have.length(FEATURES_V1 * nb);
+    const pad = (extra: number) => Array.from({ length: nb }, (_, b) => [...p.weights.slice(b * FEATURES_V1, (b + 1) * FEATURES_V1), ...Array(FEATURES - FEATURES_V1).fill(extra)]).flat();
+    const old = new LearnerModel(p);
+    const zeroed = new LearnerModel({ ...p, weights: pad(0) });
+    const weighed = new LearnerModel({ ...p, weights: pad(0.3) });
+    expect(old.toJSON().weights).to.have.length(FEATURES_V1 * nb);
+    expect(() => new LearnerModel({ ...p, weights: p.weights.slice(1) })).to.throw(/weights/);
+    const g = initGlobal();
+    const k = old.initSkill('x');
+    let differs = false;
+    for (let i = 0; i < 40; i++) {
+      // Long runs both ways: the extra features (slow rate, run shape) are far from 0.
+      const y = i < 15 || i >= 30 ? 1 : 0;
+      const kk = k.n ? k : undefined;
+      expect(old.predict(g, 'x', kk, i)).to.equal(zeroed.predict(g, 'x', kk, i));
+      if (Math.abs(weighed.predict(g, 'x', kk, i) - old.predict(g, 'x', kk, i)) > 1e-6) differs = true;
+      old.update(g, 'x', k, y, i);
+    }
+    expect(differs).to.equal(true);
   });
 
   it('never sees the answer it predicts (no peeking)', () => {

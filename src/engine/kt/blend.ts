@@ -61,6 +61,25 @@ export const BLEND_PFA_FEATURES = [
 ] as const;
 
 /**
+ * Extra features of the blend with PFA, after BLEND_PFA_FEATURES, fitted only with `extraFeatures` (else their
+ * weights are 0): the slow success rate on the skill (in the PFA component only otherwise) and the shape of the
+ * current run on the skill. The log of a run is not enough on its own: in ASSISTments 2009 P(correct) goes from
+ * 0.87 after 8 successes in a row to 0.997 after 30+, and from 0.19 after 6 failures in a row to 0.02 after 20+.
+ * Off by default: 5-fold CV AUC 0.8303 -> 0.8310, next answer after a verdict 0.913 -> 0.920, but false verdicts
+ * of the simulated (logistic) students 0.039 -> 0.096 (docs/learner-model.md).
+ */
+export const BLEND_EXTRA_FEATURES = [
+  'decayed success rate on the skill (slow)',
+  'log(1 + current run of successes on the skill) squared',
+  'log(1 + current run of failures on the skill) squared',
+  'current run of successes on the skill / 10 (at most 5)',
+  'current run of failures on the skill / 10 (at most 5)',
+] as const;
+
+/** Longest run the linear run features count (a longer run counts as this one). */
+export const RUN_CAP = 50;
+
+/**
  * Answer-count buckets of the blend with PFA: separate weights for the first answer on a skill, the 2nd-3rd,
  * the 4th-7th and later ones (how far to trust each component changes with the evidence on the skill).
  * Bucket of a student with n earlier answers on the skill = number of cuts <= n.
@@ -68,7 +87,11 @@ export const BLEND_PFA_FEATURES = [
 export const BLEND_PFA_BUCKETS: readonly number[] = [1, 3, 7];
 
 const D = BLEND_FEATURES.length;
-const DP = D + BLEND_PFA_FEATURES.length;
+/** Features of the blend with PFA before the extra ones (the stack of models fitted before them). */
+const DX = D + BLEND_PFA_FEATURES.length;
+const DP = DX + BLEND_EXTRA_FEATURES.length;
+/** Indices of BLEND_EXTRA_FEATURES in the stack's weights (per bucket). */
+export const EXTRA_FEATURE_INDICES: readonly number[] = BLEND_EXTRA_FEATURES.map((_, i) => DX + i);
 
 function logit(p: number): number {
   const q = p < 1e-6 ? 1e-6 : p > 1 - 1e-6 ? 1 - 1e-6 : p;
@@ -124,6 +147,11 @@ function features(
   const run = k ? k.run : 0;
   out[o + 22] = run > 0 ? Math.log1p(run) : 0;
   out[o + 23] = run < 0 ? Math.log1p(-run) : 0;
+  out[o + DX] = k ? k.n2 / k.d2 : 0;
+  out[o + DX + 1] = out[o + 22]! * out[o + 22]!;
+  out[o + DX + 2] = out[o + 23]! * out[o + 23]!;
+  out[o + DX + 3] = run > 0 ? Math.min(run, RUN_CAP) / 10 : 0;
+  out[o + DX + 4] = run < 0 ? Math.min(-run, RUN_CAP) / 10 : 0;
 }
 
 /** Weight bucket of a student with n earlier answers on the skill. */
@@ -139,26 +167,35 @@ export class BlendModel implements KtModel<BlendState> {
   private readonly x: Float64Array;
   private readonly d: number;
 
+  /** One weight vector per answer-count bucket, bucket after bucket. */
+  readonly weights: Float64Array;
+
   /**
    * `weights` holds one weight vector per answer-count bucket (`buckets` are the cuts; none: one vector),
-   * bucket after bucket.
+   * bucket after bucket. A blend with PFA saved before BLEND_EXTRA_FEATURES (fewer weights per bucket) reads
+   * as one with those weighed 0.
    */
   constructor(
     readonly bkt: BktModel,
     readonly elo: EloModel,
-    readonly weights: Float64Array,
+    weights: Float64Array,
     readonly pfa?: PfaModel,
     readonly buckets: readonly number[] = [],
   ) {
     this.name = pfa ? 'blend-pfa' : 'blend';
     this.d = pfa ? DP : D;
     this.x = new Float64Array(this.d);
-    if (weights.length !== this.d * (buckets.length + 1)) throw new Error('blend: weights do not match the features');
+    const nb = buckets.length + 1;
+    if (pfa && weights.length === DX * nb) {
+      this.weights = new Float64Array(DP * nb);
+      for (let b = 0; b < nb; b++) this.weights.set(weights.subarray(b * DX, (b + 1) * DX), b * DP);
+    } else this.weights = weights;
+    if (this.weights.length !== this.d * nb) throw new Error('blend: weights do not match the features');
   }
 
   /** Names of this blend's features, in weight order. */
   get featureNames(): readonly string[] {
-    return this.pfa ? [...BLEND_FEATURES, ...BLEND_PFA_FEATURES] : BLEND_FEATURES;
+    return this.pfa ? [...BLEND_FEATURES, ...BLEND_PFA_FEATURES, ...BLEND_EXTRA_FEATURES] : BLEND_FEATURES;
   }
 
   get skills(): readonly string[] {
@@ -269,6 +306,10 @@ export interface BlendFitOptions extends FitOptions {
    * A number past the last bucket keeps the rate everywhere.
    */
   localRateFrom?: number;
+  /** Fit the weights of BLEND_EXTRA_FEATURES too (default false: they stay 0). */
+  extraFeatures?: boolean;
+  /** Stack features left out (0 in every row before the fit, so weighed 0; indices in weight order): ablations. */
+  omit?: readonly number[];
 }
 
 /** Index of 'decayed success rate on all skills' in the stack's features (with PFA). */
@@ -304,7 +345,9 @@ export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel 
   }
   const cuts = withPfa ? opts.buckets ?? BLEND_PFA_BUCKETS : [];
   const weights = new Float64Array(d * (cuts.length + 1));
+  const omit = [...(opts.omit ?? []), ...(withPfa && !opts.extraFeatures ? EXTRA_FEATURE_INDICES : [])];
   if (cuts.length === 0) {
+    for (let i = 0; i < n; i++) for (const j of omit) X[i * d + j] = 0;
     weights.set(fitLogistic(X, y, d, 1e-5));
   } else {
     const localFrom = opts.localRateFrom ?? cuts.length;
@@ -322,6 +365,7 @@ export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel 
         if (bucket[i] !== b) continue;
         Xb.set(X.subarray(i * d, (i + 1) * d), r * d);
         if (b >= localFrom) Xb[r * d + GLOBAL_RATE_FEATURE] = 0;
+        for (const j of omit) Xb[r * d + j] = 0;
         yb[r++] = y[i]!;
       }
       weights.set(fitLogistic(Xb, yb, d, 1e-5), b * d);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  BLEND_EXTRA_FEATURES,
   BLEND_FEATURES,
   BLEND_PFA_BUCKETS,
   BLEND_PFA_FEATURES,
@@ -218,8 +219,10 @@ describe('kt/blend-pfa', () => {
       Array.from(sim.correct, (c, i) => ({ student: sim.students[Math.floor(i / 20)]!, skill: sim.skills[sim.skill[i]!]!, correct: c })),
     );
     const m = fitBlend(ds, { restarts: 2, withPfa: true });
-    expect(m.weights.length).to.equal(d * (BLEND_PFA_BUCKETS.length + 1));
-    expect(Array.from(m.weights.subarray(0, d))).to.not.deep.equal(Array.from(m.weights.subarray(d, 2 * d)));
+    // Fitted: every feature, the extra ones included (weighed 0 unless asked for), per bucket.
+    const dx = d + BLEND_EXTRA_FEATURES.length;
+    expect(m.weights.length).to.equal(dx * (BLEND_PFA_BUCKETS.length + 1));
+    expect(Array.from(m.weights.subarray(0, dx))).to.not.deep.equal(Array.from(m.weights.subarray(dx, 2 * dx)));
     const back = loadModel(JSON.parse(JSON.stringify(m.toJSON())));
     expect(back.name).to.equal('blend-pfa');
     expect(Array.from(predictOnline(back, ds))).to.deep.equal(Array.from(predictOnline(m, ds)));
