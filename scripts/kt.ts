@@ -126,7 +126,7 @@ console.log(
 function printMastery(r: MasteryReport, rule: typeof DEFAULT_MASTERY_RULE, how: string, seconds: number): void {
   const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
   console.log(`mastery report of the live model: ${how}; ${r.answers} answers; ${seconds.toFixed(1)} s`);
-  console.log(`rule: P(correct on a new average item ${rule.horizonDays} day later) >= ${rule.threshold}, after >= ${rule.minAnswers} answers on the skill, at its lower bound (-${rule.uncertainty ?? 0}/sqrt(answers) logits)`);
+  console.log(`rule: P(correct on a new average item ${rule.horizonDays} day later) >= ${rule.threshold}, after >= ${rule.minAnswers} answers on the skill${rule.uncertainty ? `, at its lower bound (-${rule.uncertainty}/sqrt(answers) logits)` : ''}`);
   console.log('');
   console.log(`first mastery verdicts (student, skill)      ${r.verdicts}`);
   console.log(`  followed by another answer on the skill    ${r.withNext}`);

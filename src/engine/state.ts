@@ -131,10 +131,10 @@ export interface EngineConfig {
   /**
    * Moving on at a plateau (issue 14, "stop spending questions on skills that will not move"): a skill not
    * mastered after `plateauMinAnswers` answers whose mastery probability has not risen (by 0.02) over its last
-   * `plateauAnswers` answers, not all of them right, while P(correct) on a new item is already >= `plateauLevel`
+   * `plateauAnswers` answers, its last 4 answers not all right (policy/view.ts PROGRESSING_RUN), while P(correct) on a new item is already >= `plateauLevel`
    * is not practised now (policy/view.ts lowValue):
    * the student does about as well as practice can make them today, more answers only cost questions. It comes
-   * back by itself when forgetting takes P(correct) below `plateauLevel` (default 4 answers, after 8, at 0.75;
+   * back by itself when forgetting takes P(correct) below `plateauLevel` (default 3 answers, after 6, at 0.75;
    * plateauAnswers 0 = off).
    */
   plateauAnswers?: number;
@@ -203,8 +203,8 @@ export function resolveConfig(c: EngineConfig | ResolvedConfig = {}): ResolvedCo
     giveUpAnswers: c.giveUpAnswers ?? 15,
     valueHorizon: c.valueHorizon ?? 0,
     maxOpenSkills: c.maxOpenSkills ?? 2,
-    plateauAnswers: c.plateauAnswers ?? 4,
-    plateauMinAnswers: c.plateauMinAnswers ?? 8,
+    plateauAnswers: c.plateauAnswers ?? 3,
+    plateauMinAnswers: c.plateauMinAnswers ?? 6,
     plateauLevel: c.plateauLevel ?? 0.75,
     restLevel: c.restLevel ?? 0,
     restMinAnswers: c.restMinAnswers ?? 4,

@@ -133,28 +133,30 @@ describe('engine/learner (the live model)', function () {
     expect(m.retention({ ...k, sessions: 4 }, 3)).to.be.above(m.retention({ ...k, sessions: 1 }, 3));
   });
 
-  it('mastery holds at a lower confidence bound that closes in on the estimate with evidence', () => {
+  it('mastery holds at a lower confidence bound that closes in on the estimate with evidence (when asked for)', () => {
+    const BOUNDED = { ...DEFAULT_MASTERY_RULE, uncertainty: 0.5 };
+    expect(DEFAULT_MASTERY_RULE.uncertainty).to.equal(0);
     const m = defaultLearnerModel();
     const g = initGlobal();
     const k = m.initSkill('x');
     for (let i = 0; i < 3; i++) m.update(g, 'x', k, 1, i);
     const p3 = m.masteryProbability(g, 'x', k, 3);
-    const gap3 = p3 - masteryLowerBound(m, g, 'x', k, 3, DEFAULT_MASTERY_RULE);
+    const gap3 = p3 - masteryLowerBound(m, g, 'x', k, 3, BOUNDED);
     expect(gap3).to.be.above(0);
     // A threshold the estimate meets but its lower bound does not: no verdict yet.
-    expect(meetsMastery(m, g, 'x', k, 3, { ...DEFAULT_MASTERY_RULE, threshold: p3 - gap3 / 2 })).to.equal(false);
-    expect(meetsMastery(m, g, 'x', k, 3, { ...DEFAULT_MASTERY_RULE, threshold: p3 - gap3 / 2, uncertainty: 0 })).to.equal(true);
+    expect(meetsMastery(m, g, 'x', k, 3, { ...BOUNDED, threshold: p3 - gap3 / 2 })).to.equal(false);
+    expect(meetsMastery(m, g, 'x', k, 3, { ...BOUNDED, threshold: p3 - gap3 / 2, uncertainty: 0 })).to.equal(true);
     const g2 = { ...g };
     const k2 = { ...k };
     for (let i = 3; i < 30; i++) m.update(g2, 'x', k2, i % 2, i);
     const p30 = m.masteryProbability(g2, 'x', k2, 30);
-    const gap30 = p30 - masteryLowerBound(m, g2, 'x', k2, 30, DEFAULT_MASTERY_RULE);
+    const gap30 = p30 - masteryLowerBound(m, g2, 'x', k2, 30, BOUNDED);
     expect(Math.log(p30 / (1 - p30)) - Math.log((p30 - gap30) / (1 - p30 + gap30))).to.be.below(Math.log(p3 / (1 - p3)) - Math.log((p3 - gap3) / (1 - p3 + gap3)));
   });
 
   it('reports what its mastery verdicts predicted on held-out students', () => {
     const m = liveTrainer.fit(ds, { seed: 1 }) as LiveKtModel;
-    // Longer held-out sequences: the rule's lower bound needs more than a few answers for a verdict.
+    // Longer held-out sequences, so that verdicts have answers after them.
     const held = simulateBkt(params, 80, 20, 4);
     const r = masteryReport(m.model, m.skills, held);
     expect(r.answers).to.equal(held.correct.length);

@@ -11,9 +11,9 @@ const PLATEAU = '11101110111011';
 const cfg = { skills: ['count'] };
 
 describe('policy: moving on at a plateau', () => {
-  it('is on by default (4 answers without progress, after 8 answers, at P(correct) 0.75)', () => {
+  it('is on by default (3 answers without progress, after 6 answers, at P(correct) 0.75)', () => {
     const c = resolveConfig({});
-    expect([c.plateauAnswers, c.plateauMinAnswers, c.plateauLevel]).to.deep.equal([4, 8, 0.75]);
+    expect([c.plateauAnswers, c.plateauMinAnswers, c.plateauLevel]).to.deep.equal([3, 6, 0.75]);
   });
 
   it('sets aside a skill that has stopped improving at a good level: not practised, done says practice is paused', () => {
@@ -46,9 +46,11 @@ describe('policy: moving on at a plateau', () => {
   });
 
   it('waits for enough answers before judging a plateau', () => {
-    const st = answers('1110111', 'count');
-    const v = view(st, at(8), { ...cfg, plateauAnswers: 1 });
-    expect(st.skills.count!.run).to.be.below(8);
+    const st = answers('11101', 'count');
+    const v = view(st, at(6), { ...cfg, plateauAnswers: 1 });
+    expect(st.skills.count!.run).to.be.below(6);
+    expect(st.skills.count!.stall).to.be.at.least(1);
+    expect(v.recall('count')).to.be.at.least(0.75);
     expect(v.lowValue('count')).to.equal(false);
   });
 
