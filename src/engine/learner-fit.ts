@@ -141,24 +141,38 @@ export function byLearner(log: readonly LearnerLogEntry[]): LearnerLogEntry[][] 
   return out;
 }
 
-/** Pack a log into a KtDataset: one row per (answer, skill), as the ASSISTments log the model is fitted on. */
-export function logToDataset(learners: readonly LearnerLogEntry[][]): KtDataset {
+/**
+ * Pack a log into a KtDataset: one row per (answer, skill), as the ASSISTments log the model is fitted on.
+ * With `difficulty` the rows carry the items' difficulty as the offset the live model subtracts (a map item id
+ * -> logits; items not in it, or `difficulty` 'authored': the authored one) and no item ids, so that the stack
+ * is fitted as it predicts: the live model knows an item only by its difficulty. Without it, item ids and no
+ * offset (the components may then learn item parameters that the live model does not have).
+ */
+export function logToDataset(learners: readonly LearnerLogEntry[][], difficulty?: ReadonlyMap<string, number> | 'authored'): KtDataset {
   const b = new DatasetBuilder();
-  for (const seq of learners) for (const e of seq) for (const s of e.skills) b.add(seq[0]!.learner, s, e.y >= 0.5, e.itemId);
-  return b.build();
+  const off: number[] = [];
+  for (const seq of learners) for (const e of seq) for (const s of e.skills) {
+    if (difficulty) {
+      b.add(seq[0]!.learner, s, e.y >= 0.5);
+      off.push(difficulty === 'authored' ? e.authored : difficulty.get(e.itemId) ?? e.authored);
+    } else b.add(seq[0]!.learner, s, e.y >= 0.5, e.itemId);
+  }
+  const ds = b.build();
+  return difficulty ? { ...ds, offset: Float64Array.from(off) } : ds;
 }
 
 /**
  * Online predictions of every answer of a log by the live model (predict, then update; multi-skill answers are
  * predicted on each skill before any is updated and scored once, on the weakest skill). Item difficulties
  * come from `difficulty` (item id -> logits) or the authored ones. Returns per-answer P(correct) in log order
- * of `learners` (flattened), and the log-likelihood.
+ * of `learners` (flattened), and the log-likelihood. With `out.gapHours`, also the hours since the learner's
+ * last answer on the answer's skills (the most recent of them; Infinity when one of them was never practised).
  */
 export function predictLog(
   model: LearnerModel,
   learners: readonly LearnerLogEntry[][],
   difficulty?: ReadonlyMap<string, number>,
-  out?: { p: number[]; y: number[]; z: number[]; item: string[] },
+  out?: { p: number[]; y: number[]; z: number[]; item: string[]; gapHours?: number[] },
 ): number {
   let ll = 0;
   for (const seq of learners) {
@@ -172,7 +186,15 @@ export function predictLog(
       const p = 1 / (1 + Math.exp(-(z - d)));
       const q = Math.min(Math.max(p, 1e-9), 1 - 1e-9);
       ll += e.y * Math.log(q) + (1 - e.y) * Math.log(1 - q);
-      if (out) { out.p.push(p); out.y.push(e.y); out.z.push(z); out.item.push(e.itemId); }
+      if (out) {
+        out.p.push(p); out.y.push(e.y); out.z.push(z); out.item.push(e.itemId);
+        if (out.gapHours) {
+          // Hours since the last answer on any of the answer's skills; Infinity when one of them is new.
+          let last = -Infinity;
+          for (const s of e.skills) { const k = ks.get(s); last = k && k.n > 0 ? Math.max(last, k.t) : NaN; if (Number.isNaN(last)) break; }
+          out.gapHours.push(Number.isNaN(last) ? Infinity : (e.at - last) / 3_600_000);
+        }
+      }
       for (const s of e.skills) {
         let k = ks.get(s);
         if (!k) ks.set(s, (k = model.initSkill(s)));

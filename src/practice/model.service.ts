@@ -1,20 +1,11 @@
-import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Queryable } from '../db/index.js';
 import { withTransaction } from '../db/index.js';
-import {
-  LearnerModel, byLearner, checkModel, defaultLearnerModel, fitForgetting, fitItemDifficulties, fitLearnerDataset, fitSkillsOnly, heldOutLogLik,
-  isLearnerParams, logToDataset, type ItemDrift, type LearnerLogEntry, type LearnerParams,
-} from '../engine/index.js';
+import { LearnerModel, checkModel, defaultLearnerModel, isLearnerParams, type ItemDrift, type LearnerLogEntry, type LearnerParams } from '../engine/index.js';
+import { type DelayedCalibration, refitFromLog } from '../engine/refit.js';
 import { loadPack } from '../content/content.repository.js';
 
-/** A tenant's pack needs at least this many first-try answers, from this many learners, to be refitted. */
-export const MIN_ANSWERS_TO_FIT = 500;
-export const MIN_LEARNERS_TO_FIT = 20;
-/** Share of learners held out to judge a new fit against the active model. */
-export const HELD_OUT_SHARE = 0.2;
-/** From this many answers the whole stack is refitted; below, only each skill's own parameters (fitSkillsOnly). */
-export const MIN_ANSWERS_FULL_FIT = 50_000;
+export { HELD_OUT_SHARE, MIN_ANSWERS_FULL_FIT, MIN_ANSWERS_TO_FIT, MIN_LEARNERS_TO_FIT } from '../engine/refit.js';
 
 /** What one refit did. */
 export interface RefitReport {
@@ -34,6 +25,8 @@ export interface RefitReport {
   forgetting: LearnerParams['forgetting'] | null;
   /** Items whose calibrated difficulty moved most from the authored one (at most 10). */
   drift: ItemDrift[];
+  /** Calibration of held-out answers that came after a delay: the new fit and the model active before. */
+  delayed: { candidate: DelayedCalibration; current: DelayedCalibration } | null;
 }
 
 /** The active fitted model of a tenant's pack (null: the shipped one applies). */
@@ -78,11 +71,6 @@ export async function rollbackModel(pool: pg.Pool, tenantId: string, packId: str
   });
 }
 
-/** A learner goes to the held-out share by a hash of its key: stable from one refit to the next. */
-function heldOut(learner: string): boolean {
-  return crypto.createHash('sha1').update(learner).digest().readUInt32BE(0) / 2 ** 32 < HELD_OUT_SHARE;
-}
-
 /**
  * Refits the learner model of one tenant's pack from its attempt log (first tries, which are what the model
  * is updated with; learners keyed per assignment) and activates it only when it is sound and better:
@@ -91,8 +79,11 @@ function heldOut(learner: string): boolean {
  *     answers' real times, item difficulties jointly with ability (prior on the authored ones, bounded drift);
  *  2. reject a degenerate fit (checkModel: bounds, all-right answers must reach mastery, all-wrong must not,
  *     forgetting must not raise mastery);
- *  3. compare with the active model (or the shipped one) on the other 20%: mean log-likelihood per answer;
+ *  3. reject a fit whose predictions of answers given after a delay (>= 12 h) are more over-confident than the
+ *     active model's on the held-out learners (verdicts are predictions a day ahead);
+ *  4. compare with the active model (or the shipped one) on the other 20%: mean log-likelihood per answer;
  *     activate the new version only if it is higher. Either way the version is stored (rollback, audit).
+ * The fitting and judging is src/engine/refit.ts refitFromLog, shared with the simulator (simulate --refit).
  */
 export async function refitModel(pool: pg.Pool, tenantId: string, packId: string): Promise<RefitReport> {
   const { rows } = await pool.query<{ learner: string; item_id: string; skills: string[]; score: number; hints_used: number; answered_at: Date; difficulty: number | null }>(
@@ -106,34 +97,21 @@ export async function refitModel(pool: pg.Pool, tenantId: string, packId: string
     learner: r.learner, itemId: r.item_id, skills: r.skills, y: r.hints_used > 0 && r.score > 0 ? r.score * 0.5 ** r.hints_used : r.score,
     at: r.answered_at.getTime(), authored: authored.get(r.item_id) ?? 0,
   }));
-  const learners = byLearner(log);
-  const report: RefitReport = {
-    tenantId, packId, answers: log.length, learners: learners.length, outcome: 'skipped', version: null, reason: null,
-    heldOutLogLik: null, baselineLogLik: null, forgetting: null, drift: [],
-  };
-  const train = learners.filter((l) => !heldOut(l[0]!.learner));
-  const test = learners.filter((l) => heldOut(l[0]!.learner));
-  if (log.length < MIN_ANSWERS_TO_FIT || learners.length < MIN_LEARNERS_TO_FIT || test.length === 0 || train.length === 0) {
-    report.reason = `too little data (${log.length} answers from ${learners.length} learners; needs ${MIN_ANSWERS_TO_FIT} from ${MIN_LEARNERS_TO_FIT})`;
-    return report;
-  }
   const current = (await loadActiveModel(pool, tenantId, packId))?.model ?? defaultLearnerModel();
-  const trainDs = logToDataset(train);
-  let params = log.length >= MIN_ANSWERS_FULL_FIT ? fitLearnerDataset(trainDs, { seed: 1 }).params : fitSkillsOnly(current.params, trainDs);
-  params = { ...params, forgetting: fitForgetting(params, train), source: `refit of ${tenantId} / ${packId} on ${log.length} answers` };
-  const drift = fitItemDifficulties(new LearnerModel(params), train);
-  const fitted = new Map(drift.map((d) => [d.itemId, d.difficulty]));
-  report.forgetting = params.forgetting;
-  report.drift = [...drift].sort((a, b) => Math.abs(b.drift) - Math.abs(a.drift)).slice(0, 10);
-  const problem = checkModel(params);
   const { rows: stats } = await pool.query<{ item_id: string; difficulty: number }>('SELECT item_id, difficulty FROM item_stats WHERE tenant_id = $1 AND pack_id = $2', [tenantId, packId]);
   const liveDifficulty = new Map(stats.map((s) => [s.item_id, s.difficulty]));
-  report.heldOutLogLik = problem ? null : heldOutLogLik(new LearnerModel(params), test, fitted);
-  report.baselineLogLik = heldOutLogLik(current, test, liveDifficulty);
-  const better = report.heldOutLogLik !== null && report.heldOutLogLik > report.baselineLogLik;
-  report.outcome = better ? 'activated' : 'rejected';
-  report.reason = problem ? `degenerate fit: ${problem}`
-    : better ? null : `does not predict held-out learners better (${report.heldOutLogLik!.toFixed(4)} vs ${report.baselineLogLik.toFixed(4)} per answer)`;
+  const fit = refitFromLog(current, log, { liveDifficulty, source: `refit of ${tenantId} / ${packId} on ${log.length} answers` });
+  const report: RefitReport = {
+    tenantId, packId, answers: fit.answers, learners: fit.learners, outcome: fit.outcome === 'accepted' ? 'activated' : fit.outcome,
+    version: null, reason: fit.reason, heldOutLogLik: fit.heldOutLogLik, baselineLogLik: fit.baselineLogLik,
+    forgetting: fit.params?.forgetting ?? null,
+    drift: [...fit.drift].sort((a, b) => Math.abs(b.drift) - Math.abs(a.drift)).slice(0, 10),
+    delayed: fit.delayed,
+  };
+  if (fit.outcome === 'skipped' || !fit.params) return report;
+  const params = fit.params;
+  const drift = fit.drift;
+  const better = fit.outcome === 'accepted';
   report.version = await withTransaction(pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`learner_models ${tenantId} ${packId}`]);
     const { rows: v } = await tx.query<{ next: number }>(
@@ -154,7 +132,7 @@ export async function refitModel(pool: pg.Pool, tenantId: string, packId: string
     await tx.query(
       `INSERT INTO learner_models(tenant_id, pack_id, version, status, params, answers, learners, heldout_ll, baseline_ll, reason, activated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-      [tenantId, packId, version, better ? 'active' : 'rejected', JSON.stringify(params), log.length, learners.length, report.heldOutLogLik, report.baselineLogLik, report.reason, better ? new Date() : null],
+      [tenantId, packId, version, better ? 'active' : 'rejected', JSON.stringify(params), fit.answers, fit.learners, report.heldOutLogLik, report.baselineLogLik, report.reason, better ? new Date() : null],
     );
     return version;
   });

@@ -220,9 +220,10 @@ export class BlendModel implements KtModel<BlendState> {
     return sigmoid(z);
   }
 
-  update(state: BlendState, skill: number, correct: boolean, item = -1): void {
+  /** `offset`: the item's known difficulty (KtDataset.offset), which the Elo component's update takes into account. */
+  update(state: BlendState, skill: number, correct: boolean, item = -1, offset = 0): void {
     this.bkt.update(state.bkt, skill, correct, item);
-    this.elo.update(state.elo, skill, correct, item);
+    this.elo.update(state.elo, skill, correct, item, offset);
     if (this.pfa) this.pfa.update(state.pfa!, skill, correct);
     state.count[skill] = (state.count[skill] ?? 0) + 1;
     state.last[skill] = correct ? 1 : 0;
@@ -278,7 +279,7 @@ function blendFeatures(
       const it = ds.item[i]!;
       features(bkt, elo, pfa, st, k, it, out, rows[i]! * d);
       counts[rows[i]!] = st.count[k] ?? 0;
-      probe.update(st, k, ds.correct[i] === 1, it);
+      probe.update(st, k, ds.correct[i] === 1, it, ds.offset ? ds.offset[i]! : 0);
     }
   }
 }
@@ -330,6 +331,8 @@ export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel 
   const n = ds.correct.length;
   const X = new Float64Array(n * d);
   const y = new Uint8Array(n);
+  // A log with known item difficulties: the stack is fitted as the live model predicts, logit P = z - offset.
+  const off = ds.offset ? new Float64Array(n) : undefined;
   const counts = new Int32Array(n);
   let row = 0;
   for (let f = 0; f < k; f++) {
@@ -341,6 +344,7 @@ export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel 
     for (let i = 0; i < rows.length; i++) rows[i] = row + i;
     blendFeatures(b, e, p, test, X, rows, counts);
     y.set(test.correct, row);
+    if (off) off.set(test.offset!, row);
     row += rows.length;
   }
   const cuts = withPfa ? opts.buckets ?? BLEND_PFA_BUCKETS : [];
@@ -348,7 +352,7 @@ export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel 
   const omit = [...(opts.omit ?? []), ...(withPfa && !opts.extraFeatures ? EXTRA_FEATURE_INDICES : [])];
   if (cuts.length === 0) {
     for (let i = 0; i < n; i++) for (const j of omit) X[i * d + j] = 0;
-    weights.set(fitLogistic(X, y, d, 1e-5));
+    weights.set(fitLogistic(X, y, d, 1e-5, 25, off));
   } else {
     const localFrom = opts.localRateFrom ?? cuts.length;
     const bucket = new Uint8Array(n);
@@ -360,15 +364,17 @@ export function fitBlend(ds: KtDataset, opts: BlendFitOptions = {}): BlendModel 
     for (let b = 0; b <= cuts.length; b++) {
       const Xb = new Float64Array(size[b]! * d);
       const yb = new Uint8Array(size[b]!);
+      const ob = off ? new Float64Array(size[b]!) : undefined;
       let r = 0;
       for (let i = 0; i < n; i++) {
         if (bucket[i] !== b) continue;
         Xb.set(X.subarray(i * d, (i + 1) * d), r * d);
         if (b >= localFrom) Xb[r * d + GLOBAL_RATE_FEATURE] = 0;
         for (const j of omit) Xb[r * d + j] = 0;
+        if (ob) ob[r] = off![i]!;
         yb[r++] = y[i]!;
       }
-      weights.set(fitLogistic(Xb, yb, d, 1e-5), b * d);
+      weights.set(fitLogistic(Xb, yb, d, 1e-5, 25, ob), b * d);
     }
   }
   const bkt = fitBkt(ds, 'bkt-forget', { ...opts, forget: true });

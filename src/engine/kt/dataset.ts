@@ -19,6 +19,11 @@ export interface KtDataset {
   readonly items: readonly string[];
   /** External id of each student. */
   readonly students: readonly string[];
+  /**
+   * Known difficulty of each answer's item in logits (the live model's offset: logit P = z - offset), when the
+   * log has one (a tenant's log: authored or calibrated difficulty). Absent: 0 everywhere (ASSISTments).
+   */
+  readonly offset?: Float64Array;
 }
 
 /** Number of students of a dataset. */
@@ -128,6 +133,7 @@ export function selectStudents(ds: KtDataset, students: ArrayLike<number>): KtDa
   const skill = new Int32Array(total);
   const correct = new Uint8Array(total);
   const item = new Int32Array(total);
+  const offset = ds.offset ? new Float64Array(total) : undefined;
   const ids: string[] = [];
   let o = 0;
   for (let i = 0; i < students.length; i++) {
@@ -138,11 +144,12 @@ export function selectStudents(ds: KtDataset, students: ArrayLike<number>): KtDa
     skill.set(ds.skill.subarray(a, b), o);
     correct.set(ds.correct.subarray(a, b), o);
     item.set(ds.item.subarray(a, b), o);
+    if (offset) offset.set(ds.offset!.subarray(a, b), o);
     ids.push(ds.students[s]!);
     o += b - a;
   }
   studentStart[students.length] = o;
-  return { studentStart, skill, correct, item, skills: ds.skills, items: ds.items, students: ids };
+  return { studentStart, skill, correct, item, skills: ds.skills, items: ds.items, students: ids, ...(offset ? { offset } : {}) };
 }
 
 /**

@@ -54,20 +54,21 @@ export class EloModel implements KtModel<EloState> {
   }
 
   /** The logit θ_s + θ_sk − d_k − d_i of the next answer. */
-  logit(state: EloState, skill: number, item = -1): number {
+  logit(state: EloState, skill: number, item = -1, offset = 0): number {
     const d = skill >= 0 && skill < this.skillDifficulty.length ? this.skillDifficulty[skill]! : 0;
     const di = item >= 0 && item < this.itemDifficulty.length ? this.itemDifficulty[item]! : 0;
     const local = state.skill[skill];
-    return state.theta + (local ? local.theta : 0) - d - di;
+    return state.theta + (local ? local.theta : 0) - d - di - offset;
   }
 
-  predict(state: EloState, skill: number, item = -1): number {
-    return sigmoid(this.logit(state, skill, item));
+  predict(state: EloState, skill: number, item = -1, offset = 0): number {
+    return sigmoid(this.logit(state, skill, item, offset));
   }
 
-  update(state: EloState, skill: number, correct: boolean, item = -1): void {
+  /** `offset`: the item's known difficulty (KtDataset.offset), as the live model's update takes it. */
+  update(state: EloState, skill: number, correct: boolean, item = -1, offset = 0): void {
     const h = this.hyper;
-    const err = (correct ? 1 : 0) - this.predict(state, skill, item);
+    const err = (correct ? 1 : 0) - this.predict(state, skill, item, offset);
     let local = state.skill[skill];
     if (!local) {
       local = { theta: 0, n: 0 };
@@ -135,7 +136,7 @@ function eloPass(
       const k = ds.skill[i]!;
       const it = ds.item[i]!;
       if (ln[k] === 0 && lt[k] === 0) touched[nt++] = k;
-      const z = g + lt[k]! - dSkill[k]! - (it >= 0 ? dItem[it]! : 0);
+      const z = g + lt[k]! - dSkill[k]! - (it >= 0 ? dItem[it]! : 0) - (ds.offset ? ds.offset[i]! : 0);
       const p = 1 / (1 + Math.exp(-z));
       if (out) out[i] = p;
       const c = ds.correct[i]!;

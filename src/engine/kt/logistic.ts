@@ -4,7 +4,7 @@
  * Fits weights w (the first feature is usually a constant 1) minimising the mean log loss plus
  * `l2`/2·|w|² (the intercept included; tiny `l2` only stabilises). X has n rows of d features, row-major.
  */
-export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2 = 1e-6, iters = 25): Float64Array {
+export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2 = 1e-6, iters = 25, offset?: ArrayLike<number>): Float64Array {
   const n = y.length;
   const w = new Float64Array(d);
   const grad = new Float64Array(d);
@@ -14,7 +14,7 @@ export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2
     hess.fill(0);
     for (let i = 0; i < n; i++) {
       const o = i * d;
-      let z = 0;
+      let z = offset ? -offset[i]! : 0;
       for (let j = 0; j < d; j++) z += w[j]! * X[o + j]!;
       const p = 1 / (1 + Math.exp(-z));
       const r = p - y[i]!;
