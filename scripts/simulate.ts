@@ -1,5 +1,5 @@
 /**
- * npm run -s simulate -- [--students MODULE] [--n 1000] [--seed 1] [--bkt-checks] [--model FILE] [--engine JSON]
+ * npm run -s simulate -- [--students MODULE] [--n 1000] [--seed 1] [--bkt-checks] [--model FILE] [--engine JSON] [--refit [--refit-class 300]]
  *
  * Runs the product's policy (the engine driven exactly as the practice loop drives it), a fixed worksheet,
  * "3 correct in a row" and random order with the product's mastery rule on the same simulated students, on the
@@ -13,6 +13,11 @@
  * --engine JSON: other engine settings of the product's assignment (what-if runs, e.g. '{"giveUpAnswers":12}').
  * --model FILE: the product uses these learner parameters (JSON, as scripts/fit-learner-default.ts writes)
  * instead of the shipped src/engine/learner-default.json (to measure a refit before shipping it).
+ * --refit: a tenant's refit. A first class of other students (seed + 1000, --refit-class of them, default 300)
+ * practises with the product; its attempt log is refitted exactly as `model refit` does (src/engine/refit.ts),
+ * and the measured students practise with the result: the extra policy `product_refit` (the refit model and its
+ * item difficulties when the refit is accepted, else the current model). The JSON line adds `refit_accepted` and
+ * `refit` (held-out log-likelihoods, forgetting, calibration of delayed answers).
  * Prints a table; the very last line is one JSON object with the figures.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,12 +43,16 @@ const opt = (name: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
   return v;
 };
-const known = new Set(['--students', '--n', '--seed', '--bkt-checks', '--model', '--engine']);
+const known = new Set(['--students', '--n', '--seed', '--bkt-checks', '--model', '--engine', '--refit', '--refit-class']);
 for (const a of args) if (a.startsWith('--') && !known.has(a)) throw new Error(`unknown option ${a} (known: ${[...known].join(', ')})`);
 const n = Number(opt('--n') ?? 1000);
 const seed = Number(opt('--seed') ?? 1);
 if (!Number.isInteger(n) || n < 1) throw new Error('--n must be a positive integer');
 if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
+const refitClass = opt('--refit-class');
+if (refitClass !== undefined && !args.includes('--refit')) throw new Error('--refit-class needs --refit');
+const refit = args.includes('--refit') ? { firstClass: Number(refitClass ?? 300) } : undefined;
+if (refit && (!Number.isInteger(refit.firstClass) || refit.firstClass < 1)) throw new Error('--refit-class must be a positive integer');
 
 /** Resolves MODULE: a file path (relative to the working directory, else to the project), or a package name. */
 async function loadStudents(spec: string): Promise<{ label: string; create: CreateStudents }> {
@@ -78,7 +87,7 @@ if (engineJson) {
   if (!engine || typeof engine !== 'object' || Array.isArray(engine)) throw new Error('--engine must be a JSON object of engine settings');
 }
 const product = { threshold: setup.threshold, targetSuccess: setup.target, allowChoice: setup.allow_choice, ...(model ? { model } : {}), ...(engine ? { engine } : {}) };
-const result = simulate({ skills, items, createStudents: students.create, n, seed, product });
+const result = simulate({ skills, items, createStudents: students.create, n, seed, product, ...(refit ? { refit } : {}) });
 
 const names = Object.keys(result.policies);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -101,6 +110,12 @@ console.log(`${''.padEnd(36)}${names.map((p) => p.padStart(16)).join('')}`);
 for (const [label, key] of rows) {
   console.log(`${label.padEnd(36)}${names.map((p) => { const v = result.policies[p]![key]; return (v === null ? '-' : String(v)).padStart(16); }).join('')}`);
 }
+if (result.refit) {
+  const f = result.refit;
+  console.log(`\nRefit of a first class (${f.first_class_students} students, seed ${f.first_class_seed}, ${f.answers} answers, ${f.fit} fit): ${f.refit_accepted ? 'accepted' : `rejected (${f.reason})`}`);
+  console.log(`  held-out log-likelihood per answer: refit ${f.heldout_loglik ?? '-'}, current ${f.baseline_loglik ?? '-'}`);
+  if (f.delayed) console.log(`  answers after >= 12 h (held out, ${f.delayed.current.answers}): predicted ${r3(f.delayed.candidate.predicted)} refit / ${r3(f.delayed.current.predicted)} current, observed ${r3(f.delayed.current.observed)}`);
+}
 const productFigures = result.policies.product!;
 const seconds = (performance.now() - started) / 1000;
 console.log(`\nsimulate: ${seconds.toFixed(1)} s`);
@@ -116,6 +131,7 @@ console.log(JSON.stringify({
   product_settings: { threshold: product.threshold, targetSuccess: product.targetSuccess, allowChoice: product.allowChoice, ...(modelFile ? { model: modelFile } : {}), ...(engine ? { engine } : {}) },
   policies: result.policies,
   ...Object.fromEntries(Object.entries(productFigures).map(([k, v]) => [`product_${k}`, v])),
+  ...(result.refit ? { refit_accepted: result.refit.refit_accepted, refit: result.refit } : {}),
   ...(bktChecks ? { bkt_checks: bktChecks } : {}),
   runtime_s: r3(seconds),
 }));

@@ -191,6 +191,31 @@ describe('simulation harness (issue 14 item 6)', function () {
     expect(r.outcomes.worksheet![0]!.workedExamples).to.equal(0);
   });
 
+  describe('a tenant refit (simulate --refit)', () => {
+    it('a first class (seed + 1000) practises, its log is refitted as model refit does, and product_refit runs on the measured students', () => {
+      const r = sim(createLogistic, 8, { refit: { firstClass: 40 } });
+      expect(Object.keys(r.policies)).to.deep.equal(['product', 'product_refit', 'worksheet', 'three_in_a_row', 'random_mastery']);
+      const f = r.refit!;
+      expect(f).to.include({ first_class_students: 40, first_class_seed: 1003, learners: 40, fit: 'skills' });
+      expect(f.answers).to.be.above(500);
+      expect(f.baseline_loglik).to.be.a('number');
+      expect(f.delayed!.candidate.answers).to.equal(f.delayed!.current.answers);
+      expect(f.refit_accepted).to.equal(f.reason === null);
+      // The measured students are the same under every policy, and the plain product is unchanged by the scenario.
+      expect(r.outcomes.product_refit!.map((o) => o.trueStart)).to.deep.equal(r.outcomes.product!.map((o) => o.trueStart));
+      expect(sim(createLogistic, 8).policies.product).to.deep.equal(r.policies.product);
+      // Deterministic.
+      expect(sim(createLogistic, 8, { refit: { firstClass: 40 } }).refit).to.deep.equal(f);
+    });
+
+    it('a refit that is not accepted leaves the product its model (the first class too small: skipped)', () => {
+      const r = sim(createBkt, 5, { refit: { firstClass: 2 } });
+      expect(r.refit).to.include({ refit_accepted: false, fit: null, heldout_loglik: null });
+      expect(r.refit!.reason).to.match(/too little data/);
+      expect(r.policies.product_refit).to.include.keys('questions_mean', 'false_mastery_rate');
+    });
+  });
+
   describe('student modules', () => {
     it('logistic: the same student afresh for the same i, learning with practice, forgetting with time', () => {
       const pop = createLogistic({ skills: pack.skills, items: pack.items, seed: 5 });
@@ -254,5 +279,17 @@ describe('simulation harness (issue 14 item 6)', function () {
       expect(p).to.include.keys('questions_mean', 'finished_share', 'true_mastery_share', 'false_mastery_rate', 'retention_14d_share', 'efficiency_ratio_vs_worksheet');
     }
     expect(last.product_efficiency_ratio_vs_worksheet).to.equal(last.policies.product!.efficiency_ratio_vs_worksheet);
+  });
+
+  it('npm run -s simulate -- --refit adds product_refit, refit_accepted and the held-out figures, every other key as before', async () => {
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/simulate.ts', '--n', '2', '--seed', '2', '--refit', '--refit-class', '30'], { cwd: root });
+    const last = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown> & { policies: Record<string, Record<string, unknown>>; refit: Record<string, unknown> };
+    expect(Object.keys(last.policies)).to.deep.equal(['product', 'product_refit', 'worksheet', 'three_in_a_row', 'random_mastery']);
+    expect(last.refit_accepted).to.be.a('boolean');
+    expect(last.refit).to.include({ first_class_students: 30, first_class_seed: 1002 });
+    expect(last.refit).to.include.keys('heldout_loglik', 'baseline_loglik', 'delayed', 'reason', 'forgetting');
+    expect(last.product_efficiency_ratio_vs_worksheet).to.equal(last.policies.product!.efficiency_ratio_vs_worksheet);
+    expect(stdout).to.match(/Refit of a first class \(30 students, seed 1002/);
   });
 });

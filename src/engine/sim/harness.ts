@@ -9,8 +9,12 @@
  */
 import { randomMasteryPolicy, threeInARowPolicy, worksheetPolicy } from './baselines.js';
 import type { Policy } from './policy.js';
-import { type ProductOptions, productMasteryRule, productPolicy } from './product.js';
+import { type ProductOptions, msAt, productMasteryRule, productPolicy } from './product.js';
 import type { CreateStudents, SimItem, SimSkill, StudentPopulation } from './types.js';
+import { defaultLearnerModel } from '../state.js';
+import { LearnerModel } from '../learner.js';
+import type { LearnerLogEntry } from '../learner-fit.js';
+import { type DelayedCalibration, refitFromLog } from '../refit.js';
 
 export interface SimulationOptions {
   skills: readonly SimSkill[];
@@ -35,6 +39,34 @@ export interface SimulationOptions {
   product?: ProductOptions;
   /** Policies to run (default: product, worksheet, three_in_a_row, random_mastery). The worksheet is the reference of efficiency. */
   policies?: (world: { skills: readonly SimSkill[]; items: readonly SimItem[] }, seed: number) => Policy[];
+  /**
+   * A tenant's refit (`simulate --refit`): a first class of other students (seed + 1000) practises with the
+   * product first; its attempt log is refitted exactly as `model refit` does (refit.ts refitFromLog), and the
+   * measured students practise with the result as the extra policy `product_refit`.
+   */
+  refit?: RefitScenarioOptions;
+}
+
+export interface RefitScenarioOptions {
+  /** Students of the first class (default 300). */
+  firstClass?: number;
+  /** Answers from which the whole stack is refitted (default: refit.ts MIN_ANSWERS_FULL_FIT, as the product). */
+  minAnswersFullFit?: number;
+}
+
+/** What the first class's refit gave (the JSON line's `refit`). */
+export interface RefitFigures {
+  first_class_students: number;
+  first_class_seed: number;
+  answers: number;
+  learners: number;
+  fit: 'full' | 'skills' | null;
+  refit_accepted: boolean;
+  reason: string | null;
+  heldout_loglik: number | null;
+  baseline_loglik: number | null;
+  forgetting: { phi: number; tau: number; spacing: number } | null;
+  delayed: { candidate: DelayedCalibration; current: DelayedCalibration } | null;
 }
 
 /** What happened to one student under one policy. */
@@ -76,6 +108,8 @@ export interface SimulationResult {
   items: number;
   policies: Record<string, PolicyFigures>;
   outcomes: Record<string, StudentOutcome[]>;
+  /** With options.refit: the first class's refit. */
+  refit?: RefitFigures;
 }
 
 export function defaultPolicies(world: { skills: readonly SimSkill[]; items: readonly SimItem[] }, seed: number, product: ProductOptions = {}): Policy[] {
@@ -140,6 +174,61 @@ export function runPolicy(policy: Policy, population: StudentPopulation, skills:
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
+type RunOptions = Parameters<typeof runPolicy>[3];
+
+/**
+ * The refit scenario: a first class practises with the product (options.product: the shipped model unless
+ * given), its log (first tries, as the attempts table keeps them) is refitted by refitFromLog with the class's
+ * live item calibration, and the returned policy `product_refit` is the product as the next class meets it:
+ * the refit model and its fitted item difficulties when accepted, else the current model and the item
+ * calibration the first class left (model.service.ts refitModel does the same to item_stats).
+ */
+export function refitScenario(options: SimulationOptions, o: RunOptions): { policy: Policy; figures: RefitFigures } {
+  const seed = (options.seed ?? 1) + 1000;
+  const n1 = options.refit?.firstClass ?? 300;
+  const world = { skills: options.skills, items: options.items };
+  const current = options.product?.model ?? defaultLearnerModel();
+  const population = options.createStudents({ skills: options.skills, items: options.items, seed });
+  const log: LearnerLogEntry[] = [];
+  const logged: StudentPopulation = {
+    student(i) {
+      const s = population.student(i);
+      return {
+        pCorrect: (skill, t) => s.pCorrect(skill, t),
+        ...(s.study ? { study: (item: SimItem, t: number) => s.study!(item, t) } : {}),
+        answer(item, t) {
+          const c = s.answer(item, t);
+          log.push({ learner: `first ${i}`, itemId: item.id, skills: item.skills, y: c ? 1 : 0, at: msAt(t), authored: item.difficulty ?? 0 });
+          return c;
+        },
+      };
+    },
+  };
+  const first = productPolicy(world, { ...options.product, seed });
+  runPolicy(first, logged, options.skills, { ...o, n: n1 });
+  const liveDifficulty = new Map([...first.itemStats].map(([id, st]) => [id, st.difficulty]));
+  const fit = refitFromLog(current, log, {
+    liveDifficulty, source: `simulated refit on ${log.length} answers`,
+    ...(options.refit?.minAnswersFullFit !== undefined ? { minAnswersFullFit: options.refit.minAnswersFullFit } : {}),
+  });
+  const accepted = fit.outcome === 'accepted' && fit.params !== null;
+  const stats = new Map(first.itemStats);
+  if (accepted) for (const d of fit.drift) stats.set(d.itemId, { difficulty: d.difficulty, answers: stats.get(d.itemId)?.answers ?? 0 });
+  const policy = productPolicy(world, {
+    seed: options.seed ?? 1, ...options.product, model: accepted ? new LearnerModel(fit.params!) : current, itemStats: stats, name: 'product_refit',
+  });
+  const f = fit.params?.forgetting;
+  return {
+    policy,
+    figures: {
+      first_class_students: n1, first_class_seed: seed, answers: fit.answers, learners: fit.learners, fit: fit.kind, refit_accepted: accepted,
+      reason: fit.reason, heldout_loglik: fit.heldOutLogLik === null ? null : Math.round(fit.heldOutLogLik * 1e4) / 1e4,
+      baseline_loglik: fit.baselineLogLik === null ? null : Math.round(fit.baselineLogLik * 1e4) / 1e4,
+      forgetting: f ? { phi: f.phi, tau: f.tau, spacing: f.spacing } : null, delayed: fit.delayed,
+    },
+  };
+}
+
 export function figures(outs: readonly StudentOutcome[], skills: number, worksheetPerQuestion: number | null): PolicyFigures {
   const n = outs.length;
   const sum = (f: (o: StudentOutcome) => number) => outs.reduce((a, o) => a + f(o), 0);
@@ -174,6 +263,13 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const world = { skills: options.skills, items: options.items };
   const population = options.createStudents({ skills: options.skills, items: options.items, seed });
   const policies = options.policies ? options.policies(world, seed) : defaultPolicies(world, seed, options.product);
+  let refit: RefitFigures | undefined;
+  if (options.refit) {
+    const scenario = refitScenario(options, o);
+    refit = scenario.figures;
+    const at = policies.findIndex((p) => p.name === 'product');
+    policies.splice(at < 0 ? policies.length : at + 1, 0, scenario.policy);
+  }
   const outcomes: Record<string, StudentOutcome[]> = {};
   for (const p of policies) outcomes[p.name] = runPolicy(p, population, options.skills, o);
   const K = options.skills.length;
@@ -181,5 +277,5 @@ export function simulate(options: SimulationOptions): SimulationResult {
   const sheetPerQuestion = sheet ? sheet.reduce((a, x) => a + x.trueEnd, 0) / Math.max(sheet.reduce((a, x) => a + x.questions, 0), 1) : null;
   const figs: Record<string, PolicyFigures> = {};
   for (const p of policies) figs[p.name] = figures(outcomes[p.name]!, K, sheetPerQuestion);
-  return { students: o.n, seed, skills: K, items: options.items.length, policies: figs, outcomes };
+  return { students: o.n, seed, skills: K, items: options.items.length, policies: figs, outcomes, ...(refit ? { refit } : {}) };
 }

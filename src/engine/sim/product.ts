@@ -49,6 +49,10 @@ export interface ProductOptions {
   seed?: number;
   /** Other engine settings of the assignment (what-if runs: `npm run -s simulate -- --engine JSON`). */
   engine?: EngineConfig;
+  /** The tenant's item calibration when this class starts (item_stats left by earlier classes and refits); default none. */
+  itemStats?: ReadonlyMap<string, ItemStat>;
+  /** The policy's name in the results (default 'product'). */
+  name?: string;
 }
 
 /** The practice session's break and its memory of items (src/practice/session.ts; test/engine/sim-product.test.ts checks they agree). */
@@ -70,7 +74,7 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
   const skills = world.skills.map((s) => ({ id: s.id, prerequisites: s.prerequisites }));
   const packBank = prepareBank({ items: world.items.map((i) => ({ id: i.id, skills: i.skills, difficulty: i.difficulty ?? 0 })), skills });
   /** The tenant's item calibration (the item_stats table), shared by the whole class. */
-  const stats = new Map<string, ItemStat>();
+  const stats = new Map<string, ItemStat>(options.itemStats ?? []);
   let bank: PreparedBank = packBank;
   const refresh = () => {
     bank = stats.size
@@ -83,9 +87,10 @@ export function productPolicy(world: { skills: readonly SimSkill[]; items: reado
         })
       : packBank;
   };
+  refresh();
 
   return {
-    name: 'product',
+    name: options.name ?? 'product',
     itemStats: stats,
     afterStudentDay: refresh,
     session(i: number): PolicySession {
