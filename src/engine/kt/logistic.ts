@@ -3,6 +3,9 @@
 /**
  * Fits weights w (the first feature is usually a constant 1) minimising the mean log loss plus
  * `l2`/2·|w|² (the intercept included; tiny `l2` only stabilises). X has n rows of d features, row-major.
+ * With `offset` (a known term per row: logit P = w·x - offset) the Newton steps are damped (halved until the
+ * penalised loss does not increase): with large offsets a full step from w = 0 can diverge. Without it the
+ * iterations are exactly the plain ones (the fits on ASSISTments are unchanged).
  */
 export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2 = 1e-6, iters = 25, offset?: ArrayLike<number>): Float64Array {
   const n = y.length;
@@ -35,6 +38,20 @@ export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2
       }
     }
     const step = solve(hess, grad, d);
+    if (offset) {
+      const before = penalisedLoss(X, y, d, l2, w, offset);
+      const w0 = w.slice();
+      let scale = 1;
+      for (let h = 0; h < 30; h++) {
+        for (let j = 0; j < d; j++) w[j] = w0[j]! - scale * step[j]!;
+        if (penalisedLoss(X, y, d, l2, w, offset) <= before + 1e-12) break;
+        scale /= 2;
+      }
+      let maxStep = 0;
+      for (let j = 0; j < d; j++) maxStep = Math.max(maxStep, Math.abs(scale * step[j]!));
+      if (maxStep < 1e-8) break;
+      continue;
+    }
     let maxStep = 0;
     for (let j = 0; j < d; j++) {
       w[j]! -= step[j]!;
@@ -43,6 +60,21 @@ export function fitLogistic(X: Float64Array, y: ArrayLike<number>, d: number, l2
     if (maxStep < 1e-8) break;
   }
   return w;
+}
+
+/** Mean log loss plus l2/2·|w|² of weights w (with a per-row offset). */
+function penalisedLoss(X: Float64Array, y: ArrayLike<number>, d: number, l2: number, w: Float64Array, offset: ArrayLike<number>): number {
+  const n = y.length;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    let z = -offset[i]!;
+    for (let j = 0; j < d; j++) z += w[j]! * X[i * d + j]!;
+    // log(1 + e^z) - y z, stable for large |z|.
+    loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[i]! * z;
+  }
+  let reg = 0;
+  for (let j = 0; j < d; j++) reg += w[j]! * w[j]!;
+  return loss / (n || 1) + (l2 / 2) * reg;
 }
 
 /** Solves A x = b for a small symmetric positive-definite A (Gaussian elimination with partial pivoting). */

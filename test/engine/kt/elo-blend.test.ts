@@ -14,6 +14,9 @@ import {
   type BktParamSet,
 } from '../../../src/engine/kt/index.js';
 import { simulateBkt } from './helpers.js';
+import { selectStudents } from '../../../src/engine/kt/dataset.js';
+import { LearnerModel, initGlobal } from '../../../src/engine/learner.js';
+import { byLearner, fitLearnerDataset, heldOutLogLik, logToDataset, type LearnerLogEntry } from '../../../src/engine/learner-fit.js';
 
 const hyper = { aStudent: 0.4, bStudent: 0.1, aSkill: 0.8, bSkill: 0.5, wrongFactor: 0.5 };
 
@@ -126,5 +129,57 @@ describe('kt/blend', () => {
     expect(m.weights[1]).to.be.greaterThan(0.3);
     const back = loadModel(JSON.parse(JSON.stringify(m.toJSON())));
     expect(Array.from(predictOnline(back, ds))).to.deep.equal(Array.from(predictOnline(m, ds)));
+  });
+});
+
+describe('kt/blend with known item difficulties (KtDataset.offset: a tenant log chosen adaptively)', () => {
+  // An adaptive policy gives each student items as hard as the student is able (d = ability + noise): every
+  // student answers about half right, so ability shows only through the difficulty of the items met.
+  const rng = (() => { let s = 12345; return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32); })();
+  const normal = () => Math.sqrt(-2 * Math.log(rng() + 1e-12)) * Math.cos(2 * Math.PI * rng());
+  const log: LearnerLogEntry[] = [];
+  const ability: number[] = [];
+  for (let s = 0; s < 300; s++) {
+    const a = 1.5 * normal();
+    ability.push(a);
+    for (let t = 0; t < 30; t++) {
+      const d = a + 0.3 * normal();
+      log.push({ learner: `s${s}`, itemId: `i${s}-${t}`, skills: ['k'], y: rng() < sigmoid(a - d) ? 1 : 0, at: t * 60_000, authored: d });
+    }
+  }
+  const learners = byLearner(log);
+  /** The fitted live model's P(correct) on an AVERAGE item (d = 0) after a student's log, by the student's true ability. */
+  const spread = (model: LearnerModel): number => {
+    let strong = 0, weak = 0, ns = 0, nw = 0;
+    learners.forEach((seq, s) => {
+      const g = initGlobal();
+      const k = model.initSkill('k');
+      for (const e of seq) model.update(g, 'k', k, e.y, e.at, e.authored);
+      const p = model.predict(g, 'k', k, seq.at(-1)!.at, 0);
+      if (ability[s]! > 1) { strong += p; ns++; } else if (ability[s]! < -1) { weak += p; nw++; }
+    });
+    return strong / ns - weak / nw;
+  };
+
+  it('fits the stack as the live model predicts (logit P = z - d): able students come out able', () => {
+    const withOffset = logToDataset(learners, 'authored');
+    expect(withOffset.offset!.length).to.equal(log.length);
+    expect(withOffset.items).to.deep.equal([]);
+    const fitted = fitLearnerDataset(withOffset, { seed: 1 });
+    const blind = fitLearnerDataset(logToDataset(learners), { seed: 1 });
+    // Without the offsets the fit cannot tell able from weak students (all answer half right); with them it can.
+    expect(spread(fitted)).to.be.above(0.3);
+    expect(Math.abs(spread(blind))).to.be.below(spread(fitted) / 2);
+    expect(heldOutLogLik(fitted, learners)).to.be.above(heldOutLogLik(blind, learners));
+  });
+
+  it('keeps the offsets through student selection, and a log without them fits as before', () => {
+    const ds = logToDataset(learners.slice(0, 20), 'authored');
+    const sub = selectStudents(ds, [3, 1]);
+    const a = ds.studentStart[3]!;
+    expect(Array.from(sub.offset!.subarray(0, 30))).to.deep.equal(Array.from(ds.offset!.subarray(a, a + 30)));
+    expect(logToDataset(learners.slice(0, 20)).offset).to.equal(undefined);
+    const diff = new Map([[`i3-0`, 9]]);
+    expect(logToDataset(learners.slice(0, 20), diff).offset![a]).to.equal(9);
   });
 });
