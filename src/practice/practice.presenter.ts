@@ -4,7 +4,7 @@ import { renderMarkdown } from '../content/markdown.js';
 import { skillName } from '../content/translate.js';
 import { translateGradeMessage } from '../content/grading-messages.js';
 import { labelMath, plainText } from './math-labels.js';
-import type { PracticeView, Progress, SessionPage } from './practice.service.js';
+import type { DoneReason, PracticeView, Progress, SessionPage } from './practice.service.js';
 import type { GoalStatus, PracticeSession } from './session.js';
 import type { MistakeRow } from './practice.repository.js';
 import type { Item } from '../content/content.schema.js';
@@ -51,7 +51,19 @@ export function presentPractice(view: PracticeView, t: TFunction, locale: string
   const names = (id: string) => { const skill = view.skills.get(id); return skill ? skillName(skill, locale) : view.progress.skills.find((s) => s.id === id)?.name ?? id; };
   const progress = presentProgress({ ...view.progress, skills: view.progress.skills.map((s) => ({ ...s, name: names(s.id), prerequisites: s.prerequisites.map((p) => ({ ...p, name: names(p.id) })) })) }, t, before, view.kind === 'done' ? view.session.lastAt : view.shownAt);
   const session = presentSession(view.session, view.goal, t, names);
-  if (view.kind === 'done') return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice, session };
+  if (view.kind === 'done') {
+    // Why practice stopped, in words: "you mastered every skill" only when that is true.
+    const r = view.reason;
+    const related = r.related.map(names).join(', ');
+    const done = r.code === 'all_mastered'
+      ? { title: t('practice.done_title'), body: t('practice.done_body'), more: false }
+      : r.code === 'more'
+        ? { title: t('practice.done_more_title'), body: t('practice.done_more_body'), more: true }
+        : r.code === 'practice_paused' || r.code === 'come_back_later' || r.code === 'no_items'
+          ? { title: t(`practice.done_${r.code}_title`), body: t(`practice.reason.${r.code}`, { related, skill: '' }), more: false }
+          : { title: t('practice.done_more_title'), body: t('practice.done_more_body'), more: true };
+    return { kind: view.kind, progress, allowChoice: view.assignment.allowChoice, session, done, doneCode: r.code };
+  }
   const cur = view.current;
   const student = view.memo(`student:${locale}`, () => {
     const v = renderItemForStudent(view.item, { seed: cur.seed, locale });
@@ -191,10 +203,17 @@ export function presentSessionPage(page: SessionPage, t: TFunction, locale: stri
     practised,
     masteredNow,
     answeredText: t('practice.summary_answered', { count: page.session.answered, correct: page.session.correct }),
-    next: page.next ? reasonLine(t, page.next, names) : t('practice.summary_all_done'),
+    next: page.next ? reasonLine(t, page.next, names) : doneLine(t, page.done, names),
     dueReviews: progress.skills.filter((s) => s.status === 'review_due').map((s) => ({ name: s.name, text: s.estimate })),
     mistakes: page.mistakes.map((m) => presentMistake(m.row, m.item, locale)),
   };
+}
+
+/** What is next when no question is on screen: "every skill mastered" only when that is why. */
+function doneLine(t: TFunction, done: DoneReason | null, names: (id: string) => string): string {
+  if (!done || done.code === 'all_mastered') return t('practice.summary_all_done');
+  if (done.code === 'more') return t('practice.done_more_body');
+  return t(`practice.reason.${done.code}`, { skill: '', related: done.related.map(names).join(', ') });
 }
 
 /** One question finished wrong: the question, what the student answered, the right answer and the worked solution. */

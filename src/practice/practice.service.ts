@@ -16,7 +16,7 @@ import { SUBMISSION_WRITER_DEFAULTS, SubmissionWriter, type SubmissionWriterOpti
 
 export { DEMO_PACK_ID };
 export { MAX_TRIES, shownSince, type AnswerSubmission } from './answer.js';
-export type { PracticeView, SessionPage, SubmissionResult } from './step.js';
+export type { DoneReason, PracticeView, SessionPage, SubmissionResult } from './step.js';
 export type { Progress, SkillProgress, SkillStatus } from './progress.js';
 
 /**

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { applyAttempt, createRng, nextStep, type LearnerState, type SkillState, type StepRequest } from '../engine/index.js';
+import { applyAttempt, createRng, nextStep, type LearnerState, type ReasonCode, type SkillState, type StepRequest } from '../engine/index.js';
 import { answersToMastery, suggestedSkills, type SkillSuggestion } from '../engine/estimate.js';
 import { GOAL_POLICY } from '../engine/policy/student-choice.js';
 import type { Catalog, PackEntry } from '../content/catalog.js';
@@ -18,9 +18,15 @@ import { mistakes, type MistakeRow } from './practice.repository.js';
 import type { SubmissionWriter } from './submission-writer.js';
 
 /** What the student page shows. */
+/** Why the practice page shows no question: an engine done reason, or 'more' when a step became available. */
+export interface DoneReason {
+  code: ReasonCode | 'more';
+  related: string[];
+}
+
 export type PracticeView =
   | { kind: 'not_configured' }
-  | { kind: 'done'; progress: Progress; assignment: Assignment; skills: ReadonlyMap<string, Skill>; session: PracticeSession; goal: GoalStatus | null }
+  | { kind: 'done'; progress: Progress; assignment: Assignment; skills: ReadonlyMap<string, Skill>; session: PracticeSession; goal: GoalStatus | null; reason: DoneReason }
   | {
       kind: 'question' | 'worked_example';
       item: Item;
@@ -51,8 +57,10 @@ export interface SessionPage {
   skills: ReadonlyMap<string, Skill>;
   session: PracticeSession;
   goal: GoalStatus | null;
-  /** The next step's reason (summary: what is next), null when every skill is mastered. */
+  /** The next step's reason (summary: what is next), null when no question is on screen. */
   next: CurrentQuestion['reason'] | null;
+  /** Without a question on screen: why (every skill mastered, practice paused, come back later, ...). */
+  done: DoneReason | null;
   /** Plan: the model's suggestions with their reasons. */
   suggestions: SkillSuggestion[];
   /** Mistakes: the questions finished wrong, with the concrete item. */
@@ -122,6 +130,17 @@ export class Steps {
     return progressOf(state, a, cache, this.now());
   }
 
+  /**
+   * Why nothing is on screen: the engine's done reason at `now` (every skill mastered, practice paused on some
+   * skills, come back later, no questions). The done rule is deterministic, so this is the reason the last
+   * choice ended with; a question that became due since (a review, a skill back from its rest) is 'more'.
+   */
+  doneReason(state: LearnerState, a: Assignment, cache: PackEntry, now: number): DoneReason {
+    const step = nextStep(state, cache.bank, configOf(a, cache), createRng(1), now);
+    if (step.kind !== 'done') return { code: 'more', related: [] };
+    return { code: step.reason.code, related: [...step.reason.related] };
+  }
+
   /** The concrete item on screen (a template is instantiated with its seed). */
   concrete(cache: PackEntry, itemId: string, seed: number): Item {
     return this.deps.catalog.concrete(cache, itemId, seed);
@@ -165,7 +184,7 @@ export class Steps {
     const progress = this.withEstimates(this.progress(row.state, a, cache), row.state, a, cache, now);
     const session = sessionAt(row.session, now);
     const goal = goalStatus(session, now, masteredOf(progress));
-    if (!row.current) return { kind: 'done', progress, assignment: a, skills: cache.skills, session, goal };
+    if (!row.current) return { kind: 'done', progress, assignment: a, skills: cache.skills, session, goal, reason: this.doneReason(row.state, a, cache, now) };
     const prefix = `${row.current.itemId}\u0000${row.current.seed}\u0000`;
     const memo = <T>(key: string, make: () => T): T => {
       const k = prefix + key;
@@ -219,6 +238,7 @@ export class Steps {
       page = {
         kind, progress, assignment: a, skills: cache.skills, session, goal: goalStatus(session, now, masteredOf(progress)),
         next: row.current && !row.current.finished ? row.current.reason : null,
+        done: row.current && !row.current.finished ? null : this.doneReason(row.state, a, cache, now),
         suggestions: bank ? suggestedSkills(row.state, bank, configOf(a, cache), now).filter((x) => a.skills.includes(x.skill)) : [],
         mistakes: wrong.filter((m) => m.packId === a.packId && cache.items.has(m.itemId)).map((m) => ({ row: m, item: this.concrete(cache, m.itemId, m.seed) })),
         now,
