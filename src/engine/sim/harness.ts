@@ -12,6 +12,7 @@ import type { Policy } from './policy.js';
 import { type ProductOptions, msAt, productMasteryRule, productPolicy } from './product.js';
 import type { CreateStudents, SimItem, SimSkill, StudentPopulation } from './types.js';
 import { defaultLearnerModel } from '../state.js';
+import type { ItemStat } from '../difficulty.js';
 import { LearnerModel } from '../learner.js';
 import type { LearnerLogEntry } from '../learner-fit.js';
 import { type DelayedCalibration, refitFromLog } from '../refit.js';
@@ -183,7 +184,7 @@ type RunOptions = Parameters<typeof runPolicy>[3];
  * the refit model and its fitted item difficulties when accepted, else the current model and the item
  * calibration the first class left (model.service.ts refitModel does the same to item_stats).
  */
-export function refitScenario(options: SimulationOptions, o: RunOptions): { policy: Policy; figures: RefitFigures } {
+export function refitScenario(options: SimulationOptions, o: RunOptions): { policy: Policy; figures: RefitFigures; model: LearnerModel; itemStats: ReadonlyMap<string, ItemStat> } {
   const seed = (options.seed ?? 1) + 1000;
   const n1 = options.refit?.firstClass ?? 300;
   const world = { skills: options.skills, items: options.items };
@@ -220,6 +221,8 @@ export function refitScenario(options: SimulationOptions, o: RunOptions): { poli
   const f = fit.params?.forgetting;
   return {
     policy,
+    model: accepted ? new LearnerModel(fit.params!) : current,
+    itemStats: stats,
     figures: {
       first_class_students: n1, first_class_seed: seed, answers: fit.answers, learners: fit.learners, fit: fit.kind, refit_accepted: accepted,
       reason: fit.reason, heldout_loglik: fit.heldOutLogLik === null ? null : Math.round(fit.heldOutLogLik * 1e4) / 1e4,
