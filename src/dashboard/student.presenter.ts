@@ -176,6 +176,7 @@ export function presentStudent(v: StudentView, catalog: Catalog, t: TFunction, l
     bySkill,
     plan,
     done: !v.plan && v.progress.done,
+    stopped: !v.plan && v.stopped ? t(`dashboard.student.reason.${v.stopped.code}`, { skill: '', related: v.stopped.related.map(skillName).join(', ') }) : null,
     history,
     excused: v.excusal.excused,
     excusedLine: v.excusal.since ? overrideLine(v.excusal.since, t, locale) : '',

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 
-import { skillState, upgradeState, type LearnerState } from '../engine/index.js';
+import { createRng, nextStep, skillState, upgradeState, type LearnerState } from '../engine/index.js';
 import type { Catalog, PackEntry } from '../content/catalog.js';
 import { renderItemForStudent, type StudentItemView } from '../content/content.presenter.js';
 import type { AssignmentService } from '../assignments/assignment.service.js';
@@ -39,6 +39,8 @@ export interface StudentView {
   mistakes: { answers: FrequentMistake[]; bySkill: SkillMistakes[] };
   /** The step the engine stored as the student's next one, with its reason; null when every skill is mastered. */
   plan: CurrentQuestion | null;
+  /** Without a next step stored: why the engine has nothing to give (practice paused on skills, come back later). */
+  stopped: { code: 'practice_paused' | 'come_back_later' | 'no_items'; related: string[] } | null;
   excusal: ReturnType<typeof excusal>;
   lastAnswerAt: Date | null;
   /** Time of the newest reset per skill (answers before it are shown as before the reset). */
@@ -193,9 +195,18 @@ export class StudentService {
       history: derived.history,
       mistakes: derived.mistakes,
       plan: learner.current && !learner.current.finished ? learner.current : null,
+      stopped: learner.current && !learner.current.finished ? null : stoppedReason(state, a, cache, now),
       excusal: excusal(overrides, lastAnswerAt),
       lastAnswerAt,
       resets,
     };
   }
+}
+
+/** Why the engine has no step for the student now, when that is something the teacher should know. */
+function stoppedReason(state: LearnerState, a: Assignment, cache: PackEntry, now: number): StudentView['stopped'] {
+  const step = nextStep(state, cache.bank, configOf(a, cache), createRng(1), now);
+  if (step.kind !== 'done') return null;
+  const code = step.reason.code;
+  return code === 'practice_paused' || code === 'come_back_later' || code === 'no_items' ? { code, related: [...step.reason.related] } : null;
 }

@@ -37,6 +37,17 @@ describe('instructor student drill-down and skill view', function () {
   const viaGet = async (path: string, token: string) => request(w.app).get(path).set('Authorization', `Bearer ${token}`);
   const viaPost = async (path: string, token: string) => request(w.app).post(path).type('form').send({ ltik: token });
 
+  it('tells the teacher why a student has no next step: practice paused on the skills named, the student needs help', async () => {
+    const items = ['unit-slice-3', 'equiv-missing-num-1-2-3', 'simplify-6-8', 'compare-3-8-3-5'];
+    await w.answers('t1', 'link-a', items.flatMap((item) => Array.from({ length: 16 }, () => ({ user: 'stu-stuck', item, correct: false }))));
+    const html = (await viaGet('/dashboard/students/stu-stuck', await w.token('teacher'))).text;
+    expect(html).to.contain('data-testid="plan-stopped"');
+    expect(html).to.match(/data-testid="plan-stopped">No next step now: [^<]*Unit fractions[^<]*was practised a lot without mastery/);
+    expect(html).not.to.contain('data-testid="plan-done"');
+    // A student with a question on screen or everything mastered does not get the line.
+    expect((await viaGet(`/dashboard/students/${U}`, await w.token('teacher'))).text).not.to.contain('data-testid="plan-stopped"');
+  });
+
   for (const role of ['teacher', 'ta'] as const) {
     it(`shows a ${role} the student's skills, chart, every attempt, common mistakes and the plan`, async () => {
       // A TA's session holds the roles its launch maps to (Instructor#TeachingAssistant -> instructor).
