@@ -7,20 +7,15 @@ import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
-import type { Item, Pack } from '../../src/content/content.schema.js';
+import type { Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses } from '../../src/content/grading.js';
 import { startTestServer } from '../helpers/server.js';
 import { launchChromium } from '../helpers/browser.js';
 import { ARTIFACTS, checkWholePage } from '../helpers/a11y.js';
 import { beginLaunch, launch, postLaunch } from '../helpers/launch.js';
-import { Student, concrete } from '../helpers/practice.js';
+import { Student, answerFields, concrete } from '../helpers/practice.js';
 
 const STUDENT = 'sandbox-student-1';
-
-function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
-  if (item.type === 'ordering') return Object.fromEntries((response as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)]));
-  return { response: typeof response === 'string' ? response : [...response] };
-}
 
 describe('browser: the student drill-down, skill view and printable page (issue 16)', function () {
   this.timeout(180_000);

@@ -41,3 +41,9 @@ export function concrete(pack: Pack, itemId: string, seed: number): Item {
   if (!item) throw new Error(`unknown item ${itemId}`);
   return isTemplate(item) ? instantiate(item, seed).item : item;
 }
+
+/** The form fields that answer an item with a response (an ordering: one rank field per element). */
+export function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
+  if (item.type === 'ordering') return Object.fromEntries((response as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)]));
+  return { response: typeof response === 'string' ? response : [...response] };
+}

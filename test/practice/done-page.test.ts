@@ -1,16 +1,11 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/server.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
-import type { Item, Pack } from '../../src/content/content.schema.js';
+import type { Pack } from '../../src/content/content.schema.js';
 import { distractorResponses } from '../../src/content/grading.js';
 import { startTestServer } from '../helpers/server.js';
 import { launch } from '../helpers/launch.js';
-import { Student, concrete } from '../helpers/practice.js';
-
-const fields = (item: Item, response: string | readonly string[]): Record<string, string | string[]> =>
-  item.type === 'ordering'
-    ? Object.fromEntries((response as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)]))
-    : { response: typeof response === 'string' ? response : [...response] };
+import { Student, answerFields, concrete } from '../helpers/practice.js';
 
 // The page after the last step says why practice stopped: "you mastered every skill" only when that is true.
 describe('practice: the page when nothing is left to practise', function () {
@@ -36,7 +31,7 @@ describe('practice: the page when nothing is left to practise', function () {
         else if (s.html.includes('data-testid="continue"')) await s.post('/practice/studied', { item_id: s.itemId!, seed: String(s.seed) });
         else {
           const item = concrete(pack, s.itemId!, s.seed);
-          await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...fields(item, distractorResponses(item)[0] ?? '__definitely wrong__') });
+          await s.post('/practice/answer', { submission_id: s.submissionId!, item_id: s.itemId!, seed: String(s.seed), ...answerFields(item, distractorResponses(item)[0] ?? '__definitely wrong__') });
         }
         expect(s.status).to.be.lessThan(400);
       }

@@ -1,23 +1,14 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/server.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
-import type { Item, Pack } from '../../src/content/content.schema.js';
+import type { Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses } from '../../src/content/grading.js';
 import { skillName } from '../../src/content/translate.js';
 import { CLAIM } from '../../src/lti/claims.js';
 import { DEMO_USERS } from '../../src/sandbox/demo.js';
 import { startTestServer } from '../helpers/server.js';
 import { beginLaunch, land, launch, postLaunch } from '../helpers/launch.js';
-import { Student, concrete } from '../helpers/practice.js';
-
-/** The form fields that answer an item with a given response. */
-function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
-  if (item.type === 'ordering') {
-    const order = response as readonly string[];
-    return Object.fromEntries(order.map((id, i) => [`order_${id}`, String(i + 1)]));
-  }
-  return { response: typeof response === 'string' ? response : [...response] };
-}
+import { Student, answerFields, concrete } from '../helpers/practice.js';
 
 describe('student practice loop', function () {
   this.timeout(120_000);

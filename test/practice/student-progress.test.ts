@@ -4,19 +4,14 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/server.js';
 import { loadDemoPack } from '../../src/content/content.files.js';
-import type { Item, Pack } from '../../src/content/content.schema.js';
+import type { Pack } from '../../src/content/content.schema.js';
 import { correctResponse, distractorResponses } from '../../src/content/grading.js';
 import type { Flavor } from '../../src/sandbox/platform.js';
 import { startTestServer } from '../helpers/server.js';
 import { beginLaunch, land, launch, postLaunch } from '../helpers/launch.js';
 import { CLAIM } from '../../src/lti/claims.js';
 import { DEMO_USERS } from '../../src/sandbox/demo.js';
-import { Student, concrete } from '../helpers/practice.js';
-
-function answerFields(item: Item, response: string | readonly string[]): Record<string, string | string[]> {
-  if (item.type === 'ordering') return Object.fromEntries((response as readonly string[]).map((id, i) => [`order_${id}`, String(i + 1)]));
-  return { response: typeof response === 'string' ? response : [...response] };
-}
+import { Student, answerFields, concrete } from '../helpers/practice.js';
 
 /** What the page shows: the current step's kind, item and reason, and the points. */
 const kindOf = (html: string) => (html.includes('action="/practice/studied"') ? 'worked_example' : html.includes('data-testid="submit"') ? 'question' : html.includes('data-testid="next"') ? 'answered' : 'other');
