@@ -113,6 +113,11 @@ export async function runCli(argv: string[], out: (s: string) => void = (s) => p
         const ll = r.heldOutLogLik !== null && r.baselineLogLik !== null ? `; held-out log-likelihood per answer ${r.heldOutLogLik.toFixed(4)} vs ${r.baselineLogLik.toFixed(4)} of the active model` : '';
         out(`${r.tenantId} / ${r.packId}: ${r.answers} answers from ${r.learners} learners; ${r.outcome}${r.version !== null ? ` version ${r.version}` : ''}${ll}${r.reason ? ` (${r.reason})` : ''}`);
         if (r.forgetting) out(`  forgetting: phi ${r.forgetting.phi}, tau ${r.forgetting.tau} days, spacing ${r.forgetting.spacing}`);
+        if (r.delayed) {
+          const c = r.delayed.candidate;
+          const a = r.delayed.current;
+          out(`  answers after a break (${c.answers} held out): predicted ${(c.predicted * 100).toFixed(1)}%, right ${(c.observed * 100).toFixed(1)}% (the active model predicts ${(a.predicted * 100).toFixed(1)}%)`);
+        }
         for (const d of r.drift.filter((x) => Math.abs(x.drift) >= 0.3)) out(`  item ${d.itemId}: difficulty ${d.difficulty.toFixed(2)} (authored ${d.authored.toFixed(2)}, drift ${d.drift >= 0 ? '+' : ''}${d.drift.toFixed(2)}${d.atBound ? ', at the bound' : ''}; ${d.answers} answers)`);
       }
       return 0;
