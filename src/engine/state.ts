@@ -116,26 +116,17 @@ export interface EngineConfig {
   stallAnswers?: number;
   /** Answers on a skill without mastery after which the policy moves on to other skills (default 12). */
   moveOnAnswers?: number;
-  /** Answers on a skill without mastery after which it is not practised again in this assignment: more
-   * practice has shown little value, the teacher is the next step (default 15: 30 let a student who cannot
-   * master a skill today spend 30 answers on each such skill; simulated, half the students then hit the 400-question
-   * cap, docs/simulation.md). */
+  /** Answers on a skill without mastery after which it is not practised again: the teacher is the next step (default 15). */
   giveUpAnswers?: number;
-  /** Answers ahead the policy's forecast looks (learner.ts forecast): a skill the model does not expect to reach
-   * mastery within them has little value now and is not practised (default 0 = off; 10 with giveUpAnswers 15,
-   * moveOnAnswers 8, maxOpenSkills 3 was measured in issue 14's report but lets a never-learning student get a
-   * lucky verdict). */
+  /** Answers ahead the forecast looks (learner.ts forecast): a skill not expected to be mastered within them is not practised (0 = off, the default). */
   valueHorizon?: number;
   /** Open skills interleaved at a time (default 2). */
   maxOpenSkills?: number;
   /**
-   * Moving on at a plateau (issue 14, "stop spending questions on skills that will not move"): a skill not
-   * mastered after `plateauMinAnswers` answers whose mastery probability has not risen (by 0.02) over its last
-   * `plateauAnswers` answers, its last 4 answers not all right (policy/view.ts PROGRESSING_RUN), while P(correct) on a new item is already >= `plateauLevel`
-   * is not practised now (policy/view.ts lowValue):
-   * the student does about as well as practice can make them today, more answers only cost questions. It comes
-   * back by itself when forgetting takes P(correct) below `plateauLevel` (default 3 answers, after 6, at 0.75;
-   * plateauAnswers 0 = off).
+   * Moving on at a plateau (policy/view.ts lowValue): a skill not mastered after `plateauMinAnswers` answers whose
+   * mastery probability has not risen (by 0.02) over its last `plateauAnswers`, its last 4 answers not all right,
+   * at P(correct) on a new item >= `plateauLevel`, is not practised now; it comes back when forgetting takes
+   * P(correct) below that level (default 3 after 6 at 0.75; plateauAnswers 0 = off; docs/simulation.md).
    */
   plateauAnswers?: number;
   plateauMinAnswers?: number;
